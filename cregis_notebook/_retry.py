@@ -1,0 +1,69 @@
+"""When and how long to wait before trying a read-only call again."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .errors import (
+    CregisConnectError,
+    CregisHTTPError,
+    CregisRateLimitError,
+    CregisTimeoutError,
+    CregisTransportError,
+)
+
+__all__ = ["RetryPolicy"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded in attempts and in total waiting time.
+
+    Only read-only endpoints are retried; calls that move money or create state never are.
+    Retried: connection errors, timeouts, HTTP 429 (waiting at least its ``Retry-After``) and
+    HTTP 5xx. ``RetryPolicy(attempts=1)`` (or ``retry=False`` on a client) turns retrying off.
+    """
+
+    attempts: int = 4
+    backoff: float = 0.25
+    max_backoff: float = 8.0
+    max_wait: float = 30.0
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        if min(self.backoff, self.max_backoff, self.max_wait, self.jitter) < 0:
+            raise ValueError("backoff, max_backoff, max_wait and jitter must not be negative")
+
+    @staticmethod
+    def is_transient(exc: BaseException) -> bool:
+        """True for failures that another attempt may cure."""
+        if isinstance(exc, CregisRateLimitError):
+            return True
+        if isinstance(exc, CregisHTTPError):
+            return exc.status >= 500
+        return isinstance(exc, (CregisConnectError, CregisTimeoutError))
+
+    def delay(
+        self,
+        exc: CregisTransportError,
+        attempt: int,
+        waited: float,
+        rng: random.Random | None = None,
+    ) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up.
+
+        ``attempt`` counts from 1; ``waited`` is the time already spent waiting.
+        """
+        if attempt >= self.attempts or not self.is_transient(exc):
+            return None
+        base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        spread = (rng or random).uniform(-self.jitter, self.jitter) * base
+        wait = max(0.0, base + spread)
+        if isinstance(exc, CregisRateLimitError) and exc.retry_after is not None:
+            wait = max(wait, exc.retry_after)
+        if waited + wait > self.max_wait:
+            return None
+        return wait

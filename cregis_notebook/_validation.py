@@ -1,0 +1,284 @@
+"""Check and normalise request parameters against the endpoint registry, before anything is sent.
+
+The output of :func:`prepare_params` is the business part of the JSON body, with every value in
+the exact form that is both sent and signed (see :mod:`cregis_notebook._signing`). Conversions it
+makes, so that notebook users can pass natural Python values:
+
+* ``datetime`` / ``date`` / ``pandas.Timestamp`` for time parameters, converted to the documented
+  unit (naive datetimes are taken as UTC);
+* enum labels for enum values (``status="success"`` -> ``1``);
+* ``Decimal`` or ``int`` amounts -> decimal text; floats are refused for amounts (not exact);
+* ``bool`` -> ``"true"``/``"false"`` for the string booleans of the payment engine;
+* ``dict`` / ``list`` -> compact JSON text for JSON-string parameters;
+* digit strings for integer parameters, integers for string parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import math
+import warnings
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import CregisValidationError
+from .spec import SYSTEM_PARAMS, Endpoint, Param
+
+__all__ = ["CregisUnknownParamWarning", "prepare_params", "to_epoch"]
+
+_MS_THRESHOLD = 100_000_000_000  # 1e11: above this an epoch value is in milliseconds
+
+
+class CregisUnknownParamWarning(UserWarning):
+    """A parameter the registry does not document was passed (it is still sent)."""
+
+
+def to_epoch(value: Any, unit: str) -> int:
+    """Convert a datetime, date or pandas Timestamp to epoch seconds or milliseconds."""
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+    elif isinstance(value, _dt.date):
+        moment = _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc)
+    else:
+        raise TypeError(f"not a date or datetime: {value!r}")
+    seconds = moment.timestamp()
+    return int(seconds * 1000) if unit == "ms" else int(seconds)
+
+
+def _fail(endpoint: Endpoint, param: Param | str, problem: str) -> CregisValidationError:
+    name = param if isinstance(param, str) else param.name
+    return CregisValidationError(
+        f"{endpoint.name}: parameter {name!r} {problem}", endpoint=endpoint.name, param=name
+    )
+
+
+def _describe(param: Param) -> str:
+    text = param.type
+    if param.enum:
+        text = "one of " + ", ".join(f"{e.value!r} ({e.label})" for e in param.enum)
+    return text
+
+
+def _as_int(endpoint: Endpoint, param: Param, value: Any) -> int:
+    if param.unit in ("s", "ms") and (
+        isinstance(value, (_dt.date, _dt.datetime)) or hasattr(value, "to_pydatetime")
+    ):
+        return to_epoch(value, param.unit)
+    if isinstance(value, bool):
+        raise _fail(endpoint, param, f"must be an integer, not the bool {value!r}")
+    if hasattr(value, "__index__") and not isinstance(value, int):
+        value = int(value)  # numpy integers
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise _fail(endpoint, param, f"must be an integer, got {type(value).__name__} {value!r}")
+    if param.bits == 32 and not -(2**31) <= value < 2**31:
+        raise _fail(endpoint, param, f"must fit in 32 bits, got {value}")
+    if param.bits == 64 and not -(2**63) <= value < 2**63:
+        raise _fail(endpoint, param, f"must fit in 64 bits, got {value}")
+    return value
+
+
+def _check_time_unit(endpoint: Endpoint, param: Param, value: int) -> None:
+    if param.unit == "s" and abs(value) >= _MS_THRESHOLD:
+        raise _fail(
+            endpoint,
+            param,
+            f"takes 10-digit epoch seconds, but {value} looks like milliseconds; "
+            f"use {value // 1000} or pass a datetime",
+        )
+    if param.unit == "ms" and 0 < abs(value) < _MS_THRESHOLD:
+        raise _fail(
+            endpoint,
+            param,
+            f"takes 13-digit epoch milliseconds, but {value} looks like seconds; "
+            f"use {value * 1000} or pass a datetime",
+        )
+
+
+def _as_decimal_text(endpoint: Endpoint, param: Param, value: Any) -> str:
+    if isinstance(value, float):
+        raise _fail(
+            endpoint,
+            param,
+            f"is an amount and must be exact: pass {str(value)!r} or Decimal({str(value)!r}), "
+            "not a float",
+        )
+    if isinstance(value, bool):
+        raise _fail(endpoint, param, f"must be a decimal amount, not the bool {value!r}")
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise _fail(
+                endpoint, param, f"must be a decimal number such as '1.5', got {value!r}"
+            ) from None
+        if value.strip() != value:
+            raise _fail(endpoint, param, f"has surrounding spaces: {value!r}")
+        if number.is_finite() and "e" not in value.lower():
+            return value
+    else:
+        raise _fail(endpoint, param, f"must be a decimal amount, got {type(value).__name__}")
+    if not number.is_finite():
+        raise _fail(endpoint, param, f"must be a finite number, got {value!r}")
+    return format(number, "f")
+
+
+def _as_float(endpoint: Endpoint, param: Param, value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise _fail(endpoint, param, f"must be a number, not the bool {value!r}")
+    try:
+        number = float(Decimal(value.strip()) if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise _fail(endpoint, param, f"must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise _fail(endpoint, param, f"must be a finite number, got {value!r}")
+    return int(number) if number.is_integer() else number
+
+
+def _as_json_text(endpoint: Endpoint, param: Param, value: Any, kind: type) -> str:
+    want = "a JSON object" if kind is dict else "a JSON array"
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise _fail(endpoint, param, f"must be {want} as text; it is not JSON: {exc}") from None
+        if not isinstance(parsed, kind):
+            raise _fail(endpoint, param, f"must be {want}, got {type(parsed).__name__}")
+        return value
+    if kind is dict and isinstance(value, Mapping):
+        value = dict(value)
+    if kind is list and isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, kind):
+        raise _fail(endpoint, param, f"must be {want} (a {kind.__name__} or JSON text)")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
+    if param.enum and isinstance(value, str) and param.type in ("int", "string", "bool_string"):
+        for choice in param.enum:
+            if value == choice.label and value not in param.enum_values:
+                value = choice.value
+                break
+    kind = param.type
+    if kind == "int":
+        number = _as_int(endpoint, param, value)
+        _check_time_unit(endpoint, param, number)
+        return number
+    if kind == "string":
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise _fail(endpoint, param, f"must be text, got {type(value).__name__} {value!r}")
+        return str(value)
+    if kind == "decimal":
+        return _as_decimal_text(endpoint, param, value)
+    if kind == "float":
+        return _as_float(endpoint, param, value)
+    if kind == "bool_string":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower()
+        raise _fail(endpoint, param, f"must be True/False or 'true'/'false', got {value!r}")
+    if kind == "json_object":
+        return _as_json_text(endpoint, param, value, dict)
+    if kind == "json_array":
+        return _as_json_text(endpoint, param, value, list)
+    if kind == "int_string":
+        if isinstance(value, bool):
+            raise _fail(endpoint, param, f"must be a whole number, not the bool {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return value
+        raise _fail(endpoint, param, f"must be a whole number (int or digits), got {value!r}")
+    raise _fail(endpoint, param, f"has an unknown registry type {kind!r}")
+
+
+def _check_limits(endpoint: Endpoint, param: Param, value: Any) -> None:
+    if param.enum and value not in param.enum_values:
+        raise _fail(endpoint, param, f"must be {_describe(param)}; got {value!r}")
+    if isinstance(value, str) and param.type in ("string", "decimal"):
+        if param.max_length is not None and len(value) > param.max_length:
+            raise _fail(
+                endpoint,
+                param,
+                f"is {len(value)} characters long; at most {param.max_length} are allowed",
+            )
+        if param.min_length is not None and len(value) < param.min_length:
+            raise _fail(endpoint, param, f"needs at least {param.min_length} characters")
+    number: Any = value
+    if param.type == "int_string":
+        number = int(value)
+    if isinstance(number, (int, float)) and not isinstance(number, bool):
+        if param.maximum is not None and number > param.maximum:
+            raise _fail(endpoint, param, f"must be at most {param.maximum}, got {number}")
+        if param.minimum is not None and number < param.minimum:
+            raise _fail(endpoint, param, f"must be at least {param.minimum}, got {number}")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
+
+
+def prepare_params(
+    endpoint: Endpoint, params: Mapping[str, Any], *, strict: bool = False
+) -> dict[str, Any]:
+    """Validate ``params`` for ``endpoint`` and return the business body to send and sign.
+
+    Raises :class:`CregisValidationError` naming the parameter and what is allowed. Unknown
+    parameters give a :class:`CregisUnknownParamWarning` naming the closest documented one, or
+    an error when ``strict`` is true. ``None`` values are dropped (an unset optional parameter).
+    """
+    body: dict[str, Any] = {}
+    known = endpoint.param_names
+    for name, value in params.items():
+        if name in SYSTEM_PARAMS:
+            raise _fail(
+                endpoint,
+                name,
+                "is added by the client (pid, nonce, timestamp and sign); leave it out",
+            )
+        param = endpoint.param(name)
+        if param is None:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            allowed = ", ".join(known) or "none"
+            text = f"is not documented for {endpoint.name} (documented: {allowed}){hint}."
+            if strict:
+                raise _fail(endpoint, name, text)
+            warnings.warn(
+                f"{endpoint.name}: parameter {name!r} {text} It is sent anyway.",
+                CregisUnknownParamWarning,
+                stacklevel=4,
+            )
+            if not _is_empty(value):
+                body[name] = value
+            continue
+        if _is_empty(value):
+            continue
+        converted = _convert(endpoint, param, value)
+        _check_limits(endpoint, param, converted)
+        body[name] = converted
+    missing = [p.name for p in endpoint.params if p.required and p.name not in body]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise CregisValidationError(
+            f"{endpoint.name}: required parameter{'s' if len(missing) > 1 else ''} {names} missing",
+            endpoint=endpoint.name,
+            param=missing[0],
+        )
+    return body
