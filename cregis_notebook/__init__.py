@@ -1,0 +1,97 @@
+"""cregis-notebook: explore the Cregis API (WaaS and Payment Engine) from Jupyter.
+
+The public names are listed in ``__all__``; heavy parts (pandas frames, widgets, plots, the
+sandbox) are imported on first use, so ``import cregis_notebook`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._retry import RetryPolicy
+from ._signing import canonical_string, sign, verify_signature
+from ._validation import CregisUnknownParamWarning
+from ._version import __version__
+from .client import AsyncClient, Client, PreparedRequest
+from .envelope import Envelope
+from .errors import (
+    CregisAPIError,
+    CregisConfigError,
+    CregisConnectError,
+    CregisError,
+    CregisFetchError,
+    CregisHTTPError,
+    CregisRateLimitError,
+    CregisResponseError,
+    CregisTimeoutError,
+    CregisTransportError,
+    CregisValidationError,
+)
+from .spec import registry
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .callbacks import callbacks_frame, parse_callback
+    from .frames import read_csv, read_parquet, to_csv, to_frame, to_parquet
+    from .pagination import fetch_frame
+    from .sandbox import Sandbox
+
+# name -> module that defines it, imported on first access
+_LAZY = {
+    "fetch_frame": "pagination",
+    "to_frame": "frames",
+    "to_csv": "frames",
+    "read_csv": "frames",
+    "to_parquet": "frames",
+    "read_parquet": "frames",
+    "parse_callback": "callbacks",
+    "callbacks_frame": "callbacks",
+    "Sandbox": "sandbox",
+}
+
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "CregisAPIError",
+    "CregisConfigError",
+    "CregisConnectError",
+    "CregisError",
+    "CregisFetchError",
+    "CregisHTTPError",
+    "CregisRateLimitError",
+    "CregisResponseError",
+    "CregisTimeoutError",
+    "CregisTransportError",
+    "CregisUnknownParamWarning",
+    "CregisValidationError",
+    "Envelope",
+    "PreparedRequest",
+    "RetryPolicy",
+    "Sandbox",
+    "__version__",
+    "callbacks_frame",
+    "canonical_string",
+    "fetch_frame",
+    "parse_callback",
+    "read_csv",
+    "read_parquet",
+    "registry",
+    "sign",
+    "to_csv",
+    "to_frame",
+    "to_parquet",
+    "verify_signature",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cregis_notebook' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
