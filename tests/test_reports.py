@@ -1,0 +1,326 @@
+"""Report charts: exact aggregates, what was drawn, empty/tiny/large frames."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from cregis_notebook import reports
+
+USDT_TRC20 = ("195", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+TRX = ("195", "195")
+ETH = ("60", "60")
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def tx_frame(rows: list[dict]) -> pd.DataFrame:
+    """A trade_page-like frame built by hand, typed as to_frame types it."""
+    frame = pd.DataFrame(rows)
+    if "block_time" in frame:
+        frame["block_time"] = pd.to_datetime(frame["block_time"], unit="s", utc=True)
+    for col in ("status", "trade_type", "business_type"):
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def tx(
+    coin,
+    amount,
+    *,
+    when=1_735_689_600,
+    kind=1,
+    status=1,
+    business=3,
+    fee="0.1",
+    to="Tto",
+    frm="Tfrom",
+):
+    return {
+        "chain_id": coin[0],
+        "token_id": coin[1],
+        "amount": D(amount),
+        "fee": None if fee is None else D(fee),
+        "status": status,
+        "trade_type": kind,
+        "business_type": business,
+        "block_time": when,
+        "to_address": to,
+        "from_address": frm,
+    }
+
+
+DAY = 86_400
+TINY = tx_frame(
+    [
+        tx(USDT_TRC20, "0.1", to="A"),
+        tx(USDT_TRC20, "0.2", to="A"),
+        tx(USDT_TRC20, "0.3", kind=2, frm="A", to="X", business=0),
+        tx(USDT_TRC20, "5", status=0, to="B", business=0),
+        tx(TRX, "7.000001", when=1_735_689_600 + DAY, to="C", fee="1.1"),
+        tx(ETH, "0.000000000000000001", to="E", fee="0.000021"),
+    ]
+)
+
+ORDERS = pd.DataFrame(
+    {
+        "cregis_id": ["po1", "po2", "po3", "po4", "po5", "po6"],
+        "status": ["paid", "paid_over", "paid_partial", "expired", "new", "paid"],
+        "order_amount": [D("10.10"), D("20.20"), D("5"), D("1"), D("2"), D("0.01")],
+        "order_currency": ["USD", "USD", "HKD", "USD", "EUR", "HKD"],
+        "refund_requested": ["no", "no", "no", "no", "no", "yes"],
+    }
+)
+
+
+def bar_heights(ax) -> list[float]:
+    return [patch.get_height() for patch in ax.patches]
+
+
+def bar_widths(ax) -> list[float]:
+    return [patch.get_width() for patch in ax.patches]
+
+
+def texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+# -- exact aggregates --------------------------------------------------------------------------
+
+
+def test_flows_table_is_exact_and_skips_failed_and_pending():
+    table = reports.flows_table(TINY)
+    usdt = table[table["currency"] == "USDT-TRC20"].iloc[0]
+    assert usdt["inflow"] == D("0.3")  # 0.1 + 0.2 exactly, not 0.30000000000000004
+    assert usdt["outflow"] == D("0.3")
+    assert usdt["net"] == D("0")
+    assert usdt["count"] == 3  # the pending 5 USDT is left out
+    eth = table[table["currency"] == "Ethereum"].iloc[0]
+    assert eth["inflow"] == D("1E-18")
+    assert str(table["period"].dt.tz) == "UTC"
+
+
+def test_flows_table_weekly_starts_on_monday():
+    week = reports.flows_table(TINY, freq="W")
+    # 2025-01-01 is a Wednesday: its week starts on Monday 2024-12-30
+    assert set(week["period"]) == {pd.Timestamp("2024-12-30", tz="UTC")}
+    with pytest.raises(ValueError, match="freq"):
+        reports.flows_table(TINY, freq="M")
+
+
+def test_volume_fees_and_status_tables():
+    volume = reports.volume_table(TINY)
+    usdt = volume[volume["currency"] == "USDT-TRC20"].iloc[0]
+    assert usdt["volume"] == D("0.6") and usdt["count"] == 3  # the pending 5 is left out
+    assert usdt["chain"] == "TRON (TRX)"
+    fees = reports.fees_table(TINY).set_index("chain_id")
+    assert fees.loc["195", "fees"] == D("1.5") and fees.loc["195", "unit"] == "TRX"
+    assert fees.loc["60", "fees"] == D("0.000021")
+    status = reports.status_table(TINY)
+    assert status.loc["address_deposit", "success"] == 4
+    assert status.loc["normal", "pending"] == 1
+    assert list(status.columns) == ["pending", "success"]
+
+
+def test_funnel_and_order_value_tables():
+    funnel = reports.funnel_table(ORDERS).set_index("stage")
+    assert funnel.loc["created", "orders"] == 6
+    assert funnel.loc["paid", "orders"] == 2
+    assert funnel.loc["refunded", "orders"] == 1
+    assert funnel.attrs["converted"] == 3
+    assert funnel.attrs["conversion"] == D("0.5")
+    value = reports.order_value_table(ORDERS).set_index("order_currency")
+    assert value.loc["USD", "ordered"] == D("31.30")
+    assert value.loc["USD", "paid"] == D("30.30")
+    assert value.loc["HKD", "paid"] == D("0.01")
+    assert value.loc["EUR", "kind"] == "fiat"
+
+
+def test_top_addresses_counts_both_directions_and_balances():
+    top = reports.top_addresses_table(TINY, currency="USDT-TRC20")
+    assert top.iloc[0]["address"] == "A" and top.iloc[0]["volume"] == D("0.6")
+    balances = pd.DataFrame(
+        {
+            "address": ["a1", "a2", "a3"],
+            "currency": [f"{USDT_TRC20[0]}@{USDT_TRC20[1]}"] * 3,
+            "total": [D("1"), D("3.5"), D("2")],
+            "available": [D("1"), D("3.5"), D("2")],
+        }
+    )
+    table = reports.top_addresses_table(balances, n=2)
+    assert list(table["address"]) == ["a2", "a3"]
+    assert table.iloc[0]["currency"] == "USDT-TRC20"
+
+
+def test_amounts_as_text_and_epoch_times_are_accepted():
+    raw = pd.DataFrame(
+        {
+            "chain_id": ["195", "195"],
+            "token_id": ["195", "195"],
+            "amount": ["0.1", "0.2"],
+            "trade_type": [1, 1],
+            "status": [1, 1],
+            "block_time": [1_721_900_581, 1_721_900_581_000],  # seconds and milliseconds
+        }
+    )
+    table = reports.flows_table(raw)
+    assert len(table) == 1 and table.iloc[0]["inflow"] == D("0.3")
+
+
+# -- what was drawn ----------------------------------------------------------------------------
+
+
+def test_flows_draws_exact_bars_for_one_currency():
+    ax = reports.flows(TINY, currency="USDT-TRC20")
+    assert bar_heights(ax) == [pytest.approx(0.3), pytest.approx(-0.3)]
+    assert ax.get_ylabel() == "amount (USDT-TRC20)"
+    assert "USDT-TRC20" in ax.get_title() and ax.get_xlabel() == "day (UTC)"
+    net = ax.get_lines()[0]
+    assert list(net.get_ydata()) == [0.0]
+
+
+def test_flows_draws_one_line_pair_per_currency():
+    ax = reports.flows(TINY, freq="W")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "USDT-TRC20 in" in labels and "TRON out" in labels
+    assert "own unit" in ax.get_ylabel()
+    assert ax.get_xlabel() == "week (UTC)"
+
+
+def test_volume_fees_status_funnel_value_and_top_drawings():
+    ax = reports.volume_by_token(TINY)
+    assert "USDT-TRC20" in [t.get_text().split(" · ")[-1] for t in ax.get_yticklabels()]
+    assert "0.6" in texts(ax)
+    assert "unit" in ax.get_xlabel()
+
+    ax = reports.fees_by_chain(TINY)
+    assert sorted(bar_widths(ax)) == [pytest.approx(0.000021), pytest.approx(1.5)]
+    assert "1.5" in texts(ax) and "0.000021" in texts(ax)
+
+    ax = reports.status_breakdown(TINY)
+    assert sum(bar_widths(ax)) == len(TINY)
+    assert ax.get_xlabel() == "transactions (count)"
+
+    ax = reports.order_funnel(ORDERS)
+    assert bar_widths(ax)[0] == 6
+    assert "50% paid in full" in ax.get_title()
+
+    ax = reports.order_value(ORDERS)
+    assert pytest.approx(31.3) in bar_heights(ax)
+    assert "31.3" in texts(ax)
+
+    ax = reports.top_addresses(TINY, currency="USDT-TRC20", n=3)
+    assert bar_widths(ax)[0] == pytest.approx(0.6)
+    assert ax.get_xlabel() == "volume (USDT-TRC20)"
+
+
+def test_given_axes_is_used_and_returned():
+    fig, ax = plt.subplots()
+    assert reports.fees_by_chain(TINY, ax=ax) is ax
+    assert fig.axes == [ax]
+
+
+# -- empty, tiny (one day), large ---------------------------------------------------------------
+
+CHARTS = [
+    reports.flows,
+    reports.volume_by_token,
+    reports.status_breakdown,
+    reports.fees_by_chain,
+    reports.top_addresses,
+    reports.order_funnel,
+    reports.order_value,
+]
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("frame", [pd.DataFrame(), TINY.iloc[0:0]], ids=["no-columns", "no-rows"])
+def test_empty_frames_say_no_data(chart, frame):
+    ax = chart(frame)
+    assert reports.NO_DATA in texts(ax)
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert not ax.patches
+
+
+@pytest.mark.parametrize("chart", CHARTS[:5], ids=lambda f: f.__name__)
+def test_a_single_transaction_on_a_single_day(chart):
+    one = TINY.iloc[[0]]
+    ax = chart(one)
+    assert reports.NO_DATA not in texts(ax)
+    assert ax.patches or ax.get_lines()
+
+
+def large_frame(n: int = 20_000, seed: int = 7) -> pd.DataFrame:
+    rng = random.Random(seed)
+    coins = [USDT_TRC20, TRX, ETH, ("2510", "0x55d398326f99059ff775485246999027b3197955")]
+    rows = [
+        tx(
+            rng.choice(coins),
+            f"{rng.randrange(1, 10**8)}e-6",
+            when=1_735_689_600 + rng.randrange(0, 60 * DAY),
+            kind=rng.choice([1, 2]),
+            status=rng.choice([0, 1, 1, 1, 2]),
+            business=rng.choice([0, 2, 3, 4, 5]),
+            fee=f"{rng.randrange(0, 10**4)}e-6",
+            to=f"T{rng.randrange(50)}",
+            frm=f"F{rng.randrange(50)}",
+        )
+        for _ in range(n)
+    ]
+    return tx_frame(rows)
+
+
+@pytest.mark.slow
+def test_large_frame_totals_match_exact_sums_and_report_draws():
+    big = large_frame()
+    success_in = big[(big["status"] == 1) & (big["trade_type"] == 1)]
+    flows = reports.flows_table(big)
+    assert flows["inflow"].sum() == sum(success_in["amount"], D(0))
+    assert flows["count"].sum() == int((big["status"] == 1).sum())
+    success = big[big["status"] == 1]
+    assert reports.volume_table(big)["volume"].sum() == sum(success["amount"], D(0))
+    assert reports.fees_table(big)["fees"].sum() == sum(big["fee"], D(0))
+    assert int(reports.status_table(big).to_numpy().sum()) == len(big)
+    fig = reports.report(big, ORDERS)
+    assert len(fig.axes) == 8
+    ax = reports.flows(big, freq="W", currency="TRON")
+    weekly = reports.flows_table(big, freq="W")
+    weekly = weekly[weekly["currency"] == "TRON"]
+    assert bar_heights(ax)[: len(weekly)] == [pytest.approx(float(v)) for v in weekly["inflow"]]
+
+
+def test_report_assembles_every_chart_and_handles_nothing(tmp_path):
+    fig = reports.report(TINY, ORDERS)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("Inflow and outflow") for t in titles)
+    assert "Summary" in titles and len(fig.axes) == 8
+    summary = next(ax for ax in fig.axes if ax.get_title() == "Summary")
+    assert "orders paid in full: 3 of 6" in summary.texts[0].get_text()
+    out = tmp_path / "report.png"
+    fig.savefig(out, dpi=50)
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+    empty = reports.report()
+    no_data = sum(reports.NO_DATA in texts(ax) for ax in empty.axes)
+    assert no_data == 7
+
+
+def test_totals_by_currency():
+    totals = reports.totals_by_currency(TINY).set_index("currency")
+    assert totals.loc["TRON", "net"] == D("7.000001")
+    assert totals.loc["USDT-TRC20", "count"] == 3
+    assert reports.totals_by_currency(pd.DataFrame()).empty
