@@ -1,0 +1,247 @@
+"""A loopback HTTP server that collects callbacks while you explore (for notebooks and tests).
+
+::
+
+    with CallbackReceiver(api_key=client_key) as inbox:
+        client.payout(..., callback_url=inbox.url_for("payout"))
+        inbox.wait(1, timeout=10)
+        inbox.frame()
+
+It listens on ``127.0.0.1`` on a free port, accepts a POST on any path, keeps the body and
+replies what Cregis expects: ``success``, or for a payout external verification ``ok`` (or
+``deny`` when made with ``approve=False``). A body that is not a JSON object gets HTTP 400.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .callbacks import ParsedCallback
+
+__all__ = ["CallbackReceiver", "ReceivedCallback"]
+
+_MAX_BODY = 1_000_000
+
+
+@dataclass(frozen=True)
+class ReceivedCallback:
+    """One POST the receiver got: where, when, the raw body and what it answered."""
+
+    path: str
+    body: bytes = field(repr=False)
+    received_at: dt.datetime
+    reply: str
+    status: int = 200
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+    def parse(self, api_key: str | None = None) -> ParsedCallback:
+        """The body as a :class:`~cregis_notebook.callbacks.ParsedCallback`."""
+        from .callbacks import parse_callback
+
+        return parse_callback(self.body, api_key=api_key)
+
+
+def _reply_for(body: bytes, approve: bool) -> tuple[int, str]:
+    from .callbacks import CallbackError, _load, detect_kind
+
+    try:
+        payload = _load(body)
+    except CallbackError:
+        return 400, "fail"
+    try:
+        kind = detect_kind(payload)
+    except CallbackError:
+        return 200, "success"
+    if kind == "callback_payout_external_verification":
+        return 200, "ok" if approve else "deny"
+    return 200, "success"
+
+
+class CallbackReceiver:
+    """Collects callbacks posted to ``url`` on the loopback interface.
+
+    Args:
+        api_key: the project key; when given, :meth:`frame` has a ``verified`` column.
+        host: the interface to listen on (loopback by default; keep it that way).
+        port: ``0`` picks a free port.
+        approve: the answer to a payout external verification: ``ok`` (True) or ``deny``.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop` yourself.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        approve: bool = True,
+    ) -> None:
+        self._api_key = api_key
+        self._host = host
+        self._port = port
+        self.approve = approve
+        self._received: list[ReceivedCallback] = []
+        self._changed = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def start(self) -> CallbackReceiver:
+        """Start listening (idempotent); returns ``self``."""
+        if self._server is not None:
+            return self
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(min(max(length, 0), _MAX_BODY))
+                status, reply = _reply_for(body, receiver.approve)
+                receiver._add(
+                    ReceivedCallback(
+                        path=self.path,
+                        body=body,
+                        received_at=dt.datetime.now(dt.timezone.utc),
+                        reply=reply,
+                        status=status,
+                    )
+                )
+                data = reply.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                data = f"{len(receiver)} callbacks received\n".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # quiet: a notebook is no place for access logs
+
+        server = ThreadingHTTPServer((self._host, self._port), Handler)
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="cregis-callback-receiver",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and free the port (what was received is kept)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    close = stop
+
+    def __enter__(self) -> CallbackReceiver:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        with contextlib.suppress(Exception):
+            self.stop()
+
+    # -- where to send -----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the server is listening."""
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (after :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("the receiver is not running: call start() or use 'with'")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The URL to give as ``callback_url``: ``http://127.0.0.1:<port>/callback``."""
+        return self.url_for("callback")
+
+    def url_for(self, name: str) -> str:
+        """A URL of its own per callback type (the vendor recommends one per type)."""
+        return f"http://{self._host}:{self.port}/{name.strip('/')}"
+
+    def __repr__(self) -> str:
+        where = f"listening on {self.url}" if self.running else "stopped"
+        return f"CallbackReceiver({where}, {len(self)} received)"
+
+    # -- what arrived ------------------------------------------------------------------------
+
+    def _add(self, item: ReceivedCallback) -> None:
+        with self._changed:
+            self._received.append(item)
+            self._changed.notify_all()
+
+    def __len__(self) -> int:
+        with self._changed:
+            return len(self._received)
+
+    @property
+    def received(self) -> list[ReceivedCallback]:
+        """Everything received so far, oldest first (a copy)."""
+        with self._changed:
+            return list(self._received)
+
+    @property
+    def payloads(self) -> list[Any]:
+        """The received bodies parsed as JSON (bodies that are not JSON are left out)."""
+        out = []
+        for item in self.received:
+            try:
+                out.append(item.json())
+            except ValueError:
+                continue
+        return out
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block until at least ``count`` callbacks have arrived; False if ``timeout`` passes."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._received) >= count, timeout=timeout)
+
+    def clear(self) -> None:
+        """Forget what was received."""
+        with self._changed:
+            self._received.clear()
+
+    def frame(self, api_key: str | None = None) -> pd.DataFrame:
+        """The received callbacks as :func:`~cregis_notebook.callbacks.callbacks_frame` builds."""
+        from .callbacks import callbacks_frame
+
+        key = api_key if api_key is not None else self._api_key
+        return callbacks_frame(self.received, key)
