@@ -1,0 +1,366 @@
+"""The dtype contract: how every value of a Cregis record becomes a typed pandas column.
+
+One module decides it, from the registry's field types, units and enums:
+
+============== ==================================================================================
+registry type  column
+============== ==================================================================================
+``int``        ``Int64`` (nullable, exact; digit strings accepted; never float)
+``decimal``    ``object`` holding :class:`decimal.Decimal` (exact; ``None`` when missing)
+``timestamp``  ``datetime64[ms, UTC]`` from epoch seconds or milliseconds (the field's unit)
+``enum_int``   ``Int64`` raw value, plus ``<name>_label``: a ``category`` of readable labels
+``enum_string````string`` raw value, plus ``<name>_label`` only when a label differs from its value
+``currency``   ``string``; a ``currency`` ``chain@token`` with no documented ``chain_id`` beside it
+               also gets ``chain_id`` / ``token_id`` columns
+``bool``       ``boolean`` (nullable)
+``string``     ``string`` (``string[pyarrow]``; ``""`` stays ``""``, missing is ``<NA>``)
+(undocumented) inferred conservatively: all ints -> ``Int64``, all bools -> ``boolean``, all
+               floats -> ``Float64``, anything with text -> ``string``, mixed -> ``object``
+============== ==================================================================================
+
+A value that does not fit its documented type is never dropped: the column falls back to
+``string`` (or ``object``) and a :class:`CregisDataWarning` says which column and why.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .spec import EnumValue, Field
+
+__all__ = [
+    "BOOL",
+    "DECIMAL",
+    "INT",
+    "LABEL_SUFFIX",
+    "STRING",
+    "TIME",
+    "CregisDataWarning",
+    "Schema",
+    "convert",
+    "dtype_name",
+    "field_pattern",
+]
+
+STRING = pd.StringDtype("pyarrow")
+INT = pd.Int64Dtype()
+BOOL = pd.BooleanDtype()
+FLOAT = pd.Float64Dtype()
+TIME = pd.DatetimeTZDtype(unit="ms", tz="UTC")
+DECIMAL = np.dtype(object)
+LABEL_SUFFIX = "_label"
+
+_MS_THRESHOLD = 100_000_000_000  # 1e11: an epoch value above this is in milliseconds
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NAT = np.iinfo(np.int64).min
+
+
+class CregisDataWarning(UserWarning):
+    """A value did not fit its documented type; the column was kept in a wider type."""
+
+
+def field_pattern(column: str) -> str:
+    """The registry name of a flattened column: ``payment_detail.0.tx_id`` -> ``a[].tx_id``.
+
+    (``payment_detail.0.tx_id`` gives ``payment_detail[].tx_id``.)
+    """
+    parts = column.split(".")
+    out: list[str] = []
+    for part in parts:
+        if part.isdigit() and out:
+            out[-1] += "[]"
+        else:
+            out.append(part)
+    return ".".join(out)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The documented fields of one record kind, by registry name (``a.b``, ``a[].b``)."""
+
+    fields: Mapping[str, Field]
+
+    @classmethod
+    def of(cls, fields: Iterable[Field]) -> Schema:
+        return cls({f.name: f for f in fields})
+
+    def field(self, column: str) -> Field | None:
+        """The documented field behind a flattened column name, if any."""
+        f = self.fields.get(column)
+        if f is None and "." in column:
+            f = self.fields.get(field_pattern(column))
+        return f
+
+    def children(self, prefix: str) -> list[str]:
+        """Documented direct children of ``prefix`` ("" for the record itself), in order."""
+        prefix = prefix.rstrip(".")
+        pat = field_pattern(prefix) if prefix else ""
+        start = pat + "." if pat else ""
+        names: list[str] = []
+        for name in self.fields:
+            if not name.startswith(start):
+                continue
+            rest = name[len(start) :]
+            if rest and "." not in rest and "[]" not in rest:
+                names.append(rest)
+            elif rest.endswith("[]") and "." not in rest:
+                names.append(rest[:-2])
+        return list(dict.fromkeys(names))
+
+    def has(self, column: str) -> bool:
+        return self.field(column) is not None
+
+
+# -- converters: a list of JSON values -> a pandas array ------------------------------------------
+
+
+def _warn(column: str, problem: str) -> None:
+    warnings.warn(f"column {column!r}: {problem}", CregisDataWarning, stacklevel=4)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def as_string(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
+    """``string[pyarrow]``; non-text values become their JSON text (``True`` -> ``"true"``)."""
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+    return _string_array(arr)
+
+
+def _string_array(arr: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr], type=arr.type)
+    return pd.arrays.ArrowStringArray(arr)
+
+
+def _int_or_none(value: Any) -> int | None:
+    """An exact integer from an int or digit text; ``None`` for missing/empty; raises otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("+-").isdigit():
+            return int(text)
+        raise ValueError(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(value)
+
+
+def _int_arrow(values: Sequence[Any]) -> pa.Array | None:
+    """An int64 Arrow array of ``values``, or ``None`` when one does not fit."""
+    try:
+        return pa.array(values, type=pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
+    try:
+        ints = [_int_or_none(v) for v in values]
+    except (ValueError, TypeError):
+        return None
+    if any(v is not None and not _INT64_MIN <= v <= _INT64_MAX for v in ints):
+        return None
+    return pa.array(ints, type=pa.int64())
+
+
+def _arrow_to_int64(arr: pa.Array) -> pd.arrays.IntegerArray:
+    data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    return pd.arrays.IntegerArray(data, mask)
+
+
+def as_int(values: Sequence[Any], column: str = "") -> pd.api.extensions.ExtensionArray:
+    """``Int64``: ints or digit text, exact; other values keep the column as ``string``."""
+    arr = _int_arrow(values)
+    if arr is None:
+        _warn(column, "holds values that are not whole numbers; kept as text")
+        return as_string(values)
+    return _arrow_to_int64(arr)
+
+
+def _decimal_slow(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that reads back as this float: "0.1" for 0.1
+    elif isinstance(value, str):
+        value = value.strip()
+    elif not isinstance(value, (int, Decimal)):
+        raise ValueError(value)
+    result = Decimal(value)
+    if not result.is_finite():
+        raise ValueError(value)
+    return result
+
+
+def as_decimal(values: Sequence[Any], column: str = "") -> Any:
+    """``object`` column of exact :class:`~decimal.Decimal` (``None`` when missing).
+
+    Repeated texts share one ``Decimal`` (less memory, faster); text that is not a number
+    keeps the column as ``string``.
+    """
+    n = len(values)
+    out: list[Decimal | None]
+    uniq = dict.fromkeys(values) if n > 64 else None
+    try:
+        if uniq is not None and len(uniq) * 2 < n:
+            table = {k: _decimal_slow(k) for k in uniq}
+            out = list(map(table.__getitem__, values))
+        else:
+            try:
+                if not set(map(type, values)) <= {str, int, Decimal}:
+                    raise TypeError("not only text")  # floats go through repr() below
+                fast = list(map(Decimal, values))
+                if not all(d.is_finite() for d in fast):
+                    raise ValueError("not finite")
+                out = list(fast)
+            except (TypeError, ValueError, InvalidOperation):
+                out = [_decimal_slow(v) for v in values]
+    except (TypeError, ValueError, InvalidOperation):
+        _warn(column, "holds values that are not decimal numbers; kept as text")
+        return as_string(values)
+    result = np.empty(n, dtype=object)
+    result[:] = out
+    return result
+
+
+def as_timestamp(values: Sequence[Any], unit: str | None, column: str = "") -> Any:
+    """``datetime64[ms, UTC]`` from epoch numbers (or digit text) in ``unit`` ("s" or "ms")."""
+    arr = _int_arrow(values)
+    if arr is None:
+        _warn(column, "holds values that are not epoch numbers; kept as text")
+        return as_string(values)
+    data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=True)
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    present = data[~mask]
+    unit = _choose_unit(present, unit, column)
+    scaled = data * 1000 if unit == "s" else data
+    scaled[mask] = _NAT
+    return pd.array(scaled.view("M8[ms]"), dtype="M8[ms]").tz_localize("UTC")
+
+
+def _choose_unit(present: np.ndarray, unit: str | None, column: str) -> str:
+    if present.size == 0:
+        return unit or "ms"
+    biggest = int(np.abs(present).max())
+    if unit is None:
+        return "ms" if biggest >= _MS_THRESHOLD else "s"
+    if unit == "s" and int(np.abs(present).min()) >= _MS_THRESHOLD:
+        _warn(column, "is documented in seconds but every value is in milliseconds; read as ms")
+        return "ms"
+    if unit == "ms" and 0 < biggest < _MS_THRESHOLD and int(np.abs(present).min()) > 0:
+        _warn(column, "is documented in milliseconds but every value is in seconds; read as s")
+        return "s"
+    return unit
+
+
+def as_bool(values: Sequence[Any], column: str = "") -> Any:
+    """``boolean``; the texts ``"true"``/``"false"`` are accepted."""
+    table = {True: True, False: False, None: None, "true": True, "false": False, "": None}
+    try:
+        return pd.array([table[v] for v in values], dtype=BOOL)
+    except (KeyError, TypeError):
+        _warn(column, "holds values that are not booleans; kept as text")
+        return as_string(values)
+
+
+def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue]) -> pd.Categorical:
+    """A categorical of the documented labels of ``raw``; undocumented values keep their text."""
+    documented = {str(e.value): e.label for e in enum}
+    cats = list(dict.fromkeys(e.label for e in enum))
+    texts = pd.Series(raw, dtype=object)
+    keys = texts.map(lambda v: None if v is None or v is pd.NA else str(v))
+    extra = [k for k in pd.unique(keys.dropna()) if k not in documented]
+    mapping = {**documented, **{k: k for k in extra}}
+    cats += [k for k in extra if k not in cats]
+    return pd.Categorical(keys.map(mapping), categories=cats)
+
+
+def infer(values: Sequence[Any], column: str = "") -> Any:
+    """The conservative type of an undocumented column (see the module docstring)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if not kinds:
+        return as_string(values)
+    if kinds == {int}:
+        arr = _int_arrow(values)
+        return _arrow_to_int64(arr) if arr is not None else _objects(values)
+    if kinds == {bool}:
+        return pd.array(values, dtype=BOOL)
+    if kinds <= {float, int}:
+        return pd.array(values, dtype=FLOAT)
+    if kinds == {str}:
+        return as_string(values)
+    return _objects(values)
+
+
+def _objects(values: Sequence[Any]) -> Any:
+    result = np.empty(len(values), dtype=object)
+    result[:] = list(values)
+    return result
+
+
+def convert(values: Sequence[Any], field: Field | None, column: str = "") -> Any:
+    """The typed pandas array of one column, following the field's registry type."""
+    if field is None:
+        return infer(values, column)
+    kind = field.type
+    if kind in ("int", "enum_int"):
+        if kind == "int" and field.unit in ("s", "ms"):
+            return as_timestamp(values, field.unit, column)
+        return as_int(values, column)
+    if kind == "decimal":
+        return as_decimal(values, column)
+    if kind == "timestamp":
+        return as_timestamp(values, field.unit, column)
+    if kind == "bool":
+        return as_bool(values, column)
+    if kind in ("string", "enum_string", "currency"):
+        return as_string(values)
+    return infer(values, column)
+
+
+def wants_label(field: Field | None) -> bool:
+    """Whether a ``<name>_label`` column goes beside this field's column."""
+    if field is None or not field.enum:
+        return False
+    if field.type == "enum_int":
+        return True
+    return any(str(e.value) != e.label for e in field.enum)
+
+
+def dtype_name(dtype: Any) -> str:
+    """A stable text name of a contract dtype (for schemas stored beside exported files)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return f"datetime64[{dtype.unit}, {dtype.tz}]"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    return str(dtype)

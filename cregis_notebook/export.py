@@ -1,0 +1,389 @@
+"""Write typed frames to CSV and Parquet, and read them back with the exact same dtypes.
+
+CSV (:func:`to_csv`): a plain, comma-separated UTF-8 file with a byte-order mark (so Excel
+opens non-ASCII text such as Chinese aliases correctly; ``pandas.read_csv`` skips the mark).
+Amounts are plain decimal text (``0.00000001``, never ``1E-8``), ids plain digits, ``code``
+keeps its leading zeros (``00000``), times are ISO 8601 UTC (``2024-07-25T09:43:01Z``),
+booleans ``True``/``False``, missing values empty. Beside it, ``<path>.schema.json`` records
+each column's kind, the enum categories, ``df.attrs`` and which empty fields were ``""`` rather
+than missing, so :func:`read_csv` restores the frame exactly. Without that file ``read_csv``
+can type the columns from the registry (``endpoint=``) or leave them as text.
+
+Parquet (:func:`to_parquet`): amounts as ``decimal128`` (``decimal256`` past 38 digits), ids as
+``int64``, times as ``timestamp[ms, UTC]``, labels as dictionaries; the same schema is stored in
+the file's metadata under ``cregis_notebook``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import _dtypes
+
+__all__ = ["column_kinds", "read_csv", "read_parquet", "to_csv", "to_parquet"]
+
+SCHEMA_SUFFIX = ".schema.json"
+_META_KEY = b"cregis_notebook"
+_FORMAT = 1
+
+
+# -- column kinds ------------------------------------------------------------------------------
+
+
+def _kind(series: pd.Series) -> str:
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "timestamp"
+    if isinstance(dtype, pd.StringDtype):
+        return "string"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    values = series.dropna()
+    if len(values) and all(isinstance(v, Decimal) for v in values):
+        return "decimal"
+    if len(values) and all(isinstance(v, str) for v in values):
+        return "string"
+    return "json"
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each column's kind (``int``, ``decimal``, ``string``, ``timestamp``, ...) and details."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for name in df.columns:
+        series = df[name]
+        kind = _kind(series)
+        info: dict[str, Any] = {"kind": kind}
+        if kind == "category":
+            info["categories"] = [str(c) for c in series.cat.categories]
+        if kind == "timestamp":
+            tz = getattr(series.dtype, "tz", None)
+            info["tz"] = str(tz) if tz is not None else None
+        kinds[str(name)] = info
+    return kinds
+
+
+def _json_safe(value: Any) -> Any:
+    """``df.attrs`` as JSON: Timestamps as ISO text, Decimals as text, containers recursed."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, pd.DataFrame):
+        return None
+    return str(value)
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+
+def _decimal_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _time_text(series: pd.Series) -> pd.Series:
+    s = series
+    if getattr(s.dtype, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC")
+    whole = s.dropna()
+    has_ms = bool(len(whole)) and bool((whole.dt.microsecond != 0).any())
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if has_ms else "%Y-%m-%dT%H:%M:%SZ"
+    text = s.dt.strftime(fmt)
+    if has_ms:
+        text = text.str.replace(r"(\.\d{3})\d{3}Z$", r"\1Z", regex=True)
+    return text.astype(object).where(s.notna(), None)
+
+
+def _empties(series: pd.Series) -> dict[str, Any] | None:
+    """Where ``""`` and missing both occur in a text column, the rows holding ``""``."""
+    values = series.astype(object)
+    missing = values.isna().to_numpy()
+    blank = (values == "").fillna(False).to_numpy(dtype=bool) & ~missing
+    if not blank.any():
+        return None
+    if not missing.any():
+        return {"blank": "all"}
+    return {"blank": np.flatnonzero(blank).tolist()}
+
+
+def _csv_frame(df: pd.DataFrame, kinds: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    out: dict[str, Any] = {}
+    for name in df.columns:
+        kind = kinds[str(name)]["kind"]
+        series = df[name]
+        if kind == "decimal":
+            out[name] = series.map(_decimal_text, na_action="ignore").astype(object)
+        elif kind == "timestamp":
+            out[name] = _time_text(series)
+        elif kind == "int":
+            out[name] = series.astype(object).where(series.notna(), None)
+        elif kind == "json":
+            out[name] = series.map(
+                lambda v: v if isinstance(v, str) else json.dumps(v, default=_json_default),
+                na_action="ignore",
+            )
+        else:
+            out[name] = series.astype(object).where(series.notna(), None)
+    return pd.DataFrame(out, index=range(len(df)))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, schema: bool = True) -> Path:
+    """Write ``df`` as a plain UTF-8 CSV (with BOM) and, unless ``schema=False``, its schema.
+
+    Returns the CSV's path. The schema file is ``<path>.schema.json``.
+    """
+    path = Path(path)
+    kinds = column_kinds(df)
+    for name, info in kinds.items():
+        if info["kind"] == "string":
+            empties = _empties(df[name])
+            if empties:
+                info.update(empties)
+    plain = _csv_frame(df, kinds)
+    plain.to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+    )
+    sidecar = Path(str(path) + SCHEMA_SUFFIX)
+    if schema:
+        doc = {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
+        sidecar.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _parse_decimal(text: Any) -> Decimal | None:
+    if text is None or text == "":
+        return None
+    return Decimal(text)
+
+
+def _from_text(values: pd.Series, info: Mapping[str, Any], name: str) -> Any:
+    kind = info.get("kind", "string")
+    raw = values.to_numpy(dtype=object)
+    texts: list[Any] = [v if isinstance(v, str) else None for v in raw]
+    if kind == "int":
+        return _dtypes.as_int(texts, name)
+    if kind == "decimal":
+        out = np.empty(len(texts), dtype=object)
+        out[:] = [_parse_decimal(v) for v in texts]
+        return out
+    if kind == "timestamp":
+        times = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, format="ISO8601")
+        return times.dt.as_unit("ms").array
+    if kind == "bool":
+        table = {"True": True, "False": False, "true": True, "false": False, None: None}
+        return pd.array([table[v] for v in texts], dtype=_dtypes.BOOL)
+    if kind == "float":
+        return pd.array([None if v is None else float(v) for v in texts], dtype=_dtypes.FLOAT)
+    if kind == "category":
+        return pd.Categorical(texts, categories=info.get("categories") or [])
+    if kind == "json":
+        out = np.empty(len(texts), dtype=object)
+        out[:] = [None if v is None else json.loads(v) for v in texts]
+        return out
+    blank = info.get("blank")
+    if blank == "all":
+        texts = ["" if v is None else v for v in texts]
+    elif isinstance(blank, list):
+        for i in blank:
+            texts[i] = ""
+    return _dtypes.as_string(texts)
+
+
+def _registry_kinds(columns: list[str], endpoint: str) -> dict[str, dict[str, Any]]:
+    from .frames import _schema
+    from .spec import registry
+
+    schema = _schema(registry().endpoint(endpoint))
+    kinds: dict[str, dict[str, Any]] = {}
+    for name in columns:
+        field = schema.field(name)
+        kind = "string"
+        if name.endswith(_dtypes.LABEL_SUFFIX) and schema.field(name[: -len(_dtypes.LABEL_SUFFIX)]):
+            kind = "string"
+        elif field is not None:
+            kind = {
+                "int": "int",
+                "enum_int": "int",
+                "decimal": "decimal",
+                "timestamp": "timestamp",
+                "bool": "bool",
+            }.get(field.type, "string")
+            if field.type == "int" and field.unit in ("s", "ms"):
+                kind = "timestamp"
+        kinds[name] = {"kind": kind}
+    return kinds
+
+
+def read_csv(path: str | os.PathLike[str], *, endpoint: str | None = None) -> pd.DataFrame:
+    """Read a CSV written by :func:`to_csv` back into the exact frame (dtypes and attrs).
+
+    Uses ``<path>.schema.json`` when it exists; otherwise types the columns from the registry
+    fields of ``endpoint`` (text for the rest), or leaves every column as text.
+    """
+    path = Path(path)
+    raw = pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8-sig",
+    )
+    sidecar = Path(str(path) + SCHEMA_SUFFIX)
+    attrs: dict[str, Any] = {}
+    if sidecar.exists():
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+        kinds = doc.get("columns", {})
+        attrs = doc.get("attrs") or {}
+    elif endpoint is not None:
+        kinds = _registry_kinds([str(c) for c in raw.columns], endpoint)
+    else:
+        kinds = {str(c): {"kind": "string"} for c in raw.columns}
+    data = {
+        name: _from_text(raw[name], kinds.get(str(name), {"kind": "string"}), str(name))
+        for name in raw.columns
+    }
+    frame = pd.DataFrame(data, index=range(len(raw)), copy=False)
+    frame.attrs.update(attrs)
+    return frame
+
+
+# -- Parquet -------------------------------------------------------------------------------------
+
+
+def _decimal_type(values: Any) -> pa.DataType:
+    scale = 0
+    digits = 1
+    for v in values:
+        if v is None or v is pd.NA:
+            continue
+        t = v.as_tuple()
+        exp = int(t.exponent)
+        s = max(0, -exp)
+        scale = max(scale, s)
+        digits = max(digits, len(t.digits) + max(0, exp) - s)
+    precision = max(1, digits + scale)
+    if precision <= 38:
+        return pa.decimal128(max(precision, scale, 1), scale)
+    return pa.decimal256(min(76, precision), scale)
+
+
+def _arrow_column(series: pd.Series, kind: str) -> pa.Array | pa.ChunkedArray:
+    if kind == "decimal":
+        values = [None if v is None or (isinstance(v, float) and v != v) else v for v in series]
+        return pa.array(values, type=_decimal_type(values))
+    if kind == "int":
+        return pa.array(series.astype(_dtypes.INT).array, type=pa.int64())
+    if kind == "string":
+        return pa.array(
+            series.astype(object).where(series.notna(), None).tolist(), type=pa.string()
+        )
+    if kind == "json":
+        return pa.array(
+            [None if v is None else json.dumps(v, default=_json_default) for v in series],
+            type=pa.string(),
+        )
+    if kind == "timestamp":
+        s = series
+        if getattr(s.dtype, "tz", None) is None:
+            s = s.dt.tz_localize("UTC")
+        return pa.array(s.dt.tz_convert("UTC").dt.as_unit("ms"), type=pa.timestamp("ms", tz="UTC"))
+    return pa.array(series, from_pandas=True)
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` to Parquet with exact decimal and integer types and its schema in metadata."""
+    path = Path(path)
+    kinds = column_kinds(df)
+    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"]) for name in df.columns]
+    table = pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
+    doc = {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
+    table = table.replace_schema_metadata({_META_KEY: json.dumps(doc, ensure_ascii=False).encode()})
+    pq.write_table(table, path)
+    return path
+
+
+def _normal(value: Decimal) -> Decimal:
+    """``Decimal("0.100000")`` -> ``Decimal("0.1")``: trailing zeros of the scale dropped, exactly.
+
+    (``Decimal.normalize`` would round to the context's 28 digits and use exponents.)
+    """
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return value
+    cut = 0
+    while cut < -exponent and len(digits) - cut > 1 and digits[len(digits) - 1 - cut] == 0:
+        cut += 1
+    if cut == 0:
+        return value
+    return Decimal((sign, digits[: len(digits) - cut], exponent + cut))
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a Parquet file written by :func:`to_parquet` back into the exact frame."""
+    table = pq.read_table(path)
+    meta = table.schema.metadata or {}
+    doc = json.loads(meta[_META_KEY]) if _META_KEY in meta else {}
+    kinds: Mapping[str, Mapping[str, Any]] = doc.get("columns", {})
+    data: dict[str, Any] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = kinds.get(name, {}).get("kind")
+        typ = column.type
+        if kind == "decimal" or pa.types.is_decimal(typ):
+            values = column.to_pylist()
+            out = np.empty(len(values), dtype=object)
+            out[:] = [None if v is None else _normal(v) for v in values]
+            data[name] = out
+        elif kind == "int" or (kind is None and pa.types.is_integer(typ)):
+            data[name] = _dtypes._arrow_to_int64(column.combine_chunks().cast(pa.int64()))
+        elif kind == "string" or (kind is None and pa.types.is_string(typ)):
+            data[name] = _dtypes._string_array(column.cast(pa.string()))
+        elif kind == "timestamp" or pa.types.is_timestamp(typ):
+            data[name] = column.to_pandas().dt.as_unit("ms").array
+        elif kind == "category":
+            cats = kinds[name].get("categories") or []
+            data[name] = pd.Categorical(column.cast(pa.string()).to_pylist(), categories=cats)
+        elif kind == "bool":
+            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.BOOL)
+        elif kind == "float":
+            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.FLOAT)
+        elif kind == "json":
+            out = np.empty(len(column), dtype=object)
+            out[:] = [None if v is None else json.loads(v) for v in column.to_pylist()]
+            data[name] = out
+        else:
+            data[name] = column.to_pandas()
+    frame = pd.DataFrame(data, index=range(table.num_rows), copy=False)
+    frame.attrs.update(doc.get("attrs") or {})
+    return frame

@@ -1,0 +1,395 @@
+"""Envelopes to typed DataFrames: one row per record of ``data``, exact dtypes from the registry.
+
+:func:`to_frame` is the one place where API answers become tables:
+
+* a page gives one row per entry of ``rows``; a list one row per item; an object one row (the
+  coins answer one row per coin, with a ``usage`` column); ``null`` data one row of nothing;
+* nested objects become ``parent.child`` columns; lists of objects become indexed columns
+  ``payment_detail.0.tx_id`` (or companion frames: :func:`to_frames`);
+* ``code`` and ``msg`` of the envelope are columns on every row, and an error envelope is one
+  row with its ``code`` and ``msg`` and empty data columns, so failures show in the table;
+* every documented column is present even when no record has it (a stable schema), typed by
+  the contract in :mod:`cregis_notebook._dtypes`.
+
+Export (:func:`to_csv`, :func:`read_csv`, :func:`to_parquet`, :func:`read_parquet`) lives in
+:mod:`cregis_notebook.export` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain, repeat
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import _dtypes
+from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label
+from .envelope import SUCCESS, Envelope
+from .export import read_csv, read_parquet, to_csv, to_parquet
+from .spec import Endpoint, Field, registry
+
+__all__ = [
+    "CregisDataWarning",
+    "frame_records",
+    "read_csv",
+    "read_parquet",
+    "to_csv",
+    "to_frame",
+    "to_frames",
+    "to_parquet",
+]
+
+CregisDataWarning = _dtypes.CregisDataWarning
+ENVELOPE_COLUMNS = ("code", "msg")
+_EMPTY: Mapping[str, Any] = {}
+_COIN_LISTS = ("payout_coins", "address_coins", "order_coins")
+
+
+@dataclass
+class _Answer:
+    code: str
+    msg: str
+    data: Any
+    endpoint: str | None
+
+
+def _answers(envelopes: Any) -> list[_Answer]:
+    if isinstance(envelopes, (Envelope, Mapping)):
+        envelopes = [envelopes]
+    out: list[_Answer] = []
+    for env in envelopes:
+        if isinstance(env, Envelope):
+            out.append(_Answer(env.code, env.msg, env.data, env.endpoint))
+        elif isinstance(env, Mapping):
+            if "code" not in env:
+                raise TypeError("a parsed envelope must be a dict with 'code', 'msg' and 'data'")
+            code = env["code"]
+            msg = env.get("msg")
+            out.append(_Answer(str(code), "" if msg is None else str(msg), env.get("data"), None))
+        else:
+            raise TypeError(f"not an envelope: {type(env).__name__}")
+    return out
+
+
+def _resolve(endpoint: str | Endpoint | None, answers: Sequence[_Answer]) -> Endpoint | None:
+    if isinstance(endpoint, Endpoint):
+        return endpoint
+    name = endpoint or next((a.endpoint for a in answers if a.endpoint), None)
+    if name is None:
+        return None
+    found = registry().get_endpoint(name)
+    if found is None and endpoint is not None:
+        return registry().endpoint(endpoint)  # raises UnknownEndpoint with suggestions
+    return found
+
+
+def _kind_of(data: Any) -> str:
+    if data is None:
+        return "null"
+    if isinstance(data, list):
+        return "list"
+    if isinstance(data, Mapping) and "rows" in data and "total" in data:
+        return "page"
+    return "object"
+
+
+def _is_coins(ep: Endpoint | None) -> bool:
+    return ep is not None and ep.name == "project_coins"
+
+
+def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[str, Any]]:
+    """The records of one envelope's ``data``: page rows, list items, the object, or coins."""
+    if data is None:
+        return []
+    if _is_coins(endpoint) and isinstance(data, Mapping):
+        records: list[Mapping[str, Any]] = []
+        lists = [k for k in data if isinstance(data[k], list)]
+        for key in sorted(
+            lists,
+            key=lambda k: (k not in _COIN_LISTS, _COIN_LISTS.index(k) if k in _COIN_LISTS else 0),
+        ):
+            usage = key[: -len("_coins")] if key.endswith("_coins") else key
+            for coin in data[key]:
+                records.append(
+                    {"usage": usage, **coin}
+                    if isinstance(coin, Mapping)
+                    else {"usage": usage, "value": coin}
+                )
+        return records
+    kind = endpoint.data_kind if endpoint is not None else _kind_of(data)
+    if kind == "page" and isinstance(data, Mapping):
+        rows = data.get("rows") or []
+        return [r if isinstance(r, Mapping) else {"value": r} for r in rows]
+    if isinstance(data, list):
+        return [r if isinstance(r, Mapping) else {"value": r} for r in data]
+    if isinstance(data, Mapping):
+        return [data]
+    return [{"value": data}]
+
+
+def _schema(ep: Endpoint | None) -> Schema:
+    if ep is None:
+        return Schema({})
+    if _is_coins(ep):
+        fields: dict[str, Field] = {"usage": Field("usage", "string")}
+        for f in ep.response_fields:
+            if "[]." in f.name:
+                child = f.name.split("[].", 1)[1]
+                fields.setdefault(child, Field(child, f.type, f.unit, f.description, f.enum, True))
+        return Schema(fields)
+    return Schema.of(ep.response_fields)
+
+
+# -- flattening ------------------------------------------------------------------------------------
+
+
+def _extract(records: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
+    return list(map(dict.get, records, repeat(key)))  # type: ignore[arg-type]
+
+
+def _keys(records: Sequence[Mapping[str, Any]], documented: list[str]) -> list[str]:
+    seen = dict.fromkeys(documented)
+    seen.update(dict.fromkeys(chain.from_iterable(records)))
+    return list(seen)
+
+
+def _kinds(values: Sequence[Any]) -> set[type]:
+    """The value types of a column, with dict and list subclasses counted as dict and list."""
+    kinds = set(map(type, values))
+    for k in list(kinds):
+        if k not in (dict, list) and issubclass(k, (dict, list)):
+            kinds.add(dict if issubclass(k, dict) else list)
+    return kinds
+
+
+def _as_dicts(values: Sequence[Any]) -> tuple[list[Mapping[str, Any]], bool]:
+    """Values as dicts (missing -> empty) and whether anything else than dicts/None was seen."""
+    other = False
+    out: list[Mapping[str, Any]] = []
+    for v in values:
+        if isinstance(v, dict):
+            out.append(v)
+        else:
+            out.append(_EMPTY)
+            other = other or v is not None
+    return out, other
+
+
+def _flatten(
+    records: Sequence[Mapping[str, Any]],
+    schema: Schema,
+    prefix: str,
+    out: dict[str, list[Any]],
+    explode: bool,
+    lists: dict[str, list[Any]],
+) -> None:
+    for key in _keys(records, schema.children(prefix)):
+        name = prefix + key
+        values = _extract(records, key)
+        field = schema.field(name)
+        kinds = _kinds(values) if field is None or field.type in ("object", "array") else None
+        documented_object = field is not None and field.type == "object"
+        if (
+            kinds is not None
+            and (dict in kinds or documented_object)
+            and (field is None or documented_object)
+        ):
+            dicts, other = _as_dicts(values)
+            if other:  # a mix of objects and scalars: keep the raw values too
+                out[name] = values
+            _flatten(dicts, schema, name + ".", out, explode, lists)
+        elif kinds is not None and (list in kinds or (field is not None and field.type == "array")):
+            items = [v if isinstance(v, list) else None for v in values]
+            element_dicts = any(isinstance(e, dict) for v in items if v for e in v) or bool(
+                schema.children(name + ".0")
+            )
+            if not element_dicts:
+                out[name] = values
+                continue
+            lists[name] = items
+            if not explode:
+                continue
+            width = max((len(v) for v in items if v), default=0)
+            for i in range(width):
+                column = [v[i] if v is not None and len(v) > i else None for v in items]
+                dicts, _ = _as_dicts(column)
+                _flatten(dicts, schema, f"{name}.{i}.", out, explode, lists)
+        else:
+            out[name] = values
+
+
+def _typed(columns: Mapping[str, list[Any]], schema: Schema, labels: bool) -> dict[str, Any]:
+    typed: dict[str, Any] = {}
+    names = set(columns)
+    for name, values in columns.items():
+        field = schema.field(name)
+        typed[name] = convert(values, field, name)
+        if labels and wants_label(field) and field is not None and field.enum:
+            label = name + LABEL_SUFFIX
+            if label not in names:
+                typed[label] = labels_for(typed[name], field.enum)
+        if field is not None and field.type == "currency" and name.rsplit(".", 1)[-1] == "currency":
+            base = name[: -len("currency")]
+            chain_col, token_col = base + "chain_id", base + "token_id"
+            if not schema.has(chain_col) and chain_col not in names:
+                chains, tokens = _split_currency(typed[name])
+                typed[chain_col] = chains
+                typed[token_col] = tokens
+    return typed
+
+
+def _split_currency(values: Any) -> tuple[Any, Any]:
+    arr = pa.array(pd.Series(values, dtype=object).where(pd.notna(values), None), type=pa.string())
+    has_at = pa.compute.match_substring(arr, "@")
+    parts = pa.compute.split_pattern(arr, "@", max_splits=1)
+    first = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 0)
+    second = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 1)
+    return _dtypes._string_array(first), _dtypes._string_array(second)
+
+
+def _envelope_columns(answers: Sequence[_Answer], owners: np.ndarray) -> dict[str, Any]:
+    codes = pa.array([a.code for a in answers], type=pa.string())
+    msgs = pa.array([a.msg for a in answers], type=pa.string())
+    idx = pa.array(owners, type=pa.int64())
+    return {
+        "code": _dtypes._string_array(codes.take(idx)),
+        "msg": _dtypes._string_array(msgs.take(idx)),
+    }
+
+
+def _build(
+    answers: Sequence[_Answer], ep: Endpoint | None, *, labels: bool, explode: bool
+) -> tuple[pd.DataFrame, dict[str, list[Any]], list[Mapping[str, Any]]]:
+    records: list[Mapping[str, Any]] = []
+    counts = np.zeros(len(answers), dtype=np.int64)
+    for i, a in enumerate(answers):
+        if a.code != SUCCESS:
+            recs: list[Mapping[str, Any]] = [_EMPTY]
+        else:
+            recs = frame_records(a.data, ep)
+            if not recs and ((ep is not None and ep.data_kind == "null") or a.data is None):
+                recs = [_EMPTY]
+        counts[i] = len(recs)
+        records.extend(recs)
+    owners = np.repeat(np.arange(len(answers), dtype=np.int64), counts)
+    schema = _schema(ep)
+    columns: dict[str, list[Any]] = {}
+    lists: dict[str, list[Any]] = {}
+    if records:
+        _flatten(records, schema, "", columns, explode, lists)
+    else:
+        for key in schema.children(""):
+            f = schema.field(key)
+            if f is None or f.type not in ("object", "array"):
+                columns[key] = []
+    clashes = [c for c in ENVELOPE_COLUMNS if c in columns]
+    for c in clashes:
+        columns["data." + c] = columns.pop(c)
+    typed = _typed(columns, schema, labels)
+    typed.update(_envelope_columns(answers, owners))
+    frame = pd.DataFrame(typed, copy=False) if typed else pd.DataFrame(index=range(len(records)))
+    frame.attrs.update(_attrs(answers, ep))
+    return frame, lists, records
+
+
+def _attrs(answers: Sequence[_Answer], ep: Endpoint | None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if ep is not None:
+        attrs["endpoint"] = ep.name
+        attrs["path"] = ep.path
+    totals = [
+        a.data.get("total")
+        for a in answers
+        if a.code == SUCCESS and isinstance(a.data, Mapping) and "rows" in a.data
+    ]
+    if totals:
+        attrs["total"] = max(int(t) for t in totals if t is not None)
+        attrs["pages"] = len(totals)
+    errors = sum(a.code != SUCCESS for a in answers)
+    if errors:
+        attrs["errors"] = errors
+    return attrs
+
+
+def to_frame(
+    envelopes: Envelope | Mapping[str, Any] | Iterable[Envelope | Mapping[str, Any]],
+    endpoint: str | Endpoint | None = None,
+    *,
+    labels: bool = True,
+) -> pd.DataFrame:
+    """One typed row per record of ``data``, with the envelope's ``code`` and ``msg`` on each.
+
+    ``envelopes`` is an :class:`Envelope`, a parsed envelope dict, or an iterable of them;
+    ``endpoint`` (a registry name, alias or path) types the columns; by default it is taken
+    from the envelopes. ``labels=False`` leaves out the ``*_label`` columns of enums.
+    """
+    answers = _answers(envelopes)
+    ep = _resolve(endpoint, answers)
+    frame, _, _ = _build(answers, ep, labels=labels, explode=True)
+    return frame
+
+
+def _parent_key(ep: Endpoint | None, frame: pd.DataFrame) -> list[str]:
+    if ep is not None and ep.row_key:
+        return [k for k in ep.row_key if k in frame.columns]
+    for candidate in ("cregis_id", "cid", "id", "order_id", "address"):
+        if candidate in frame.columns:
+            return [candidate]
+    return []
+
+
+def to_frames(
+    envelopes: Envelope | Mapping[str, Any] | Iterable[Envelope | Mapping[str, Any]],
+    endpoint: str | Endpoint | None = None,
+    *,
+    labels: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """The main frame plus one companion frame per nested list of objects.
+
+    Returns ``{"main": ..., "payment_info": ..., "payment_detail": ...}`` (keys are the list
+    fields' dotted names). The main frame has no indexed list columns; each companion frame has
+    one row per list element, keyed by the parent's id columns (e.g. ``cregis_id``) and a
+    ``<list>.index`` column, typed by the same contract.
+    """
+    answers = _answers(envelopes)
+    ep = _resolve(endpoint, answers)
+    main, lists, _ = _build(answers, ep, labels=labels, explode=False)
+    frames = {"main": main}
+    key = _parent_key(ep, main)
+    schema = _schema(ep)
+    for name, items in lists.items():
+        if "." in name and name.split(".", 1)[0] in lists:
+            continue  # a list inside a list element: not flattened further
+        parent_rows: list[int] = []
+        positions: list[int] = []
+        children: list[Mapping[str, Any]] = []
+        for row, value in enumerate(items):
+            for pos, element in enumerate(value or ()):
+                parent_rows.append(row)
+                positions.append(pos)
+                children.append(element if isinstance(element, Mapping) else {"value": element})
+        columns: dict[str, list[Any]] = {}
+        nested: dict[str, list[Any]] = {}
+        sub = Schema(
+            {
+                f[len(name) + 3 :]: field
+                for f, field in schema.fields.items()
+                if f.startswith(name + "[].")
+            }
+        )
+        if children:
+            _flatten(children, sub, "", columns, True, nested)
+        else:
+            columns = {k: [] for k in sub.children("")}
+        typed = _typed(columns, sub, labels)
+        take = np.asarray(parent_rows, dtype=np.int64)
+        head = {k: main[k].take(take).reset_index(drop=True).array for k in key}
+        head[name + ".index"] = pd.array(positions, dtype=_dtypes.INT)
+        child = pd.DataFrame({**head, **typed}, copy=False)
+        child.attrs.update({**main.attrs, "list": name})
+        frames[name] = child
+    return frames

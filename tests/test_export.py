@@ -1,0 +1,140 @@
+"""CSV and Parquet round trips are exact; the plain CSV reads right without our reader."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from cregis_notebook import read_csv, read_parquet, registry, to_csv, to_frame, to_parquet
+
+ROWS = [
+    {
+        "pid": 1409650233999360,
+        "cid": 1410580986806272,
+        "chain_id": "2610",
+        "token_id": "0x33",
+        "to_address": "0x2d",
+        "amount": "0.00000001",
+        "status": 1,
+        "txid": "0xa7",
+        "block_height": "42393516",
+        "block_time": 1721900581,
+        "fee": "0.00258015",
+        "from_address": "0xbd",
+        "memo": "",
+        "remark": '地址更新操作, "quoted"\nnext line',
+    },
+    {"cid": 7, "amount": "12345678901234.123456789012345678", "status": 9, "memo": None},
+]
+
+
+def frame() -> pd.DataFrame:
+    env = {"code": "00000", "msg": "ok", "data": {"total": 2, "rows": ROWS}}
+    df = to_frame([env, {"code": "E0015", "msg": "not found", "data": None}], "trade_page")
+    df.attrs["filters"] = {"blocktime_end": 1721900600}
+    return df
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    for col in a.columns:
+        assert a[col].dtype == b[col].dtype, col
+        left, right = a[col].tolist(), b[col].tolist()
+        for x, y in zip(left, right, strict=True):
+            if pd.isna(x) if not isinstance(x, list) else False:
+                assert pd.isna(y), (col, x, y)
+            else:
+                assert x == y and type(x) is type(y), (col, x, y)
+                if isinstance(x, Decimal):
+                    assert x.as_tuple().exponent <= 0 or y == x
+
+
+def test_csv_round_trip_is_exact(tmp_path: Path) -> None:
+    df = frame()
+    path = to_csv(df, tmp_path / "trades.csv")
+    back = read_csv(path)
+    assert_same(df, back)
+    assert back.attrs["endpoint"] == "trade_page"
+    assert back.attrs["filters"] == {"blocktime_end": 1721900600}
+    assert back["memo"].iloc[0] == "" and pd.isna(back["memo"].iloc[1])
+    assert str(back["amount"].iloc[1]) == "12345678901234.123456789012345678"
+
+
+def test_plain_csv_text(tmp_path: Path) -> None:
+    path = to_csv(frame(), tmp_path / "t.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["amount"] == "0.00000001"  # never 1E-8
+    assert rows[0]["cid"] == "1410580986806272"
+    assert rows[0]["code"] == "00000"
+    assert rows[0]["block_time"] == "2024-07-25T09:43:01Z"
+    assert rows[0]["status_label"] == "success"
+    assert rows[2]["code"] == "E0015" and rows[2]["cid"] == ""
+    plain = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert plain["code"].tolist()[0] == "00000"
+    assert plain["remark"].iloc[0] == ROWS[0]["remark"]
+    loose = pd.read_csv(path)  # no options at all: ids stay exact integers
+    assert int(loose["pid"].iloc[0]) == 1409650233999360 or loose["pid"].dtype == object
+
+
+def test_read_csv_without_schema_uses_the_registry(tmp_path: Path) -> None:
+    path = to_csv(frame(), tmp_path / "t.csv", schema=False)
+    assert not Path(str(path) + ".schema.json").exists()
+    df = read_csv(path, endpoint="trade_page")
+    assert df["cid"].dtype == "Int64" and df["cid"].iloc[0] == 1410580986806272
+    assert df["amount"].iloc[0] == Decimal("0.00000001")
+    assert df["code"].iloc[0] == "00000"
+    assert str(df["block_time"].dtype) == "datetime64[ms, UTC]"
+    text = read_csv(path)
+    assert text["cid"].iloc[0] == "1410580986806272"
+
+
+def test_parquet_round_trip_is_exact(tmp_path: Path) -> None:
+    df = frame()
+    path = to_parquet(df, tmp_path / "t.parquet")
+    schema = pq.read_schema(path)
+    assert str(schema.field("amount").type).startswith("decimal128")
+    assert str(schema.field("cid").type) == "int64"
+    assert str(schema.field("block_time").type) == "timestamp[ms, tz=UTC]"
+    back = read_parquet(path)
+    assert_same(df, back)
+    assert back.attrs["total"] == 2
+
+
+def test_order_info_round_trips(tmp_path: Path) -> None:
+    env = copy.deepcopy(registry().endpoint("order_info").response_example)
+    df = to_frame(env, "order_info")
+    assert_same(df, read_csv(to_csv(df, tmp_path / "o.csv")))
+    assert_same(df, read_parquet(to_parquet(df, tmp_path / "o.parquet")))
+
+
+def test_coins_round_trip(tmp_path: Path) -> None:
+    df = to_frame(copy.deepcopy(registry().endpoint("coins").response_example), "coins")
+    assert_same(df, read_csv(to_csv(df, tmp_path / "c.csv")))
+    assert_same(df, read_parquet(to_parquet(df, tmp_path / "c.parquet")))
+
+
+def test_schema_sidecar_is_json(tmp_path: Path) -> None:
+    path = to_csv(frame(), tmp_path / "t.csv")
+    doc = json.loads(Path(str(path) + ".schema.json").read_text())
+    assert doc["columns"]["amount"]["kind"] == "decimal"
+    assert doc["columns"]["status_label"]["kind"] == "category"
+
+
+@pytest.mark.parametrize("writer", ["csv", "parquet"])
+def test_empty_frame_round_trips(tmp_path: Path, writer: str) -> None:
+    df = to_frame({"code": "00000", "msg": "ok", "data": {"total": 0, "rows": []}}, "trade_page")
+    if writer == "csv":
+        back = read_csv(to_csv(df, tmp_path / "e.csv"))
+    else:
+        back = read_parquet(to_parquet(df, tmp_path / "e.parquet"))
+    assert list(back.columns) == list(df.columns) and len(back) == 0
