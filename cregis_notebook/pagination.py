@@ -1,0 +1,809 @@
+"""Fetch every page of a paged endpoint into one exact DataFrame, from plain notebook code.
+
+:func:`fetch_frame` asks for page 1, learns ``total``, then fetches the other pages
+concurrently on a small thread pool over the synchronous :class:`~cregis_notebook.Client`: no
+event loop is touched, so it works the same in a terminal, a script and a Jupyter cell (whose
+own loop is already running). :func:`afetch_frame` is the ``await``-able twin for an
+:class:`~cregis_notebook.AsyncClient`. :func:`iter_pages` / :func:`aiter_pages` yield the
+envelopes one page at a time.
+
+Consistency: when the caller gives no upper time bound, the fetch pins one (``blocktime_end``
+for ``trade_page``) to the second before it started, so rows arriving meanwhile cannot shift the
+pages; rows are deduplicated by the endpoint's row key (``cid``; ``address`` + ``currency``);
+the row count is checked against ``total`` and a mismatch is warned about and recorded in
+``df.attrs["mismatch"]``, never hidden.
+
+Failure and interruption lose nothing: a page that keeps failing, or Ctrl-C / the notebook's
+stop button, raises :class:`~cregis_notebook.CregisFetchError` carrying ``partial`` (the rows so
+far) and ``resume()`` (fetches only the missing pages, same window and filters). With
+``checkpoint="file.jsonl"`` the pages are also written to disk as they arrive, and calling
+``fetch_frame`` again with the same arguments after a kernel restart continues from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import math
+import threading
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._checkpoint import Checkpoint
+from .envelope import SUCCESS, Envelope
+from .errors import CregisAPIError, CregisError, CregisFetchError, CregisValidationError
+from .frames import _Answer, _build
+from .spec import SYSTEM_PARAMS, Endpoint
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import AsyncClient, Client
+
+__all__ = [
+    "CregisConsistencyWarning",
+    "CregisFetchInterrupted",
+    "afetch_frame",
+    "aiter_pages",
+    "fetch_frame",
+    "iter_pages",
+    "last_fetch_error",
+]
+
+PAGE_PARAMS = ("page_num", "page_size")
+DEFAULT_PAGE_SIZE = 100
+
+
+class CregisConsistencyWarning(UserWarning):
+    """The fetched rows do not match ``total`` (see ``df.attrs["mismatch"]``)."""
+
+
+class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):
+    """The user interrupted a fetch; ``partial`` and ``resume()`` as for :class:`CregisFetchError`.
+
+    It is a :class:`KeyboardInterrupt` too, so a script still stops on Ctrl-C.
+    """
+
+
+_last_error: CregisFetchError | None = None
+
+
+def last_fetch_error() -> CregisFetchError | None:
+    """The last :class:`CregisFetchError` raised in this process (handy in a notebook)::
+
+    err = last_fetch_error()
+    df = err.resume()
+    """
+    return _last_error
+
+
+# -- the plan of a fetch -----------------------------------------------------------------------
+
+
+def _clock(client: Any) -> Callable[[], float]:
+    clock = getattr(client, "_clock", None)
+    return clock if callable(clock) else time.time
+
+
+def _window_end(ep: Endpoint) -> str | None:
+    """The parameter that bounds the fetched time window from above (``blocktime_end``)."""
+    for p in ep.params:
+        if p.unit in ("s", "ms") and p.name.endswith("_end"):
+            return p.name
+    return None
+
+
+def _wire_filters(client: Any, ep: Endpoint, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """The filters exactly as they are sent (converted and validated), without system params."""
+    prepared = client.prepare(ep, **filters)
+    return {k: v for k, v in prepared.body.items() if k not in SYSTEM_PARAMS}
+
+
+@dataclass
+class _Plan:
+    client: Any
+    endpoint: Endpoint
+    filters: dict[str, Any]  # the caller's filters, as sent
+    pinned: dict[str, Any]  # what the fetch added (the time window's end)
+    page_size: int
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.filters, **self.pinned, "page_size": self.page_size}
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint.name,
+            "base_url": self.client.base_url,
+            "pid": self.client.pid,
+            "page_size": self.page_size,
+            "filters": self.filters,
+        }
+
+
+def _plan(
+    client: Any,
+    endpoint: str | Endpoint,
+    filters: Mapping[str, Any],
+    page_size: int,
+    pin: bool,
+    pinned: Mapping[str, Any] | None = None,
+) -> _Plan:
+    ep = client.endpoint(endpoint)
+    if not ep.is_paged:
+        raise CregisValidationError(f"{ep.name} is not paged", endpoint=ep.name)
+    given = [k for k in PAGE_PARAMS if k in filters]
+    if given:
+        raise CregisValidationError(
+            f"{ep.name}: {', '.join(given)} is chosen by the fetch; pass page_size= instead",
+            endpoint=ep.name,
+            param=given[0],
+        )
+    limit = ep.param("page_size")
+    maximum = int(limit.maximum) if limit is not None and limit.maximum else DEFAULT_PAGE_SIZE
+    if not 1 <= page_size <= maximum:
+        raise CregisValidationError(
+            f"{ep.name}: page_size must be 1..{maximum}, got {page_size}",
+            endpoint=ep.name,
+            param="page_size",
+        )
+    wire = _wire_filters(client, ep, {k: v for k, v in filters.items() if v is not None})
+    added: dict[str, Any] = dict(pinned or {})
+    end = _window_end(ep)
+    if pin and end is not None and end not in wire and not added:
+        param = ep.param(end)
+        now = _clock(client)()
+        # the last whole second (or millisecond) before the fetch began: every row of the
+        # window already existed, so rows arriving during the fetch cannot shift pages
+        added[end] = (
+            int(now) - 1 if param is not None and param.unit == "s" else int(now * 1000) - 1
+        )
+    return _Plan(client, ep, wire, added, page_size)
+
+
+def _pages_for(total: int, page_size: int) -> int:
+    return max(1, math.ceil(total / page_size))
+
+
+def _total_of(env: Envelope | Mapping[str, Any]) -> int:
+    data = env.data if isinstance(env, Envelope) else env.get("data")
+    if not isinstance(data, Mapping):
+        return 0
+    try:
+        return int(data.get("total") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _rows_of(env: Mapping[str, Any]) -> int:
+    data = env.get("data")
+    rows = data.get("rows") if isinstance(data, Mapping) else None
+    return len(rows) if isinstance(rows, list) else 0
+
+
+# -- iter_pages ----------------------------------------------------------------------------------
+
+
+def iter_pages(
+    client: Client,
+    endpoint: str | Endpoint,
+    /,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    pin: bool = True,
+    **filters: Any,
+) -> Iterator[Envelope]:
+    """Yield the :class:`Envelope` of each page in turn (``client.iter_pages``).
+
+    Stops after the last page (``ceil(total / page_size)``) or an empty page; an error code
+    raises :class:`CregisAPIError` (the envelope is in ``err.envelope``). The time window is
+    pinned as in :func:`fetch_frame` unless ``pin=False``.
+    """
+    plan = _plan(client, endpoint, filters, page_size, pin)
+    page = 1
+    while True:
+        env = client.request(plan.endpoint, **plan.params, page_num=page)
+        env.raise_for_code()
+        yield env
+        if page >= _pages_for(_total_of(env), page_size) or not _rows_of(env.to_dict()):
+            return
+        page += 1
+
+
+async def aiter_pages(
+    client: AsyncClient,
+    endpoint: str | Endpoint,
+    /,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    pin: bool = True,
+    **filters: Any,
+) -> AsyncIterator[Envelope]:
+    """The async twin of :func:`iter_pages` (``async for env in client.aiter_pages(...)``)."""
+    plan = _plan(client, endpoint, filters, page_size, pin)
+    page = 1
+    while True:
+        env = await client.request(plan.endpoint, **plan.params, page_num=page)
+        env.raise_for_code()
+        yield env
+        if page >= _pages_for(_total_of(env), page_size) or not _rows_of(env.to_dict()):
+            return
+        page += 1
+
+
+# -- the state of a fetch ------------------------------------------------------------------------
+
+
+@dataclass
+class _Fetch:
+    """Everything a fetch has: its plan, the pages so far, and where they are kept on disk."""
+
+    plan: _Plan
+    checkpoint: Checkpoint | None = None
+    pages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    total: int | None = None
+    started_at: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def page_count(self) -> int | None:
+        if self.total is None:
+            return None
+        return _pages_for(self.total, self.plan.page_size)
+
+    def missing(self, pages: Mapping[int, Any] | None = None) -> list[int]:
+        count = self.page_count
+        if count is None:
+            return [1]
+        have = self.pages if pages is None else pages
+        return [p for p in range(1, count + 1) if p not in have]
+
+    def snapshot(self) -> dict[int, dict[str, Any]]:
+        with self.lock:
+            return dict(self.pages)
+
+    def record(self, page: int, env: Envelope) -> None:
+        entry = {"code": env.code, "msg": env.msg, "data": env.data}
+        with self.lock:
+            if page in self.pages:
+                return
+            self.pages[page] = entry
+            if self.total is None:
+                self.total = _total_of(env)
+        if self.checkpoint is not None:
+            self.checkpoint.add(page, entry)
+
+    def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
+        have = self.snapshot() if snapshot is None else snapshot
+        pages = sorted(have.items())
+        ep = self.plan.endpoint
+        answers = [_Answer(e["code"], e["msg"], e["data"], ep.name) for _, e in pages]
+        df, _, _ = _build(answers, ep, labels=True, explode=True)
+        before = len(df)
+        key = [k for k in ep.row_key if k in df.columns]
+        if key and before:
+            usable = df[key].notna().all(axis=1)
+            dup = df.duplicated(subset=key, keep="first") & usable
+            if dup.any():
+                df = df.loc[~dup].reset_index(drop=True)
+        duplicates = before - len(df)
+        totals = sorted({_total_of(e) for _, e in pages})
+        count = self.page_count or 0
+        complete = final and not self.missing(have)
+        df.attrs.update(
+            {
+                "endpoint": ep.name,
+                "path": ep.path,
+                "filters": {**self.plan.filters, **self.plan.pinned},
+                "pinned": dict(self.plan.pinned),
+                "page_size": self.plan.page_size,
+                "base_url": self.plan.client.base_url,
+                "total": self.total,
+                "pages": count,
+                "pages_fetched": len(pages),
+                "fetched_at": self.started_at,
+                "complete": complete,
+                "duplicates": duplicates,
+            }
+        )
+        df.attrs.pop("errors", None)
+        if complete and (len(df) != self.total or len(totals) > 1):
+            df.attrs["mismatch"] = {
+                "total": self.total,
+                "rows": len(df),
+                "duplicates": duplicates,
+                "totals_seen": totals,
+            }
+        return df
+
+
+def _identity_header(fetch: _Fetch) -> dict[str, Any]:
+    return {**fetch.plan.identity(), "pinned": fetch.plan.pinned, "started_at": fetch.started_at}
+
+
+def _now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _open(
+    client: Any,
+    endpoint: str | Endpoint,
+    filters: Mapping[str, Any],
+    page_size: int,
+    pin: bool,
+    checkpoint: str | Any | None,
+) -> _Fetch:
+    store = Checkpoint(checkpoint) if checkpoint is not None else None
+    pinned = None
+    if store is not None and store.header is not None:
+        pinned = store.header.get("pinned") or {}
+    plan = _plan(client, endpoint, filters, page_size, pin, pinned)
+    fetch = _Fetch(plan, store, started_at=_now_iso())
+    if store is not None:
+        store.check(plan.identity())
+        if store.header is not None:
+            fetch.started_at = str(store.header.get("started_at") or fetch.started_at)
+            for page, entry in store.pages.items():
+                fetch.pages[page] = {k: entry.get(k) for k in ("code", "msg", "data")}
+            if 1 in fetch.pages:
+                fetch.total = _total_of(fetch.pages[1])
+        else:
+            store.start(_identity_header(fetch))
+    return fetch
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A tqdm bar of rows, with pages in its postfix (``tqdm.auto``); a no-op when disabled."""
+
+    def __init__(self, enabled: bool, name: str) -> None:
+        self.enabled = enabled
+        self.name = name
+        self.bar: Any = None
+        self.pages = 0
+
+    def start(self, total_rows: int, done_rows: int, pages: int, done_pages: int) -> None:
+        self.pages = pages
+        if self.enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total_rows, initial=done_rows, unit=" rows", desc=self.name)
+            self._post(done_pages)
+
+    def _post(self, done_pages: int) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{done_pages}/{self.pages} pages", refresh=False)
+
+    def advance(self, rows: int, done_pages: int) -> None:
+        if self.bar is not None:
+            self.bar.update(rows)
+            self._post(done_pages)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- running a fetch (threads) -------------------------------------------------------------------
+
+
+class _PageFailed(Exception):
+    def __init__(self, page: int, cause: BaseException):
+        super().__init__(f"page {page}: {cause}")
+        self.page = page
+        self.cause = cause
+
+
+def _get_page(plan: _Plan, page: int) -> Envelope:
+    env: Envelope = plan.client.request(plan.endpoint, **plan.params, page_num=page)
+    return env
+
+
+def _check(env: Envelope, page: int) -> Envelope:
+    if env.code != SUCCESS:
+        try:
+            env.raise_for_code()
+        except CregisAPIError as exc:
+            raise _PageFailed(page, exc) from exc
+    return env
+
+
+def _fail(
+    fetch: _Fetch,
+    message: str,
+    cause: BaseException | None,
+    resume: Callable[..., Any],
+    interrupted: bool = False,
+) -> CregisFetchError:
+    global _last_error
+    have = fetch.snapshot()
+    partial = fetch.frame(final=False, snapshot=have)
+    missing = tuple(fetch.missing(have))
+    cls = CregisFetchInterrupted if interrupted else CregisFetchError
+    count = fetch.page_count
+    where = f"{len(have)} of {count} pages" if count else "no pages"
+    text = (
+        f"{fetch.plan.endpoint.name}: {message} after {where} ({len(partial)} rows). "
+        f"err.partial holds them; err.resume() fetches the {len(missing)} missing pages"
+        + (
+            f"; the checkpoint {fetch.checkpoint.path} keeps them across restarts"
+            if fetch.checkpoint
+            else ""
+        )
+        + ". (In a notebook: err = cregis_notebook.pagination.last_fetch_error())"
+    )
+    err = cls(text, partial=partial, cause=cause, resume=resume, missing_pages=missing)
+    err.checkpoint = str(fetch.checkpoint.path) if fetch.checkpoint else None  # type: ignore[attr-defined]
+    _last_error = err
+    return err
+
+
+PAGE_BACKOFF = 0.2
+"""Seconds before a failed page's second try (doubling, at most 4 s; at least ``Retry-After``)."""
+
+
+def _page_delay(exc: BaseException, attempt: int) -> float:
+    retry_after = getattr(exc, "retry_after", None)
+    base = min(4.0, PAGE_BACKOFF * 2 ** (attempt - 1))
+    return max(base, float(retry_after or 0.0))
+
+
+def _run(
+    fetch: _Fetch,
+    *,
+    concurrency: int,
+    progress: bool,
+    page_attempts: int,
+    on_mismatch: str,
+    keep_checkpoint: bool,
+    sleep: Callable[[float], None] = time.sleep,
+) -> pd.DataFrame:
+    plan = fetch.plan
+
+    def resume(**overrides: Any) -> pd.DataFrame:
+        options = {
+            "concurrency": concurrency,
+            "progress": progress,
+            "page_attempts": page_attempts,
+            "on_mismatch": on_mismatch,
+            "keep_checkpoint": keep_checkpoint,
+            **overrides,
+        }
+        return _run(fetch, **options)
+
+    bar = _Progress(progress, plan.endpoint.name)
+    pool: ThreadPoolExecutor | None = None
+    in_flight: dict[Future[Envelope], tuple[int, int]] = {}
+    try:
+        if 1 not in fetch.pages:
+            env = _first_page(fetch, page_attempts, sleep)
+            fetch.record(1, env)
+        count = fetch.page_count or 1
+        done_rows = sum(_rows_of(e) for e in fetch.pages.values())
+        bar.start(fetch.total or 0, done_rows, count, len(fetch.pages))
+        queue = fetch.missing()
+        queue.reverse()  # pop() from the end: pages in ascending order
+        attempts: dict[int, int] = {}
+        later: dict[int, float] = {}  # page -> monotonic time before which it is not retried
+        failure: _PageFailed | None = None
+        if queue:
+            pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cregis-fetch")
+        while (queue or later or in_flight) and not (failure is not None and not in_flight):
+            now = time.monotonic()
+            for page in [p for p, at in later.items() if at <= now]:
+                del later[page]
+                queue.append(page)
+            while queue and failure is None and len(in_flight) < concurrency:
+                page = queue.pop()
+                attempts[page] = attempts.get(page, 0) + 1
+                assert pool is not None
+                in_flight[pool.submit(_get_page, plan, page)] = (page, attempts[page])
+            timeout = max(0.0, min(later.values()) - now) if later else None
+            if not in_flight:
+                sleep(timeout or 0.0)
+                continue
+            finished, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                page, attempt = in_flight.pop(fut)
+                try:
+                    env = _check(fut.result(), page)
+                except Exception as exc:  # any failure of one page: retried, then reported
+                    cause = exc.cause if isinstance(exc, _PageFailed) else exc
+                    if attempt < page_attempts and failure is None:
+                        later[page] = time.monotonic() + _page_delay(cause, attempt)
+                    elif failure is None:
+                        failure = _PageFailed(page, cause)
+                    continue
+                fetch.record(page, env)
+                bar.advance(_rows_of(fetch.pages[page]), len(fetch.pages))
+        if failure is not None:
+            raise _fail(
+                fetch, f"page {failure.page} kept failing ({failure.cause})", failure.cause, resume
+            )
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, CregisFetchError):
+            raise
+        _rescue(fetch, in_flight)
+        raise _fail(fetch, "interrupted", exc, resume, interrupted=True) from exc
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        bar.close()
+    return _finish(fetch, on_mismatch, keep_checkpoint)
+
+
+def _rescue(fetch: _Fetch, in_flight: Mapping[Future[Envelope], tuple[int, int]]) -> None:
+    """Keep pages that finish after an interrupt: done ones now, running ones when they land."""
+    for fut, (page, _) in list(in_flight.items()):
+
+        def keep(f: Future[Envelope], page: int = page) -> None:
+            if f.cancelled() or f.exception() is not None:
+                return
+            env = f.result()
+            if env.code == SUCCESS:
+                fetch.record(page, env)
+
+        fut.add_done_callback(keep)
+
+
+def _first_page(fetch: _Fetch, page_attempts: int, sleep: Callable[[float], None]) -> Envelope:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            env = _get_page(fetch.plan, 1)
+        except CregisError as exc:
+            if attempt < page_attempts:
+                sleep(_page_delay(exc, attempt))
+                continue
+            raise
+        env.raise_for_code()  # a bad filter or signature: nothing to keep, nothing to resume
+        return env
+
+
+def _finish(fetch: _Fetch, on_mismatch: str, keep_checkpoint: bool) -> pd.DataFrame:
+    df = fetch.frame(final=True)
+    mismatch = df.attrs.get("mismatch")
+    if mismatch:
+        text = (
+            f"{fetch.plan.endpoint.name}: fetched {mismatch['rows']} distinct rows but total says "
+            f"{mismatch['total']} (duplicates dropped: {mismatch['duplicates']}, totals seen: "
+            f"{mismatch['totals_seen']}); see df.attrs['mismatch']"
+        )
+        if on_mismatch == "raise":
+            global _last_error
+            err = CregisFetchError(text, partial=df, resume=None, missing_pages=())
+            _last_error = err
+            raise err
+        warnings.warn(text, CregisConsistencyWarning, stacklevel=3)
+    if fetch.checkpoint is not None and not keep_checkpoint:
+        fetch.checkpoint.remove()
+    return df
+
+
+# -- public entry points -------------------------------------------------------------------------
+
+
+def _single(client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str) -> pd.DataFrame:
+    env = client.request(ep, **filters)
+    if errors == "raise":
+        env.raise_for_code()
+    df, _, _ = _build(
+        [_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True
+    )
+    return _single_attrs(df, client, ep, env)
+
+
+def _single_attrs(df: pd.DataFrame, client: Any, ep: Endpoint, env: Envelope) -> pd.DataFrame:
+    sent = {k: v for k, v in env.body.items() if k not in SYSTEM_PARAMS}
+    df.attrs.update(
+        {
+            "endpoint": ep.name,
+            "path": ep.path,
+            "filters": sent,
+            "base_url": client.base_url,
+            "fetched_at": _now_iso(),
+            "complete": env.ok,
+        }
+    )
+    return df
+
+
+def _check_options(concurrency: int, page_attempts: int, on_mismatch: str, errors: str) -> None:
+    if concurrency < 1:
+        raise CregisValidationError(f"concurrency must be at least 1, got {concurrency}")
+    if page_attempts < 1:
+        raise CregisValidationError(f"page_attempts must be at least 1, got {page_attempts}")
+    if on_mismatch not in ("warn", "raise"):
+        raise CregisValidationError(f"on_mismatch must be 'warn' or 'raise', got {on_mismatch!r}")
+    if errors not in ("raise", "row"):
+        raise CregisValidationError(f"errors must be 'raise' or 'row', got {errors!r}")
+
+
+def fetch_frame(
+    client: Client,
+    endpoint: str | Endpoint,
+    /,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = 8,
+    progress: bool = True,
+    checkpoint: str | Any | None = None,
+    pin: bool = True,
+    page_attempts: int = 3,
+    on_mismatch: str = "warn",
+    keep_checkpoint: bool = False,
+    errors: str = "raise",
+    **filters: Any,
+) -> pd.DataFrame:
+    """Every row of ``endpoint`` matching ``filters``, as one typed DataFrame.
+
+    Paged endpoints (``trade_page``, ``sub_address_balance``, ``sub_address_balance_v2``): page 1
+    gives ``total``; the other pages are fetched with at most ``concurrency`` requests in flight
+    (retries and HTTP 429 are handled by the client's retry policy, then each page is tried up
+    to ``page_attempts`` times). Other endpoints: one call, its records as rows (``errors="row"``
+    keeps an error answer as a row instead of raising :class:`CregisAPIError`).
+
+    Args:
+        page_size: rows per request (1..100).
+        concurrency: requests in flight at once.
+        progress: show a progress bar (a widget in Jupyter, text in a terminal).
+        checkpoint: a file path; pages are appended to it as they arrive and a later call with
+            the same arguments continues from it (deleted after a complete fetch unless
+            ``keep_checkpoint=True``).
+        pin: pin the time window's upper bound when none is given (``blocktime_end``).
+        on_mismatch: ``"warn"`` (default) or ``"raise"`` when rows and ``total`` disagree.
+
+    Raises:
+        CregisFetchError: a page kept failing; ``err.partial`` and ``err.resume()``.
+        CregisFetchInterrupted: the fetch was interrupted (also a ``KeyboardInterrupt``).
+    """
+    _check_options(concurrency, page_attempts, on_mismatch, errors)
+    from .client import AsyncClient
+
+    if isinstance(client, AsyncClient):
+        raise TypeError(
+            "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"
+        )
+    ep = client.endpoint(endpoint)
+    if not ep.is_paged:
+        return _single(client, ep, filters, errors)
+    fetch = _open(client, ep, filters, page_size, pin, checkpoint)
+    return _run(
+        fetch,
+        concurrency=concurrency,
+        progress=progress,
+        page_attempts=page_attempts,
+        on_mismatch=on_mismatch,
+        keep_checkpoint=keep_checkpoint,
+    )
+
+
+# -- async ---------------------------------------------------------------------------------------
+
+
+async def _arun(
+    fetch: _Fetch,
+    *,
+    concurrency: int,
+    progress: bool,
+    page_attempts: int,
+    on_mismatch: str,
+    keep_checkpoint: bool,
+) -> pd.DataFrame:
+    plan = fetch.plan
+
+    def resume(**overrides: Any) -> Any:
+        options = {
+            "concurrency": concurrency,
+            "progress": progress,
+            "page_attempts": page_attempts,
+            "on_mismatch": on_mismatch,
+            "keep_checkpoint": keep_checkpoint,
+            **overrides,
+        }
+        return _arun(fetch, **options)
+
+    async def get(page: int) -> Envelope:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                env = await plan.client.request(plan.endpoint, **plan.params, page_num=page)
+                return _check(env, page)
+            except (CregisError, _PageFailed) as exc:
+                cause = exc.cause if isinstance(exc, _PageFailed) else exc
+                if page == 1 and isinstance(cause, CregisAPIError):
+                    raise cause from None
+                if attempt >= page_attempts:
+                    raise _PageFailed(page, cause) from cause
+                await asyncio.sleep(_page_delay(cause, attempt))
+
+    bar = _Progress(progress, plan.endpoint.name)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def bounded(page: int) -> None:
+        async with gate:
+            env = await get(page)
+        fetch.record(page, env)
+        bar.advance(_rows_of(fetch.pages[page]), len(fetch.pages))
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        if 1 not in fetch.pages:
+            try:
+                fetch.record(1, await get(1))
+            except _PageFailed as exc:
+                raise exc.cause from None
+        done_rows = sum(_rows_of(e) for e in fetch.pages.values())
+        bar.start(fetch.total or 0, done_rows, fetch.page_count or 1, len(fetch.pages))
+        tasks = [asyncio.ensure_future(bounded(p)) for p in fetch.missing()]
+        if tasks:
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            failed = [r for r in results if isinstance(r, _PageFailed)]
+            others = [
+                r
+                for r in results
+                if isinstance(r, BaseException) and not isinstance(r, _PageFailed)
+            ]
+            if others:
+                raise others[0]
+            if failed:
+                first = min(failed, key=lambda f: f.page)
+                raise _fail(
+                    fetch, f"page {first.page} kept failing ({first.cause})", first.cause, resume
+                )
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        for t in tasks:
+            t.cancel()
+        raise _fail(fetch, "interrupted", exc, resume, interrupted=True) from exc
+    finally:
+        bar.close()
+    return _finish(fetch, on_mismatch, keep_checkpoint)
+
+
+async def afetch_frame(
+    client: AsyncClient,
+    endpoint: str | Endpoint,
+    /,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = 8,
+    progress: bool = True,
+    checkpoint: str | Any | None = None,
+    pin: bool = True,
+    page_attempts: int = 3,
+    on_mismatch: str = "warn",
+    keep_checkpoint: bool = False,
+    errors: str = "raise",
+    **filters: Any,
+) -> pd.DataFrame:
+    """The async twin of :func:`fetch_frame` for an :class:`AsyncClient` (same arguments).
+
+    ``err.resume()`` of a failed async fetch returns a coroutine: ``df = await err.resume()``.
+    """
+    _check_options(concurrency, page_attempts, on_mismatch, errors)
+    ep = client.endpoint(endpoint)
+    if not ep.is_paged:
+        env = await client.request(ep, **filters)
+        if errors == "raise":
+            env.raise_for_code()
+        df, _, _ = _build(
+            [_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True
+        )
+        return _single_attrs(df, client, ep, env)
+    fetch = _open(client, ep, filters, page_size, pin, checkpoint)
+    return await _arun(
+        fetch,
+        concurrency=concurrency,
+        progress=progress,
+        page_attempts=page_attempts,
+        on_mismatch=on_mismatch,
+        keep_checkpoint=keep_checkpoint,
+    )
