@@ -37,7 +37,11 @@ EDITORS = {
 COINS = {
     "payout_coins": [{"coin_name": "TRON", "chain_id": "195", "token_id": "195"}],
     "address_coins": [
-        {"coin_name": "USDT-TRC20", "chain_id": "195", "token_id": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"}
+        {
+            "coin_name": "USDT-TRC20",
+            "chain_id": "195",
+            "token_id": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        }
     ],
 }
 
@@ -64,7 +68,10 @@ class Recorder:
 
 def live_client(recorder: Recorder) -> Client:
     client = Client(
-        "https://t-xxx.cregis.io", 1382528827416576, LIVE_KEY, transport=httpx.MockTransport(recorder)
+        "https://t-xxx.cregis.io",
+        1382528827416576,
+        LIVE_KEY,
+        transport=httpx.MockTransport(recorder),
     )
     assert not client.is_sandbox
     return client
@@ -151,7 +158,7 @@ def test_currency_dropdown_offers_the_projects_coins() -> None:
     recorder = Recorder()
     builder = RequestBuilder(live_client(recorder), "payout_create_v2")
     values = [value for _, value in builder.fields["currency"].options]
-    assert values == [None, "195@195", "195@TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"]
+    assert values == ["", "195@195", "195@TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"]
     assert html.escape("project's coins") in builder.coins_note.value
     assert recorder.paths() == ["/api/v1/coins"]  # read once, on first need
     builder.endpoint = "sub_address_withdrawal_create"
@@ -196,7 +203,7 @@ def test_json_editors_check_the_json_and_offer_the_documented_example() -> None:
     assert "not valid JSON" in field.note.value
     builder.fields["order_details"].value = "[1, 2]"
     assert "must be an object" in field.note.value
-    insert = [w for w in field.row.children[0].children if isinstance(w, W.Button)][0]
+    insert = next(w for w in field.row.children[0].children if isinstance(w, W.Button))
     insert.click()
     assert json.loads(builder.fields["order_details"].value)["items"]
     assert field.note.value.endswith("valid JSON</span>")
@@ -347,7 +354,9 @@ def test_fetch_all_pages_from_the_sandbox(sandbox: Client) -> None:
 
 
 def test_an_error_code_is_shown_with_its_meaning_and_hint() -> None:
-    recorder = Recorder(lambda path, body: {"code": "B0001", "msg": "Signature Error", "data": None})
+    recorder = Recorder(
+        lambda path, body: {"code": "B0001", "msg": "Signature Error", "data": None}
+    )
     builder = RequestBuilder(live_client(recorder), "payout_query")
     builder.set(cid=1410580986806272)
     envelope = builder.send()

@@ -100,6 +100,17 @@ class RequestBuilder(W.VBox):
         self.history_box = W.Accordion(children=[self.history_html])
         self.history_box.set_title(0, "History of this session")
 
+        for widget, name in (
+            (self.picker, "endpoint"),
+            (self.send_button, "send"),
+            (self.fetch_button, "fetch-all"),
+            (self.confirm, "confirm"),
+            (self.answer, "answer"),
+            (self.table, "table"),
+            (self.download, "download"),
+            (self.status, "status"),
+        ):
+            widget.add_class(f"cregis-{name}")  # stable hooks for browser tests and styling
         self.send_button.on_click(self._on_send)
         self.fetch_button.on_click(self._on_fetch)
         self.picker.observe(self._on_pick, names="value")

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _NOT_SET = "(not set)"
+_UNSET = ""  # the dropdowns' "not set" value: never a documented value, and shown by browsers
 _LABEL_WIDTH = "13em"
 _FIELD_WIDTH = "22em"
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
@@ -205,6 +206,7 @@ class ParamField:
         extras: list[W.Widget] = []
         self.widget: W.ValueWidget = self._make(coins, extras)
         self.widget.layout.width = _FIELD_WIDTH
+        self.widget.add_class(f"cregis-param-{param.name}")
         self.label = W.HTML(layout=W.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH))
         hint = param_hint(param)
         description = param.description
@@ -224,11 +226,11 @@ class ParamField:
         if kind == "enum":
             default = param.label_for(param.default) if param.default is not None else None
             blank = _NOT_SET + (f": default {default}" if default else "")
-            options: list[tuple[str, Any]] = [(blank, None)]
+            options: list[tuple[str, Any]] = [(blank, _UNSET)]
             options += [
                 (f"{choice.label} ({choice.value})", choice.value) for choice in param.enum or ()
             ]
-            return W.Dropdown(options=options, value=None)
+            return W.Dropdown(options=options, value=_UNSET)
         if kind == "datetime":
             return W.NaiveDatetimePicker(value=None)
         if kind == "integer":
@@ -255,11 +257,12 @@ class ParamField:
                 extras.append(button)
             return area
         if kind == "currency":
-            coin_choices: list[tuple[str, Any]] = [(_NOT_SET, None)]
+            coin_choices: list[tuple[str, Any]] = [(_NOT_SET, _UNSET)]
             coin_choices += currency_options(param, coins)
-            return W.Dropdown(options=coin_choices, value=None)
+            return W.Dropdown(options=coin_choices, value=_UNSET)
         if kind == "chain":
-            return W.Dropdown(options=[(_NOT_SET, None), *chain_options(coins)], value=None)
+            chains: list[tuple[str, Any]] = [(_NOT_SET, _UNSET), *chain_options(coins)]
+            return W.Dropdown(options=chains, value=_UNSET)
         placeholder = {"url": "https://...", "email": "name@example.com"}.get(param.role or "", "")
         return W.Text(value="", placeholder=placeholder, continuous_update=True)
 
@@ -333,8 +336,8 @@ class ParamField:
 
     def _select(self, value: Any) -> None:
         widget = self.widget
-        if value is None:
-            widget.value = None
+        if value is None or value == _UNSET:
+            widget.value = _UNSET
             return
         values = [v for _, v in widget.options]
         if self.kind == "enum":

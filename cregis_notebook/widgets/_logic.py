@@ -132,7 +132,8 @@ def frame_html(frame: pd.DataFrame | None, limit: int = TABLE_ROWS) -> str:
     """The table as HTML (at most ``limit`` rows, saying so when cut)."""
     if frame is None:
         return ""
-    shown = frame.head(limit)
+    shown = frame.head(limit).astype(object)
+    shown = shown.where(shown.notna(), "")
     note = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
     if len(frame) > limit:
         note = f"first {limit} of {len(frame)} rows (all of them are in <code>.frame</code>)"
