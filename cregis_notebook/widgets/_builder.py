@@ -394,7 +394,7 @@ class RequestBuilder(W.VBox):
                     )
             except CregisFetchError as exc:
                 self._remember(ep.name, None, str(exc), time.perf_counter() - started, None)
-                partial = getattr(exc, "frame", None)
+                partial = exc.partial
                 if isinstance(partial, pd.DataFrame):
                     self._set_frame(partial)
                 raise

@@ -153,14 +153,10 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The frame as CSV, written by :func:`cregis_notebook.frames.to_csv`."""
     from ..frames import to_csv
 
-    fd, name = tempfile.mkstemp(suffix=".csv")
-    os.close(fd)
-    try:
-        to_csv(frame, name)
-        with open(name, "rb") as handle:
+    with tempfile.TemporaryDirectory(prefix="cregis-csv-") as folder:
+        path = to_csv(frame, os.path.join(folder, "table.csv"), schema=False)
+        with open(path, "rb") as handle:
             return handle.read()
-    finally:
-        os.unlink(name)
 
 
 def csv_link_html(frame: pd.DataFrame | None, filename: str) -> str:
