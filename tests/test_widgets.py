@@ -207,6 +207,12 @@ def test_json_editors_check_the_json_and_offer_the_documented_example() -> None:
     insert.click()
     assert json.loads(builder.fields["order_details"].value)["items"]
     assert field.note.value.endswith("valid JSON</span>")
+    tokens = builder._fields["tokens"].picker
+    assert tokens is not None
+    tokens.value = ("USDT-TRC20", "USDT-BEP20")  # no JSON typed
+    assert json.loads(builder.params["tokens"]) == ["USDT-TRC20", "USDT-BEP20"]
+    builder.set(accept_partial_payment=False, stablecoin_realtime_rate="true")
+    assert builder.params["accept_partial_payment"] == "false"
     builder.set(tokens=["USDT-TRC20"], sub_merchant={"sub_merchant_id": "m1"})
     assert json.loads(builder.params["tokens"]) == ["USDT-TRC20"]
     assert check_json("", "json_array") is None

@@ -201,6 +201,7 @@ class ParamField:
         self.param = param
         self.kind = field_kind(param)
         self.send: W.Checkbox | None = None
+        self.picker: W.SelectMultiple | None = None  # pay currencies, for ``tokens``
         self.note = W.HTML(layout=W.Layout(margin="0 0 0 6px"))
         self._example = example
         extras: list[W.Widget] = []
@@ -255,6 +256,15 @@ class ParamField:
                 button.tooltip = "Fill in the example body from the API documentation"
                 button.on_click(lambda _b: self.set(self._example))
                 extras.append(button)
+            if param.name == "tokens":
+                self.picker = W.SelectMultiple(
+                    options=[pay.token_name for pay in registry().pay_currencies],
+                    rows=4,
+                    description="or pick",
+                    layout=W.Layout(width="20em"),
+                )
+                self.picker.observe(self._picked, names="value")
+                extras.append(self.picker)
             return area
         if kind == "currency":
             coin_choices: list[tuple[str, Any]] = [(_NOT_SET, _UNSET)]
@@ -265,6 +275,10 @@ class ParamField:
             return W.Dropdown(options=chains, value=_UNSET)
         placeholder = {"url": "https://...", "email": "name@example.com"}.get(param.role or "", "")
         return W.Text(value="", placeholder=placeholder, continuous_update=True)
+
+    def _picked(self, change: Mapping[str, Any]) -> None:
+        chosen = list(change["new"])
+        self.widget.value = json.dumps(chosen) if chosen else ""
 
     def _tick(self, change: Mapping[str, Any]) -> None:
         if self.send is not None:
@@ -342,6 +356,8 @@ class ParamField:
         values = [v for _, v in widget.options]
         if self.kind == "enum":
             param = self.param
+            if isinstance(value, bool) and param.type == "bool_string":
+                value = "true" if value else "false"
             for choice in param.enum or ():
                 if value == choice.label or str(value) == str(choice.value):
                     widget.value = choice.value
