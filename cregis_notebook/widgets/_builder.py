@@ -27,7 +27,7 @@ from ..errors import CregisError, CregisFetchError, CregisValidationError
 from ..spec import SYSTEM_PARAMS, Endpoint, registry
 from . import _logic as L
 from ._codegen import curl_text, python_text
-from ._form import ParamField, build_fields, field_kind
+from ._form import ParamField, build_fields, dispose, field_kind
 
 __all__ = ["RequestBuilder"]
 
@@ -181,7 +181,7 @@ class RequestBuilder(W.VBox):
                 self._fields[name].set(value)
         finally:
             self._quiet = False
-        self._refresh()
+            self._refresh()
         return self
 
     def clear(self) -> RequestBuilder:
@@ -196,7 +196,7 @@ class RequestBuilder(W.VBox):
             self._result = None
             self._set_frame(None)
             self.answer.value = ""
-            self.progress.clear_output()
+            self.progress.outputs = ()
             self._show_endpoint()
 
     def _needs_coins(self, ep: Endpoint) -> bool:
@@ -214,6 +214,10 @@ class RequestBuilder(W.VBox):
             else ""
         )
         self.summary.value = L.endpoint_html(ep)
+        for old in self._fields.values():
+            old.close()
+        for child in self.form.children:
+            dispose(child)
         self._fields = build_fields(ep, self._coins)
         rows = [field.row for field in self._fields.values()]
         if not rows:
@@ -380,7 +384,7 @@ class RequestBuilder(W.VBox):
             filters = {k: v for k, v in self._business().items() if k not in _PAGE_PARAMS}
             from ..pagination import fetch_frame
 
-            self.progress.clear_output()
+            self.progress.outputs = ()
             started = time.perf_counter()
             try:
                 with self.progress:

@@ -219,6 +219,12 @@ class ParamField:
         self.mark(None)
         head = W.HBox([self.label, self.widget, *extras, self.help])
         self.row = W.VBox([head, self.note]) if self.kind == "json" else head
+        self._owned = [self.row, head, self.label, self.widget, *extras, self.help, self.note]
+
+    def close(self) -> None:
+        """Close every widget of this row (the form is being replaced)."""
+        for widget in self._owned:
+            dispose(widget)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -390,6 +396,15 @@ class ParamField:
             )
         else:
             self.label.value = f"<code>{name}</code>{star}"
+
+
+def dispose(widget: W.Widget) -> None:
+    """Close a widget together with its layout and style (which ``close`` leaves open)."""
+    for part in ("layout", "style"):
+        inner = getattr(widget, part, None)
+        if isinstance(inner, W.Widget):
+            inner.close()
+    widget.close()
 
 
 def _json_default(value: Any) -> Any:
