@@ -1,0 +1,105 @@
+"""Every address one sandbox project knows, numbered, rendered only when first needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..spec import Chain
+from .addresses import address_from_bytes
+from .ids import digest
+
+__all__ = ["EXTERNAL", "SUB", "WALLET", "AddressBook", "AddressInfo"]
+
+SUB = 0
+"""A project (API) address: receives deposits, has balances, ``address_inner`` says true."""
+WALLET = 1
+"""The project's payout / collection wallet address on a chain."""
+EXTERNAL = 2
+"""Somebody else's address: payers, payees."""
+
+
+@dataclass
+class AddressInfo:
+    """What the project keeps about one of its own addresses."""
+
+    gid: int
+    chain: int
+    alias: str = ""
+    callback_url: str = ""
+    status: str = "0"  # "0" enabled, "1" disabled
+    created_ms: int = 0
+
+
+class AddressBook:
+    """Addresses by number (``gid``): chain, role and text; project addresses by text."""
+
+    def __init__(self, salt: str, chains: tuple[Chain, ...]) -> None:
+        self.salt = salt
+        self.chains = chains
+        self._chain: list[int] = []
+        self._role: list[int] = []
+        self._text: list[str | None] = []
+        self._by_text: dict[str, int] = {}
+        self.info: dict[int, AddressInfo] = {}
+        self.ranges: dict[tuple[int, int], list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    def add_generated(self, chain: int, role: int, count: int) -> range:
+        """Reserve ``count`` new generated addresses on chain index ``chain``."""
+        start = len(self._text)
+        self._chain.extend([chain] * count)
+        self._role.extend([role] * count)
+        self._text.extend([None] * count)
+        gids = range(start, start + count)
+        self.ranges.setdefault((chain, role), []).extend(gids)
+        if role != EXTERNAL:
+            for gid in gids:
+                self._by_text[self.text(gid)] = gid
+                if role == SUB:
+                    self.info[gid] = AddressInfo(gid, chain)
+        return gids
+
+    def add_text(self, chain: int, role: int, text: str) -> int:
+        """Register an address given as text (returns the existing number if known)."""
+        known = self._by_text.get(text)
+        if known is not None:
+            return known
+        gid = len(self._text)
+        self._chain.append(chain)
+        self._role.append(role)
+        self._text.append(text)
+        self.ranges.setdefault((chain, role), []).append(gid)
+        if role != EXTERNAL:
+            self._by_text[text] = gid
+        return gid
+
+    def new_address(self, chain: int, role: int = SUB) -> int:
+        """Create one fresh generated address and return its number."""
+        return self.add_generated(chain, role, 1)[0]
+
+    def text(self, gid: int) -> str:
+        """The address text of ``gid``."""
+        text = self._text[gid]
+        if text is None:
+            style = self.chains[self._chain[gid]].address_style
+            text = address_from_bytes(style, digest(self.salt, "address", gid))
+            self._text[gid] = text
+        return text
+
+    def chain_of(self, gid: int) -> int:
+        """Chain index of ``gid``."""
+        return self._chain[gid]
+
+    def role_of(self, gid: int) -> int:
+        """Role of ``gid`` (:data:`SUB`, :data:`WALLET` or :data:`EXTERNAL`)."""
+        return self._role[gid]
+
+    def owned(self, text: str) -> int | None:
+        """The number of a project-owned address (sub-address or wallet), else ``None``."""
+        return self._by_text.get(text)
+
+    def of(self, chain: int, role: int) -> list[int]:
+        """Every address number of ``role`` on chain index ``chain``."""
+        return self.ranges.get((chain, role), [])

@@ -1,0 +1,330 @@
+"""One sandbox project: its addresses, transactions, balances, transfers, orders and deposits."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from .addresses import txid_from_bytes
+from .book import SUB, WALLET, AddressBook
+from .catalog import Catalog
+from .generate import SeedResult, seed_trades
+from .ids import CID_STRIDE, digest, hex_id
+from .orders import Order, seed_orders
+from .shapes import Shape
+from .trades import PAYOUT, WITHDRAWAL, TradeTable
+
+__all__ = ["DepositOrder", "Project", "Transfer", "ceil_second", "wallet_of"]
+
+# final states of a payout / withdrawal and the stages that lead to them
+SUCCESS, FAILED, SIGN_REJECTED, APPROVAL_REJECTED, CANCELLED = 6, 7, 2, 4, 3
+_ROW_TO_TRANSFER = {1: 6, 2: 7, 0: 1}  # trade row status -> transfer status
+
+
+@dataclass
+class Transfer:
+    """A payout, a sub-address withdrawal or a collection (sweep)."""
+
+    cid: int
+    kind: int  # PAYOUT, WITHDRAWAL or SWEEP (trades module constants)
+    cur: int
+    frm: int
+    to: int
+    amount: int
+    fee: int
+    created: float
+    third_party_id: str = ""
+    remark: str = ""
+    memo: str = ""
+    callback_url: str = ""
+    outcome: int = SUCCESS
+    settle: float = 10.0
+    fixed_status: int | None = None  # seeded transfers never move
+    txid: str = ""
+    row: int | None = None
+    locked: int = 0  # units moved from available to processing at creation
+    locked_fee: int = 0
+    callback_sent: bool = False
+
+    def stages(self) -> list[tuple[float, int]]:
+        """``(epoch second, status)`` from creation to the final state."""
+        c, s = self.created, self.settle
+        if self.outcome in (APPROVAL_REJECTED, CANCELLED):
+            return [(c, 0), (c + s / 4, self.outcome)]
+        if self.outcome == SIGN_REJECTED:
+            return [(c, 0), (c + s / 4, 5), (c + s / 2, SIGN_REJECTED)]
+        return [(c, 0), (c + s / 4, 5), (c + s / 2, 1), (c + s, self.outcome)]
+
+    @property
+    def final_time(self) -> float:
+        """When the transfer reaches its final state."""
+        return self.stages()[-1][0]
+
+    def status_at(self, now: float) -> int:
+        """The status at epoch second ``now``."""
+        if self.fixed_status is not None:
+            return self.fixed_status
+        status = 0
+        for when, stage in self.stages():
+            if now >= when:
+                status = stage
+        return status
+
+    @property
+    def goes_on_chain(self) -> bool:
+        """True when the final state has a transaction (success or failed on chain)."""
+        return self.outcome in (SUCCESS, FAILED)
+
+
+@dataclass
+class DepositOrder:
+    """A legacy (2023) order deposit: an address that waits for one payment."""
+
+    cid: int
+    cur: int
+    gid: int
+    amount: Decimal
+    callback_url: str
+    third_party_id: str
+    timeout_min: int
+    remark: str
+    created: float
+    status: int = 0  # 0 waiting, 1 ok, 2 failed, 3 timed out, 4 cancelled
+    real_amount: Decimal = Decimal(0)
+    row: int | None = None
+    closed_at: float | None = None
+
+
+@dataclass
+class Project:
+    """Everything the sandbox keeps for one pid."""
+
+    pid: int
+    api_key: str
+    salt: str
+    cat: Catalog
+    disabled: bool = False
+    book: AddressBook = field(init=False)
+    pay_book: AddressBook = field(init=False)
+    trades: TradeTable = field(init=False)
+    seeded: SeedResult = field(init=False)
+    balances: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    transfers: dict[int, Transfer] = field(default_factory=dict)
+    third_party_ids: set[str] = field(default_factory=set)
+    orders: dict[str, Order] = field(default_factory=dict)
+    order_ids: set[str] = field(default_factory=set)
+    deposits: dict[int, DepositOrder] = field(default_factory=dict)
+    deposit_by_gid: dict[int, int] = field(default_factory=dict)
+    created_subs: list[int] = field(default_factory=list)
+    wallet_ids: tuple[int, ...] = ()
+    coins: tuple[int, ...] = ()
+    _last_cid: int = 0
+    _cid_rng: random.Random = field(default_factory=random.Random)
+
+    def build(
+        self,
+        *,
+        seed: int,
+        transactions: int,
+        t_end: int,
+        span_days: float,
+        trade_shape: Shape,
+        base_url: str,
+        settle_seconds: float,
+    ) -> None:
+        """Generate the seeded data (deterministic in ``seed``, ``pid`` and ``t_end``)."""
+        cat = self.cat
+        self.book = AddressBook(self.salt, cat.chains)
+        self.pay_book = AddressBook(self.salt + ":pay", cat.chains)
+        self.trades = TradeTable(self.pid, self.salt, self.book, cat, trade_shape)
+        self.seeded = seed_trades(
+            self.trades,
+            self.book,
+            cat,
+            seed=seed,
+            count=transactions,
+            t_end=t_end,
+            span_days=span_days,
+        )
+        self.balances = self.seeded.balances
+        self.coins = tuple(range(len(cat.currencies)))
+        wallet_base = 11_434_198_045_401_088 if self.pid == 1382528827416576 else self._id(1e16)
+        self.wallet_ids = (wallet_base, wallet_base + 1_048_576)
+        for seed_t in self.seeded.transfers:
+            self.transfers[seed_t.cid] = Transfer(
+                cid=seed_t.cid,
+                kind=seed_t.kind,
+                cur=seed_t.cur,
+                frm=seed_t.frm,
+                to=seed_t.to,
+                amount=seed_t.amount,
+                fee=0,
+                created=float(seed_t.created),
+                third_party_id=hex_id(self.salt, "tpid", seed_t.cid),
+                remark=seed_t.remark,
+                memo=seed_t.memo,
+                fixed_status=seed_t.status,
+            )
+        self.third_party_ids.update(t.third_party_id for t in self.transfers.values())
+        size = self.trades.size
+        self._last_cid = int(self.trades.cols["cid"][size - 1]) if size else 1_383_000_000_000_000
+        self._cid_rng = random.Random(f"{self.salt}:cid")
+        count = int(min(2_000, max(24, transactions // 50)))
+        wallets = {
+            cat.chains[ch].chain_id: self.book.text(gid) for ch, gid in self.seeded.wallets.items()
+        }
+        for order in seed_orders(
+            seed=seed,
+            count=count,
+            t_end_ms=t_end * 1000,
+            span_ms=int(span_days * 86_400_000),
+            book=self.pay_book,
+            cat=cat,
+            base_url=base_url,
+            settle_ms=int(settle_seconds * 1000),
+            wallets=wallets,
+        ):
+            self.orders[order.cregis_id] = order
+            self.order_ids.add(order.order_id)
+
+    def _id(self, base: float) -> int:
+        return int(base) + int.from_bytes(digest(self.salt, "id", size=4), "big")
+
+    # -- identifiers -----------------------------------------------------------------------------
+
+    def next_cid(self) -> int:
+        """A fresh serial number, larger than every earlier one."""
+        self._last_cid += self._cid_rng.randint(1, CID_STRIDE // 4)
+        return self._last_cid
+
+    def new_txid(self, cur: int, *parts: object) -> str:
+        """A transaction hash for currency index ``cur``'s chain."""
+        style = self.cat.chains[int(self.cat.cur_chain[cur])].address_style
+        return txid_from_bytes(style, digest(self.salt, "txid", *parts, size=64))
+
+    # -- addresses and balances ------------------------------------------------------------------
+
+    def wallet(self, chain: int) -> int:
+        """The project's payout/collection wallet address on chain index ``chain``."""
+        return self.book.of(chain, WALLET)[0]
+
+    def sub_address(self, text: str, chain: int | None = None) -> int | None:
+        """The number of a project sub-address (on ``chain`` if given), else ``None``."""
+        gid = self.book.owned(text)
+        if gid is None or self.book.role_of(gid) != SUB:
+            return None
+        if chain is not None and self.book.chain_of(gid) != chain:
+            return None
+        return gid
+
+    def balance(self, gid: int, cur: int) -> list[int]:
+        """``[available, processing]`` units (a live list; zero entries are created)."""
+        return self.balances.setdefault((gid, cur), [0, 0])
+
+    def subs_of_chain(self, chain: int) -> list[int]:
+        """Every sub-address on chain index ``chain``, oldest first."""
+        return self.book.of(chain, SUB)
+
+    # -- transfers -------------------------------------------------------------------------------
+
+    def transfer_record(self, cid: int, kind: int, now: float) -> dict[str, object] | None:
+        """The payout/withdrawal query record of ``cid`` (``None`` if it is not one)."""
+        t = self.transfers.get(cid)
+        if t is not None:
+            if t.kind != kind:
+                return None
+            status = t.status_at(now)
+            row = t.row
+            cur = self.cat.currencies[t.cur]
+            record: dict[str, object] = {
+                "pid": self.pid,
+                "chain_id": cur.chain_id,
+                "token_id": cur.token_id,
+                "currency": cur.symbol,
+                "from_address": self.book.text(t.frm),
+                "address": self.book.text(t.to),
+                "to_address": self.book.text(t.to),
+                "amount": (t.amount, self.cat.scale[t.cur]),
+                "status": status,
+                "third_party_id": t.third_party_id,
+                "remark": t.remark,
+                "memo": t.memo,
+                "txid": t.txid if status in (1, 6, 7) else "",
+                "block_height": "",
+                "block_time": None,
+            }
+            if row is not None:
+                record["block_height"] = self.trades.value("height", row)
+                record["block_time"] = self.trades.time_ms(row)
+            return record
+        row = self.trades.row_of_cid(cid)
+        if row is None or self.trades.value("kind", row) != kind:
+            return None
+        tr = self.trades
+        cur = self.cat.currencies[tr.value("cur", row)]
+        status = _ROW_TO_TRANSFER[tr.value("status", row)]
+        on_chain = status in (6, 7)
+        return {
+            "pid": self.pid,
+            "chain_id": cur.chain_id,
+            "token_id": cur.token_id,
+            "currency": cur.symbol,
+            "from_address": self.book.text(tr.value("frm", row)),
+            "address": self.book.text(tr.value("to", row)),
+            "to_address": self.book.text(tr.value("to", row)),
+            "amount": tr.amount_text(row),
+            "status": status,
+            "third_party_id": hex_id(self.salt, "tpid", cid),
+            "remark": tr.text(tr.value("remark", row)),
+            "memo": tr.text(tr.value("memo", row)),
+            "txid": tr.txid(row),
+            "block_height": tr.value("height", row) if on_chain else "",
+            "block_time": tr.time_ms(row) if on_chain else None,
+        }
+
+    def examples(self) -> dict[str, object]:
+        """Ids worth trying: a payout and a withdrawal cid per status, an order per status."""
+        payouts: dict[int, int] = {}
+        withdrawals: dict[int, int] = {}
+        tr = self.trades
+        kinds = tr.cols["kind"][: tr.size]
+        for kind, found in ((PAYOUT, payouts), (WITHDRAWAL, withdrawals)):
+            rows = np.flatnonzero(kinds == kind)
+            for row in rows[::-1][:400].tolist():
+                status = _ROW_TO_TRANSFER[tr.value("status", row)]
+                found.setdefault(status, tr.value("cid", row))
+        for t in self.transfers.values():
+            if t.fixed_status is not None:
+                target = payouts if t.kind == PAYOUT else withdrawals
+                target.setdefault(t.fixed_status, t.cid)
+        orders: dict[str, str] = {}
+        now_ms = max((o.created_ms for o in self.orders.values()), default=0)
+        for order in self.orders.values():
+            orders.setdefault(order.status(now_ms + 1), order.cregis_id)
+        rich = max(self.balances.items(), key=lambda kv: kv[1][0], default=None)
+        out: dict[str, object] = {
+            "payout_cid_by_status": dict(sorted(payouts.items())),
+            "withdrawal_cid_by_status": dict(sorted(withdrawals.items())),
+            "order_by_status": orders,
+        }
+        if rich is not None:
+            (gid, cur), _ = rich
+            out["sub_address"] = self.book.text(gid)
+            out["sub_address_currency"] = self.cat.currencies[cur].identifier
+        if tr.size:
+            out["latest_txid"] = tr.txid(tr.size - 1)
+        return out
+
+
+def ceil_second(when: float) -> int:
+    """The block time (seconds) of something that happens at ``when``: strictly after it."""
+    return math.floor(when) + 1
+
+
+def wallet_of(project: Project, cur: int) -> int:
+    """The wallet address number on the chain of currency index ``cur``."""
+    return project.wallet(int(project.cat.cur_chain[cur]))

@@ -1,0 +1,65 @@
+"""httpx transports that answer from a :class:`~cregis_notebook.sandbox.Sandbox` in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .clock import FakeClock, sleep_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Response, Sandbox
+
+__all__ = ["AsyncSandboxTransport", "SandboxTransport"]
+
+_DROPPED = "Server disconnected without sending a response."
+
+
+def _to_httpx(request: httpx.Request, response: Response | None) -> httpx.Response:
+    if response is None:  # the "drop" failure
+        raise httpx.RemoteProtocolError(_DROPPED, request=request)
+    return httpx.Response(
+        response.status,
+        headers=list(response.headers),
+        content=response.body,
+        request=request,
+    )
+
+
+class SandboxTransport(httpx.BaseTransport):
+    """Synchronous: latency is a blocking sleep (a FakeClock is advanced instead)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self._sleep = sleep_for(sandbox.clock)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        delay, response = self.sandbox.respond(
+            request.method, request.url.path, request.headers, body
+        )
+        if delay > 0:
+            self._sleep(delay)
+        return _to_httpx(request, response)
+
+
+class AsyncSandboxTransport(httpx.AsyncBaseTransport):
+    """Asynchronous: latency is ``asyncio.sleep``, so many requests overlap."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        delay, response = self.sandbox.respond(
+            request.method, request.url.path, request.headers, body
+        )
+        if delay > 0:
+            clock = self.sandbox.clock
+            if isinstance(clock, FakeClock):
+                clock.advance(delay)
+            else:
+                await asyncio.sleep(delay)
+        return _to_httpx(request, response)
