@@ -148,6 +148,7 @@ class Sandbox:
         )
         self.faults = Faults(self.knobs, seed)
         self.service = Service(self)
+        self.public_url: str | None = None  # set when served over HTTP
         self._closed = False
         self._pump: threading.Thread | None = None
         self._wake = threading.Event()
@@ -901,7 +902,7 @@ class Sandbox:
         try:
             if name == "info":
                 data: Any = {
-                    "base_url": self.base_url,
+                    "base_url": self.public_url or self.base_url,
                     "pid": self.pid,
                     "api_key": self.api_key,
                     "projects": sorted(self.projects),

@@ -317,6 +317,10 @@ class Project:
             out["sub_address_currency"] = self.cat.currencies[cur].identifier
         if tr.size:
             out["latest_txid"] = tr.txid(tr.size - 1)
+        out["wallet_addresses"] = {
+            self.cat.chains[ch].chain_id: self.book.text(gid)
+            for ch, gid in sorted(self.seeded.wallets.items())
+        }
         return out
 
 

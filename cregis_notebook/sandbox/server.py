@@ -113,6 +113,8 @@ class SandboxServer:
             sock.setblocking(False)
             self._sock = sock
             self._port = int(sock.getsockname()[1])
+            if self.sandbox.public_url is None:
+                self.sandbox.public_url = self.base_url
         return self._sock
 
     def _config(self) -> uvicorn.Config:

@@ -491,6 +491,7 @@ class Service:
             raise documented("E0018")
         now_ms = int(now * 1000)
         serial = len(p.orders)
+        url = self.box.public_url or self.box.base_url
         order = Order(
             cregis_id=cregis_id_for(p.salt, "order", serial, a["order_id"]),
             order_id=a["order_id"],
@@ -516,7 +517,7 @@ class Service:
             realtime=a.get("stablecoin_realtime_rate") == "true",
             order_details=a.get("order_details"),
             sub_merchant=a.get("sub_merchant"),
-            checkout_url=f"{self.box.base_url}/checkout?cid={p.new_txid(0, 'co', serial)[:32]}",
+            checkout_url=f"{url}/checkout?cid={p.new_txid(0, 'co', serial)[:32]}",
             settle_ms=int(self.box.knobs.settle_seconds * 1000),
             merchant_wallet={
                 self.cat.chains[ch].chain_id: p.book.text(gid)
