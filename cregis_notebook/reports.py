@@ -149,10 +149,20 @@ def _period_start(stamp: pd.Timestamp, freq: str) -> pd.Timestamp:
     return day
 
 
-def _check_freq(freq: str) -> str:
+AUTO_WEEKLY_DAYS = 62
+"""With ``freq="auto"``, data spanning more days than this is drawn per week."""
+
+
+def _check_freq(freq: str, frame: pd.DataFrame | None = None) -> str:
     value = freq.upper()
+    if value == "AUTO":
+        stamps = [] if frame is None else [t for t in _times(frame, "block_time") if t is not None]
+        long = bool(stamps) and (max(stamps) - min(stamps)).days > AUTO_WEEKLY_DAYS
+        return "W" if long else "D"
     if value not in ("D", "W"):
-        raise ValueError(f"freq must be 'D' (per day) or 'W' (per week, from Monday), got {freq!r}")
+        raise ValueError(
+            f"freq must be 'D' (per day), 'W' (per week, from Monday) or 'auto', got {freq!r}"
+        )
     return value
 
 
@@ -278,13 +288,26 @@ def _hbars(
     *,
     color: str | None = None,
     label: str | None = None,
-) -> None:
-    """Horizontal bars, first name at the top, each bar labelled with its exact value."""
+) -> bool:
+    """Horizontal bars, first name at the top, each bar labelled with its exact value.
+
+    When the values span more than three orders of magnitude (coins of very different worth)
+    the value axis is logarithmic, so that every bar stays visible; returns True then.
+    """
     positions = list(range(len(names)))[::-1]
     bars = ax.barh(positions, [float(v) for v in values], color=color, label=label)
     ax.set_yticks(positions, labels=list(names))
     ax.bar_label(bars, labels=[_fmt_short(v) for v in values], padding=3, fontsize=8)
+    positive = [v for v in values if v > 0]
+    if len(positive) == len(values) and positive and max(positive) > 1000 * min(positive):
+        ax.set_xscale("log")
+        ax.margins(x=0.3)
+        return True
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.margins(x=0.18)
+    return False
 
 
 def _succeeded(frame: pd.DataFrame) -> list[bool]:
@@ -303,8 +326,9 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     Columns: ``period`` (UTC start of the day or Monday-started week), ``currency``, ``inflow``,
     ``outflow`` and ``net`` (``Decimal``), ``count``. Inflow is ``trade_type`` 1 (in), outflow
     ``trade_type`` 2 (out); only successful transactions count when a ``status`` column exists.
+    ``freq="auto"`` is per day up to two months of data, per week beyond.
     """
-    freq = _check_freq(freq)
+    freq = _check_freq(freq, transactions)
     columns = ["period", "currency", "inflow", "outflow", "net", "count"]
     if transactions.empty or "amount" not in transactions.columns:
         return pd.DataFrame(columns=columns)
@@ -355,9 +379,10 @@ def flows(
 
     With one currency (or ``currency=`` naming one, e.g. ``"USDT-TRC20"``) it draws bars: inflow
     above zero, outflow below, with a net line. With several currencies it draws one line pair per
-    currency (solid in, dashed out), since their units differ.
+    currency (solid in, dashed out), since their units differ. ``freq`` is ``"D"``, ``"W"`` or
+    ``"auto"`` (per week when the data spans more than two months).
     """
-    freq = _check_freq(freq)
+    freq = _check_freq(freq, transactions)
     ax = _axes(ax, (8.0, 4.0))
     per = "day" if freq == "D" else "week"
     table = flows_table(transactions, freq=freq)
@@ -467,16 +492,24 @@ def _token_name(chain: str, currency: str) -> str:
     return f"{name} · {currency}"
 
 
-def volume_by_token(transactions: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Horizontal bars of the volume per chain and token, each labelled with its exact total."""
+def volume_by_token(transactions: pd.DataFrame, *, n: int = 12, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the volume of the ``n`` busiest chain/token pairs, exact totals shown.
+
+    Tokens are ordered by number of transactions; the volume axis turns logarithmic when the
+    totals span more than three orders of magnitude (each token is in its own unit).
+    """
     ax = _axes(ax)
     title = "Volume by chain and token"
     xlabel = "volume (each token in its own unit)"
     table = volume_table(transactions)
     if table.empty:
         return _no_data(ax, title, xlabel, "chain · token")
+    if len(table) > n:
+        title += f" (busiest {n} of {len(table)})"
+        table = table.head(n)
     names = [_token_name(c, cur) for c, cur in zip(table["chain"], table["currency"], strict=True)]
-    _hbars(ax, names, list(table["volume"]), color="#1565c0")
+    if _hbars(ax, names, list(table["volume"]), color="#1565c0"):
+        xlabel += ", log scale"
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("chain · token")
@@ -519,14 +552,14 @@ def status_breakdown(transactions: pd.DataFrame, *, ax: Axes | None = None) -> A
         return _no_data(ax, title, "transactions (count)", "business type")
     positions = list(range(len(table)))[::-1]
     left = [0] * len(table)
+    widest = int(table.to_numpy().sum(axis=1).max())
     for status in table.columns:
         counts = [int(v) for v in table[status]]
         bars = ax.barh(
             positions, counts, left=left, label=str(status), color=_STATUS_COLOURS.get(str(status))
         )
-        ax.bar_label(
-            bars, labels=[str(c) if c else "" for c in counts], label_type="center", fontsize=8
-        )
+        shown = [str(c) if c and c >= widest * 0.06 else "" for c in counts]  # room to read
+        ax.bar_label(bars, labels=shown, label_type="center", fontsize=8)
         left = [a + b for a, b in zip(left, counts, strict=True)]
     ax.set_yticks(positions, labels=[str(i) for i in table.index])
     ax.set_title(title)
@@ -578,7 +611,8 @@ def fees_by_chain(transactions: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     if table.empty:
         return _no_data(ax, title, xlabel, "chain")
     names = [f"{c} ({u})" for c, u in zip(table["chain"], table["unit"], strict=True)]
-    _hbars(ax, names, list(table["fees"]), color="#6a1b9a")
+    if _hbars(ax, names, list(table["fees"]), color="#6a1b9a"):
+        xlabel += ", log scale"
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("chain (fee unit)")
@@ -879,9 +913,12 @@ def _summary_text(
     ]
     totals = totals_by_currency(transactions)
     if not totals.empty:
-        lines.append("net flow (successful transactions):")
-        for cur, net in list(zip(totals["currency"], totals["net"], strict=True))[:8]:
+        busiest = totals.sort_values(["count", "currency"], ascending=[False, True]).head(8)
+        lines.append("net flow, busiest currencies (successful):")
+        for cur, net in zip(busiest["currency"], busiest["net"], strict=True):
             lines.append(f"  {cur}: {_fmt(net)}")
+        if len(totals) > len(busiest):
+            lines.append(f"  ... {len(totals) - len(busiest)} more")
     if not orders.empty and "status" in orders.columns:
         table = funnel_table(orders)
         lines.append("")
@@ -905,12 +942,14 @@ def report(
     orders: pd.DataFrame | None = None,
     balances: pd.DataFrame | None = None,
     *,
-    freq: str = "D",
+    freq: str = "auto",
     title: str = "Cregis project report",
 ) -> Figure:
     """One page with every chart and a short text summary; returns the figure.
 
-    Any of the frames may be left out (or empty): its charts then say "no data". Save it with
+    Any of the frames may be left out (or empty): its charts then say "no data". The flows and
+    the top addresses show the busiest currency; ``freq="auto"`` draws flows per day for up to
+    two months of data and per week beyond. Save it with
     ``report(...).savefig("report.png", dpi=120)``.
     """
     import matplotlib.pyplot as plt
@@ -921,11 +960,15 @@ def report(
     bal = balances if balances is not None else empty
     fig = plt.figure(figsize=(16, 13), layout="constrained")
     grid = fig.add_gridspec(3, 3)
-    flows(tx, freq=freq, currency=_top_currency(tx), ax=fig.add_subplot(grid[0, :2]))
+    top = _top_currency(tx)
+    flows(tx, freq=freq, currency=top, ax=fig.add_subplot(grid[0, :2]))
     status_breakdown(tx, ax=fig.add_subplot(grid[0, 2]))
-    volume_by_token(tx, ax=fig.add_subplot(grid[1, 0]))
+    volume_by_token(tx, n=10, ax=fig.add_subplot(grid[1, 0]))
     fees_by_chain(tx, ax=fig.add_subplot(grid[1, 1]))
-    top_addresses(bal if not bal.empty else tx, n=8, ax=fig.add_subplot(grid[1, 2]))
+    if not bal.empty and top is not None and top in set(_currency_labels(bal)):
+        top_addresses(bal, n=8, currency=top, ax=fig.add_subplot(grid[1, 2]))
+    else:
+        top_addresses(tx, n=8, currency=top, ax=fig.add_subplot(grid[1, 2]))
     order_funnel(od, ax=fig.add_subplot(grid[2, 0]))
     order_value(od, ax=fig.add_subplot(grid[2, 1]))
     _summary_text(fig.add_subplot(grid[2, 2]), tx, od, bal)

@@ -324,3 +324,19 @@ def test_totals_by_currency():
     assert totals.loc["TRON", "net"] == D("7.000001")
     assert totals.loc["USDT-TRC20", "count"] == 3
     assert reports.totals_by_currency(pd.DataFrame()).empty
+
+
+def test_auto_frequency_switches_to_weeks_for_long_histories():
+    long = tx_frame(
+        [tx(TRX, "1", when=1_735_689_600), tx(TRX, "2", when=1_735_689_600 + 100 * DAY)]
+    )
+    assert reports.flows(long, freq="auto").get_xlabel() == "week (UTC)"
+    assert reports.flows(TINY, freq="auto").get_xlabel() == "day (UTC)"
+
+
+def test_volume_keeps_the_busiest_tokens_and_uses_a_log_axis_for_wide_spreads():
+    ax = reports.volume_by_token(TINY, n=2)
+    assert len(ax.patches) == 2 and "busiest 2 of 3" in ax.get_title()
+    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()  # 1e-18 ETH vs 7 TRX
+    ax = reports.volume_by_token(TINY.iloc[:3])
+    assert ax.get_xscale() == "linear"
