@@ -1,0 +1,461 @@
+"""``cregis-notebook demo``: the main job, end to end, in one command.
+
+It fetches transactions, balances, payouts, withdrawals and payment orders into typed frames,
+writes each as CSV, draws the report charts as PNG and prints a short summary (rows per table,
+exact totals per currency, where the files are).
+
+* With no configuration it runs on the in-process sandbox. The read-only API has no list
+  endpoint for payouts, withdrawals or orders, so on a sandbox the demo takes the ids the
+  sandbox offers (a payout and a withdrawal in every status, its seeded orders), makes a few
+  more payouts, withdrawals and checkout orders there (it is local: nothing real moves) and
+  queries them all like any project would.
+* With ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY`` set it runs against the live
+  project and only reads: transactions (``trade_page``), coins and the balance of every address
+  coin. Payouts, withdrawals and orders are queried only for the ids you give
+  (``--payout-cid``, ``--withdrawal-cid``, ``--order-id``, each repeatable); nothing is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from .errors import CregisError
+from .spec import registry
+
+__all__ = ["DemoResult", "add_demo_parser", "run_demo", "run_demo_command"]
+
+DEFAULT_OUT = "demo-output"
+SUMMARY_CURRENCIES = 10
+TABLES = ("transactions", "balances", "payouts", "withdrawals", "orders")
+CHARTS = (
+    "flows",
+    "volume",
+    "status",
+    "fees",
+    "top_addresses",
+    "order_funnel",
+    "order_value",
+    "report",
+)
+
+
+@dataclass
+class DemoResult:
+    """What a demo run produced: frames, files, charts and notes, plus the summary text."""
+
+    out_dir: Path
+    source: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    charts: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """The text the command prints."""
+        from .reports import _fmt, totals_by_currency
+
+        lines = [f"cregis-notebook demo on {self.source} ({self.seconds:.1f} s)", ""]
+        lines.append("tables (rows -> file):")
+        for name in TABLES:
+            frame = self.tables.get(name)
+            rows = "skipped" if frame is None else f"{len(frame):>7}"
+            where = self.files.get(name)
+            lines.append(f"  {name:<13}{rows:>8}  {where if where else ''}".rstrip())
+        totals = totals_by_currency(self.tables.get("transactions", pd.DataFrame()))
+        if not totals.empty:
+            shown = totals.sort_values(["count", "currency"], ascending=[False, True]).head(
+                SUMMARY_CURRENCIES
+            )
+            lines += ["", "totals per currency (successful transactions, exact):"]
+            width = max(len(str(c)) for c in shown["currency"])
+            lines.append(
+                f"  {'currency':<{width}} {'txs':>5}  {'in':>20}  {'out':>20}  {'net':>20}"
+            )
+            for row in shown.to_dict("records"):
+                lines.append(
+                    f"  {row['currency']:<{width}} {row['count']:>5}  {_fmt(row['inflow']):>20}  "
+                    f"{_fmt(row['outflow']):>20}  {_fmt(row['net']):>20}"
+                )
+            if len(totals) > len(shown):
+                lines.append(
+                    f"  ... and {len(totals) - len(shown)} more currencies "
+                    "(reports.totals_by_currency on transactions.csv)"
+                )
+        orders = self.tables.get("orders")
+        if orders is not None and not orders.empty and "order_amount" in orders.columns:
+            from .reports import order_value_table
+
+            lines += ["", "payment orders per order currency (exact):"]
+            for row in order_value_table(orders).to_dict("records"):
+                lines.append(
+                    f"  {row['order_currency']:<5} {row['orders']:>3} orders, ordered "
+                    f"{_fmt(row['ordered'])}, paid in full {_fmt(row['paid'])}"
+                )
+        if self.charts:
+            lines += ["", f"charts ({len(self.charts)} PNG files) in {self.out_dir}:"]
+            lines.append("  " + ", ".join(p.name for p in self.charts.values()))
+        if self.notes:
+            lines += ["", "notes:"] + [f"  - {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+# -- fetching ----------------------------------------------------------------------------------
+
+
+def _fetch(client: Any, endpoint: str, progress: bool, **filters: Any) -> pd.DataFrame:
+    from .pagination import fetch_frame
+
+    return fetch_frame(client, endpoint, progress=progress, **filters)
+
+
+def _query_frame(client: Any, endpoint: str, key: str, ids: Iterable[Any]) -> pd.DataFrame:
+    """One row per id: the query's answer, error answers kept with their ``code``/``msg``."""
+    from .frames import to_frame
+
+    envelopes = [client.request(endpoint, **{key: value}) for value in ids]
+    frame = to_frame(envelopes, endpoint)
+    if envelopes and key not in frame.columns:
+        frame.insert(0, key, list(ids))
+    return frame
+
+
+def _coins(client: Any) -> tuple[list[str], list[str]]:
+    """``chain_id@token_id`` of the project's address coins and payout coins."""
+    data = client.coins()
+
+    def ids(name: str) -> list[str]:
+        return [f"{c['chain_id']}@{c['token_id']}" for c in data.get(name) or []]
+
+    return ids("address_coins"), ids("payout_coins")
+
+
+def _balances(client: Any, currencies: Sequence[str], progress: bool, notes: list[str]) -> Any:
+    frames = []
+    for currency in currencies:
+        try:
+            frames.append(_fetch(client, "sub_address_balance", progress, currency=currency))
+        except CregisError as exc:
+            notes.append(f"balances of {currency} skipped: {exc}")
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- sandbox activity (never against a live project) ---------------------------------------------
+
+
+@dataclass
+class _Made:
+    payouts: list[int] = field(default_factory=list)
+    withdrawals: list[int] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+
+
+def _outside_address(transactions: pd.DataFrame, chain_id: str) -> str | None:
+    """An address on ``chain_id`` that sent money in (a counterparty), from the trade rows."""
+    if transactions.empty or "from_address" not in transactions.columns:
+        return None
+    rows = transactions[(transactions["chain_id"] == chain_id) & (transactions["trade_type"] == 1)]
+    values = rows["from_address"].dropna()
+    return str(values.iloc[0]) if len(values) else None
+
+
+def _tenth(available: Decimal, currency: str) -> Decimal:
+    """A tenth of a balance, cut to the coin's precision (at most 6 places)."""
+    known = registry().currency(currency)
+    places = min(known.decimals if known else 6, 6)
+    return (available / 10).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+
+
+def _sandbox_ids(client: Any) -> tuple[list[int], list[int], list[str]]:
+    """Seeded ids the sandbox offers: a payout and a withdrawal per status, and its orders."""
+    box = client.sandbox_app
+    if box is None or not hasattr(box, "examples"):
+        return [], [], []
+    examples = box.examples()
+    payouts = [int(v) for v in examples.get("payout_cid_by_status", {}).values()]
+    withdrawals = [int(v) for v in examples.get("withdrawal_cid_by_status", {}).values()]
+    orders = [str(v) for v in examples.get("order_by_status", {}).values()]
+    project = getattr(box, "project", None)
+    for cregis_id in getattr(project, "orders", {}):
+        if cregis_id not in orders:
+            orders.append(str(cregis_id))
+    return payouts, withdrawals, orders
+
+
+def _sandbox_activity(
+    client: Any,
+    transactions: pd.DataFrame,
+    balances: pd.DataFrame,
+    payout_coins: Sequence[str],
+    notes: list[str],
+    *,
+    count: int = 3,
+) -> _Made:
+    """Make a few payouts, withdrawals and checkout orders on the sandbox to query afterwards."""
+    made = _Made()
+    stamp = f"{int(time.time() * 1000):x}"
+
+    def attempt(what: str, call: Callable[..., Any], **params: Any) -> Any:
+        try:
+            return call(**params)
+        except CregisError as exc:
+            notes.append(f"sandbox {what} not made: {exc}")
+            return None
+
+    for i, currency in enumerate(payout_coins[:count]):
+        to = _outside_address(transactions, currency.split("@", 1)[0])
+        if to is None:
+            continue
+        data = attempt(
+            "payout",
+            client.payout,
+            currency=currency,
+            to_address=to,
+            amount=Decimal("0.01"),
+            third_party_id=f"demo-payout-{stamp}-{i}",
+            remark="demo",
+        )
+        if data:
+            made.payouts.append(int(data["cid"]))
+
+    if not balances.empty and {"address", "currency", "available"} <= set(balances.columns):
+        rows: list[dict[Any, Any]] = balances.to_dict("records")
+        rich = [r for r in rows if r["available"] is not None and r["available"] > 0]
+        rich.sort(key=lambda r: -r["available"])
+        for i, row in enumerate(rich[:count]):
+            currency = str(row["currency"])
+            to = _outside_address(transactions, currency.split("@", 1)[0])
+            if to is None:
+                continue
+            data = attempt(
+                "withdrawal",
+                client.withdrawal,
+                currency=currency,
+                from_address=str(row["address"]),
+                to_address=to,
+                amount=_tenth(Decimal(row["available"]), currency),
+                third_party_id=f"demo-withdrawal-{stamp}-{i}",
+                remark="demo",
+            )
+            if data:
+                made.withdrawals.append(int(data["cid"]))
+
+    plans = [("USD", "25.00"), ("HKD", "199.90")]
+    for i, (order_currency, amount) in enumerate(plans):
+        data = attempt(
+            "checkout order",
+            client.checkout,
+            order_id=f"demo-order-{stamp}-{i}",
+            order_amount=Decimal(amount),
+            order_currency=order_currency,
+            payer_id=f"payer-{i}",
+            payer_email=f"payer{i}@example.com",
+            valid_time=30,
+            success_url="https://example.com/success",
+            cancel_url="https://example.com/cancel",
+            remark="demo",
+        )
+        if data:
+            made.orders.append(str(data["cregis_id"]))
+    return made
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+
+def _charts(result: DemoResult, freq: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from . import reports
+
+    tx = result.tables.get("transactions", pd.DataFrame())
+    orders = result.tables.get("orders")
+    orders = orders if orders is not None else pd.DataFrame()
+    balances = result.tables.get("balances", pd.DataFrame())
+    drawings: dict[str, Callable[[], Any]] = {
+        "flows": lambda: reports.flows(tx, freq=freq, currency=reports._top_currency(tx)),
+        "volume": lambda: reports.volume_by_token(tx),
+        "status": lambda: reports.status_breakdown(tx),
+        "fees": lambda: reports.fees_by_chain(tx),
+        "top_addresses": lambda: reports.top_addresses(tx),
+        "order_funnel": lambda: reports.order_funnel(orders),
+        "order_value": lambda: reports.order_value(orders),
+    }
+    for name, draw in drawings.items():
+        ax = draw()
+        path = result.out_dir / f"{name}.png"
+        ax.figure.savefig(path, dpi=100)
+        plt.close(ax.figure)
+        result.charts[name] = path
+    fig = reports.report(
+        tx, orders, balances, freq=freq, title=f"Cregis project report ({result.source})"
+    )
+    path = result.out_dir / "report.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    result.charts["report"] = path
+
+
+# -- the job -----------------------------------------------------------------------------------
+
+
+def run_demo(
+    client: Any,
+    out_dir: str | Path = DEFAULT_OUT,
+    *,
+    payout_cids: Sequence[int] = (),
+    withdrawal_cids: Sequence[int] = (),
+    order_ids: Sequence[str] = (),
+    create: bool | None = None,
+    freq: str = "auto",
+    progress: bool = False,
+) -> DemoResult:
+    """Fetch, write CSVs, draw charts; returns a :class:`DemoResult` (``.summary()`` to print).
+
+    ``create`` makes a few payouts, withdrawals and orders first; it defaults to ``True`` on a
+    sandbox and is refused against a live project, so a live run only reads.
+    """
+    from .frames import to_csv
+
+    started = time.perf_counter()
+    sandbox = bool(client.is_sandbox)
+    if create is None:
+        create = sandbox
+    if create and not sandbox:
+        raise CregisError("the demo creates payouts and orders only on a sandbox, never live")
+    source = (
+        "the built-in sandbox"
+        if client.sandbox_app is not None
+        else (
+            f"a local sandbox at {client.base_url}" if sandbox else f"the live project {client.pid}"
+        )
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(out_dir=out, source=source)
+    notes = result.notes
+
+    address_coins, payout_coins = _coins(client)
+    result.tables["transactions"] = _fetch(client, "trade_page", progress)
+    result.tables["balances"] = _balances(client, address_coins, progress, notes)
+
+    payouts, withdrawals, orders = list(payout_cids), list(withdrawal_cids), list(order_ids)
+    if create:
+        seeded = _sandbox_ids(client)
+        payouts += seeded[0]
+        withdrawals += seeded[1]
+        orders += seeded[2]
+        made = _sandbox_activity(
+            client, result.tables["transactions"], result.tables["balances"], payout_coins, notes
+        )
+        payouts += made.payouts
+        withdrawals += made.withdrawals
+        orders += made.orders
+    elif not (payouts or withdrawals or orders):
+        notes.append(
+            "live and read-only: payouts, withdrawals and orders have no list endpoint; "
+            "give --payout-cid, --withdrawal-cid or --order-id to include them"
+        )
+    for name, endpoint, key, ids in (
+        ("payouts", "payout_query", "cid", payouts),
+        ("withdrawals", "sub_address_withdrawal_query", "cid", withdrawals),
+        ("orders", "order_info_v2", "cregis_id", orders),
+    ):
+        if ids:
+            result.tables[name] = _query_frame(client, endpoint, key, ids)
+
+    for name in TABLES:
+        frame = result.tables.get(name)
+        if frame is not None:
+            result.files[name] = to_csv(frame, out / f"{name}.csv")
+    _charts(result, freq)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``demo`` subcommand to an ``argparse`` subparsers object."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="fetch everything, write CSVs and charts, print a summary",
+        description=(
+            "The main job: transactions, balances, payouts, withdrawals and orders to CSV, the "
+            "report charts to PNG, and a summary. Runs on the built-in sandbox unless "
+            "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY are set; against a live project it "
+            "only reads."
+        ),
+    )
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder ({DEFAULT_OUT}/)")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="use the sandbox even when CREGIS_* are set"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="sandbox seed")
+    parser.add_argument(
+        "--freq",
+        choices=("auto", "D", "W"),
+        default="auto",
+        help="flows per day, per week, or auto (weekly beyond two months of data)",
+    )
+    parser.add_argument(
+        "--payout-cid", type=int, action="append", default=[], help="a payout to query"
+    )
+    parser.add_argument(
+        "--withdrawal-cid", type=int, action="append", default=[], help="a withdrawal to query"
+    )
+    parser.add_argument(
+        "--order-id", action="append", default=[], help="a payment order (cregis_id) to query"
+    )
+    parser.add_argument("--progress", action="store_true", help="progress bars on stderr")
+    parser.set_defaults(handler=run_demo_command)
+    return parser
+
+
+def run_demo_command(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """The ``demo`` subcommand; returns the exit status."""
+    from ._config import is_configured
+    from .client import Client
+
+    stdout = out or sys.stdout
+    try:
+        if args.sandbox or not is_configured():
+            client = Client.sandbox(seed=args.seed)
+        else:
+            client = Client.from_env()
+    except CregisError as exc:
+        print(f"cregis-notebook demo: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = run_demo(
+            client,
+            args.out,
+            payout_cids=args.payout_cid,
+            withdrawal_cids=args.withdrawal_cid,
+            order_ids=args.order_id,
+            freq=args.freq,
+            progress=args.progress,
+        )
+    except CregisError as exc:
+        print(f"cregis-notebook demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    print(result.summary(), file=stdout)
+    return 0
