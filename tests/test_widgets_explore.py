@@ -68,11 +68,12 @@ def test_with_configuration_explore_uses_the_environment(
 def test_explore_with_a_client_plots_and_exports(tmp_path: Path) -> None:
     board = explore(Client.sandbox(seed=3))
     assert "the sandbox" in board.note.value
-    empty_plot = board.plot.value
+    empty_plot = bytes(board.plot.value)
     assert empty_plot.startswith(PNG)
     board.builder.set(page_size=50)
     board.builder.send()
-    assert board.plot.value.startswith(PNG) and board.plot.value != empty_plot
+    drawn = bytes(board.plot.value)
+    assert drawn.startswith(PNG) and drawn != empty_plot
 
     csv_path = board.save("csv", tmp_path / "table")
     parquet_path = board.save("parquet", tmp_path / "table.parquet")
