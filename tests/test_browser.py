@@ -2,8 +2,9 @@
 
 Starts ``jupyter lab`` (no token, a fresh root directory) with the notebook
 ``tests/browser/request_builder.ipynb``, runs its cell, picks ``trade_page``, sets the ``status``
-filter, presses Send and waits for the table of ``00000`` rows. A screenshot is saved under
-``test-artifacts/``. Uses Debian's Chromium at ``/usr/bin/chromium`` and never downloads one.
+filter, presses Send and waits for the table of ``00000`` rows, then fetches every page with the
+progress bar. A screenshot is saved as ``test-artifacts/browser-request-builder.png``. Uses
+Debian's Chromium at ``/usr/bin/chromium`` and never downloads one.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def _require_chromium() -> None:
@@ -149,6 +148,9 @@ def jupyter_lab(tmp_path: Path) -> Iterator[str]:
         _stop(server)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(180)
 def test_request_builder_sends_trade_page_in_jupyterlab(jupyter_lab: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -191,8 +193,27 @@ def test_request_builder_sends_trade_page_in_jupyterlab(jupyter_lab: str) -> Non
                 expect(builder.locator(".cregis-download a")).to_have_attribute(
                     "download", re.compile(r"trade_page-.*\.csv")
                 )
+
+                # then every page for the same filter, with the progress bar
+                builder.locator("button.cregis-fetch-all").click()
+                expect(builder.locator(".cregis-answer")).to_contain_text("fetched every page")
+                expect(builder).to_contain_text(re.compile(r"trade_page:\s*100%"))  # tqdm's bar
+                expect(builder.locator(".cregis-table").first).to_be_visible()
+                page.locator(".cregis-request-builder .cregis-answer").scroll_into_view_if_needed()
             finally:
                 page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
     assert shot.stat().st_size > 0
+
+
+def test_a_missing_chromium_skips_locally_but_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="CI is not set"):
+        _require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _require_chromium()

@@ -132,7 +132,9 @@ def frame_html(frame: pd.DataFrame | None, limit: int = TABLE_ROWS) -> str:
     """The table as HTML (at most ``limit`` rows, saying so when cut)."""
     if frame is None:
         return ""
-    shown = frame.head(limit).astype(object)
+    first = [c for c in ("code", "msg") if c in frame.columns]  # the answer first, then data
+    shown = frame.head(limit)[first + [c for c in frame.columns if c not in first]]
+    shown = shown.astype(object)
     shown = shown.where(shown.notna(), "")
     note = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
     if len(frame) > limit:
