@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .spec import EnumValue, Field
 
@@ -62,6 +63,7 @@ LABEL_SUFFIX = "_label"
 _MS_THRESHOLD = 100_000_000_000  # 1e11: an epoch value above this is in milliseconds
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAT = np.iinfo(np.int64).min
+_ARROW = (pa.Array, pa.ChunkedArray)
 
 
 class CregisDataWarning(UserWarning):
@@ -172,11 +174,33 @@ def _int_or_none(value: Any) -> int | None:
     raise ValueError(value)
 
 
-def _int_arrow(values: Sequence[Any]) -> pa.Array | None:
-    """An int64 Arrow array of ``values``, or ``None`` when one does not fit."""
+def _digits_arrow(text: Any) -> Any:
+    """Digit text -> int64 (``""`` -> null), parsed by Arrow; raises when one is not digits."""
+    try:
+        return pc.cast(text, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        return pc.cast(pc.utf8_trim_whitespace(text), pa.int64())
+
+
+def _int_arrow(values: Any) -> Any:
+    """int64 Arrow array of ``values`` (ints or digit text), or ``None`` when one does not fit."""
+    if isinstance(values, _ARROW):
+        if pa.types.is_integer(values.type):
+            return values.cast(pa.int64())
+        if pa.types.is_string(values.type):
+            try:
+                return _digits_arrow(values)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        values = values.to_pylist()
     try:
         return pa.array(values, type=pa.int64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
+    try:  # all digit text (block_height): parsed by Arrow
+        return _digits_arrow(pa.array(values, type=pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
     try:
         ints = [_int_or_none(v) for v in values]
@@ -187,7 +211,10 @@ def _int_arrow(values: Sequence[Any]) -> pa.Array | None:
     return pa.array(ints, type=pa.int64())
 
 
-def _arrow_to_int64(arr: pa.Array) -> pd.arrays.IntegerArray:
+def _arrow_to_int64(arr: Any) -> pd.arrays.IntegerArray:
+    if arr.null_count == 0:
+        data = arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        return pd.arrays.IntegerArray(data, np.zeros(len(data), dtype=bool))
     data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     return pd.arrays.IntegerArray(data, mask)
@@ -227,19 +254,18 @@ def as_decimal(values: Sequence[Any], column: str = "") -> Any:
     """
     n = len(values)
     out: list[Decimal | None]
-    uniq = dict.fromkeys(values) if n > 64 else None
     try:
-        if uniq is not None and len(uniq) * 2 < n:
-            table = {k: _decimal_slow(k) for k in uniq}
+        if n > 256 and len(set(values[:256])) < 128:  # repeated texts (fees): parse each once
+            table = {k: _decimal_slow(k) for k in dict.fromkeys(values)}
             out = list(map(table.__getitem__, values))
         else:
             try:
                 if not set(map(type, values)) <= {str, int, Decimal}:
                     raise TypeError("not only text")  # floats go through repr() below
                 fast = list(map(Decimal, values))
-                if not all(d.is_finite() for d in fast):
+                if not all(map(Decimal.is_finite, fast)):
                     raise ValueError("not finite")
-                out = list(fast)
+                out = fast  # type: ignore[assignment]
             except (TypeError, ValueError, InvalidOperation):
                 out = [_decimal_slow(v) for v in values]
     except (TypeError, ValueError, InvalidOperation):
@@ -250,12 +276,12 @@ def as_decimal(values: Sequence[Any], column: str = "") -> Any:
     return result
 
 
-def as_timestamp(values: Sequence[Any], unit: str | None, column: str = "") -> Any:
+def as_timestamp(values: Any, unit: str | None, column: str = "") -> Any:
     """``datetime64[ms, UTC]`` from epoch numbers (or digit text) in ``unit`` ("s" or "ms")."""
     arr = _int_arrow(values)
     if arr is None:
         _warn(column, "holds values that are not epoch numbers; kept as text")
-        return as_string(values)
+        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values)
     data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=True)
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     present = data[~mask]
@@ -294,12 +320,15 @@ def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue])
     """A categorical of the documented labels of ``raw``; undocumented values keep their text."""
     documented = {str(e.value): e.label for e in enum}
     cats = list(dict.fromkeys(e.label for e in enum))
-    texts = pd.Series(raw, dtype=object)
-    keys = texts.map(lambda v: None if v is None or v is pd.NA else str(v))
-    extra = [k for k in pd.unique(keys.dropna()) if k not in documented]
-    mapping = {**documented, **{k: k for k in extra}}
-    cats += [k for k in extra if k not in cats]
-    return pd.Categorical(keys.map(mapping), categories=cats)
+    codes, uniques = pd.factorize(pd.Series(raw), use_na_sentinel=True)
+    position: list[int] = []
+    for value in uniques:
+        label = documented.get(str(value), str(value))
+        if label not in cats:
+            cats.append(label)
+        position.append(cats.index(label))
+    table = np.asarray([*position, -1], dtype=np.int64)  # codes of -1 (missing) stay -1
+    return pd.Categorical.from_codes(table[codes], categories=pd.Index(cats))
 
 
 def infer(values: Sequence[Any], column: str = "") -> Any:
@@ -326,8 +355,43 @@ def _objects(values: Sequence[Any]) -> Any:
     return result
 
 
-def convert(values: Sequence[Any], field: Field | None, column: str = "") -> Any:
-    """The typed pandas array of one column, following the field's registry type."""
+def wire_type(value: Any) -> pa.DataType | None:
+    """The Arrow type a JSON scalar converts to exactly, or ``None`` (objects, lists, floats)."""
+    kind = type(value)
+    if kind is str:
+        return pa.string()
+    if kind is int:
+        return pa.int64()
+    if kind is bool:
+        return pa.bool_()
+    return None
+
+
+def _convert_arrow(arr: Any, field: Field | None, column: str) -> Any:
+    """:func:`convert` for a column Arrow already holds (the fast path of whole pages)."""
+    kind = field.type if field is not None else None
+    typ = arr.type
+    if pa.types.is_string(typ) and kind in (None, "string", "enum_string", "currency"):
+        return _string_array(arr)
+    if kind in ("int", "enum_int") and not (kind == "int" and field and field.unit):
+        ints = _int_arrow(arr)
+        if ints is not None:
+            return _arrow_to_int64(ints)
+    if kind is None and pa.types.is_integer(typ):
+        return _arrow_to_int64(arr)
+    if kind is None and pa.types.is_boolean(typ):
+        return pd.array(arr.to_pylist(), dtype=BOOL)
+    if kind == "decimal" and pa.types.is_string(typ):
+        return as_decimal(arr.to_numpy(zero_copy_only=False).tolist(), column)
+    if kind == "timestamp" or (kind == "int" and field and field.unit in ("s", "ms")):
+        return as_timestamp(arr, field.unit if field else None, column)
+    return convert(arr.to_pylist(), field, column)
+
+
+def convert(values: Any, field: Field | None, column: str = "") -> Any:
+    """The typed pandas array of one column (a list of JSON values or an Arrow array)."""
+    if isinstance(values, _ARROW):
+        return _convert_arrow(values, field, column)
     if field is None:
         return infer(values, column)
     kind = field.type

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _dtypes
-from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label
+from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
 from .envelope import SUCCESS, Envelope
 from .export import read_csv, read_parquet, to_csv, to_parquet
 from .spec import Endpoint, Field, registry
@@ -46,6 +46,7 @@ __all__ = [
 CregisDataWarning = _dtypes.CregisDataWarning
 ENVELOPE_COLUMNS = ("code", "msg")
 _EMPTY: Mapping[str, Any] = {}
+_MISSING: Any = object()
 _COIN_LISTS = ("payout_coins", "address_coins", "order_coins")
 
 
@@ -122,13 +123,18 @@ def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[s
         return records
     kind = endpoint.data_kind if endpoint is not None else _kind_of(data)
     if kind == "page" and isinstance(data, Mapping):
-        rows = data.get("rows") or []
-        return [r if isinstance(r, Mapping) else {"value": r} for r in rows]
+        return _as_records(data.get("rows") or [])
     if isinstance(data, list):
-        return [r if isinstance(r, Mapping) else {"value": r} for r in data]
+        return _as_records(data)
     if isinstance(data, Mapping):
         return [data]
     return [{"value": data}]
+
+
+def _as_records(items: list[Any]) -> list[Mapping[str, Any]]:
+    if set(map(type, items)) <= {dict}:
+        return items  # the usual case: parsed JSON objects, used as they are
+    return [r if isinstance(r, Mapping) else {"value": r} for r in items]
 
 
 def _schema(ep: Endpoint | None) -> Schema:
@@ -179,17 +185,105 @@ def _as_dicts(values: Sequence[Any]) -> tuple[list[Mapping[str, Any]], bool]:
     return out, other
 
 
+_SAMPLE = 64
+_CHUNK = 65_536
+
+
+def _struct_columns(
+    records: Sequence[Mapping[str, Any]],
+    keys: list[str],
+    sample: Sequence[Mapping[str, Any]],
+    schema: Schema,
+    prefix: str,
+) -> dict[str, pa.ChunkedArray]:
+    """Scalar columns converted by Arrow in one pass over the records (the fast path).
+
+    A key is taken when its sampled values are all one JSON scalar type and its field is not
+    an object or list; when a later record disagrees, Arrow refuses and the Python path takes
+    every column.
+    """
+    fields: list[tuple[str, pa.DataType]] = []
+    for key in keys:
+        field = schema.field(prefix + key)
+        if field is not None and field.type in ("object", "array", "decimal"):
+            continue  # decimals: the Python text objects are parsed as they are
+        types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
+        if len(types) == 1 and None not in types:
+            fields.append((key, types.pop()))
+    if not fields:
+        return {}
+    typ = pa.struct(fields)
+    chunks: list[pa.StructArray] = []
+    try:  # in chunks: small builders grow without big copies
+        for start in range(0, len(records), _CHUNK):
+            part = pa.array(records[start : start + _CHUNK], type=typ)
+            chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return {}
+    return {
+        key: pa.chunked_array([c.field(i) for c in chunks], type=t)
+        for i, (key, t) in enumerate(fields)
+    }
+
+
+def _fast_columns(
+    records: Sequence[Mapping[str, Any]], documented: list[str], schema: Schema, prefix: str
+) -> tuple[list[str], dict[str, Any]] | None:
+    """The keys and columns of many flat records, without visiting every key of every record.
+
+    Keys come from the registry and a sample; Arrow converts the scalar ones; then one count
+    proves nothing was missed: the keys of all records (``sum(map(len, records))``) must equal
+    the non-null values found. Otherwise ``None``: the caller discovers keys the slow way.
+    """
+    n = len(records)
+    if n < 2 * _SAMPLE or not set(map(type, records)) <= {dict}:
+        return None
+    sample = list(records[:_SAMPLE]) + list(records[-_SAMPLE:])
+    keys = list(dict.fromkeys(documented) | dict.fromkeys(chain.from_iterable(sample)))
+    columns: dict[str, Any] = _struct_columns(records, keys, sample, schema, prefix)
+    if not columns:
+        return None
+    counted = sum(n - col.null_count for col in columns.values())
+    seen = set(chain.from_iterable(sample))
+    for key in keys:
+        if key in columns:
+            continue
+        if key in seen:  # decimals, objects, lists, mixed: the Python path below
+            values = _extract(records, key)
+            columns[key] = values
+            counted += n - values.count(None)
+        else:
+            columns[key] = None  # documented, absent from the sample: verified absent below
+    if sum(map(len, records)) != counted:
+        return None  # an undocumented key, or explicit nulls: look at every record
+    return keys, columns
+
+
 def _flatten(
     records: Sequence[Mapping[str, Any]],
     schema: Schema,
     prefix: str,
-    out: dict[str, list[Any]],
+    out: dict[str, Any],
     explode: bool,
     lists: dict[str, list[Any]],
 ) -> None:
-    for key in _keys(records, schema.children(prefix)):
+    documented = schema.children(prefix)
+    found = _fast_columns(records, documented, schema, prefix)
+    known: dict[str, Any]
+    if found is None:
+        keys, known = _keys(records, documented), {}
+    else:
+        keys, known = found
+    for key in keys:
         name = prefix + key
-        values = _extract(records, key)
+        values = known.get(key, _MISSING)
+        if isinstance(values, pa.ChunkedArray):
+            out[name] = values
+            continue
+        if values is None:
+            values = [None] * len(records)
+        elif values is _MISSING:
+            values = _extract(records, key)
         field = schema.field(name)
         kinds = _kinds(values) if field is None or field.type in ("object", "array") else None
         documented_object = field is not None and field.type == "object"

@@ -264,3 +264,46 @@ def test_bad_input() -> None:
         to_frame([1])
     with pytest.raises(TypeError):
         to_frame({"data": 1})
+
+
+# -- the Arrow fast path gives the same frame as the Python path -----------------------------------
+
+
+def _many(n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        row = dict(ROW, cid=ROW["cid"] + i, amount=f"{i}.{i % 9}", status=i % 3)
+        if i % 5 == 0:
+            row["memo"] = f"m{i}"
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "tweak",
+    [
+        None,
+        lambda rows: rows[150].update(extra_field=7),  # undocumented key outside the sample
+        lambda rows: rows[150].update(memo=None),  # an explicit null
+        lambda rows: rows[150].update(cid="1410580986806422"),  # one id as text
+        lambda rows: rows[150].update(business_type=3),  # documented key outside the sample
+    ],
+)
+def test_fast_path_matches_python_path(tweak: object) -> None:
+    import cregis_notebook.frames as frames
+
+    rows = _many(300)
+    if tweak is not None:
+        tweak(rows)  # type: ignore[operator]
+    env = page(rows)
+    fast = to_frame(env, "trade_page")
+    saved = frames._SAMPLE
+    try:
+        frames._SAMPLE = 10**9  # too few records for the fast path: the Python path runs
+        slow = to_frame(env, "trade_page")
+    finally:
+        frames._SAMPLE = saved
+    pd.testing.assert_frame_equal(fast, slow)
+    assert len(fast) == 300
+    if tweak is not None:
+        assert fast.iloc[150].notna().sum() >= slow.iloc[150].notna().sum()
