@@ -316,7 +316,7 @@ def as_bool(values: Sequence[Any], column: str = "") -> Any:
         return as_string(values)
 
 
-def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue]) -> pd.Categorical:
+def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue]) -> Any:
     """A categorical of the documented labels of ``raw``; undocumented values keep their text."""
     documented = {str(e.value): e.label for e in enum}
     cats = list(dict.fromkeys(e.label for e in enum))
