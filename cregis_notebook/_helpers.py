@@ -698,9 +698,8 @@ class SyncHelpers:
             currency: Coin expected.
             amount: Amount expected.
             callback_url: Where the deposit result is posted.
-            third_party_id: Your own reference for this deposit. It must never repeat within the
-                project; a reused value is refused with E0009, which makes it the idempotency
-                key.
+            third_party_id: Your own reference for this deposit order, echoed by the query and
+                the callback.
             timeout: Minutes to wait for the funds. Unit: min. Default: ``10``.
             remark: Free text.
         """
@@ -1439,9 +1438,8 @@ class AsyncHelpers:
             currency: Coin expected.
             amount: Amount expected.
             callback_url: Where the deposit result is posted.
-            third_party_id: Your own reference for this deposit. It must never repeat within the
-                project; a reused value is refused with E0009, which makes it the idempotency
-                key.
+            third_party_id: Your own reference for this deposit order, echoed by the query and
+                the callback.
             timeout: Minutes to wait for the funds. Unit: min. Default: ``10``.
             remark: Free text.
         """

@@ -12,7 +12,7 @@ import logging
 import secrets
 import string
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -385,6 +385,15 @@ class Client(SyncHelpers, _BaseClient):
     def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
         return self.request(name, **params).raise_for_code().data
 
+    def iter_pages(self, endpoint: str | Endpoint, /, **options: Any) -> Iterator[Envelope]:
+        """Yield each page's :class:`Envelope` of a paged endpoint, in order.
+
+        Options and filters as for :func:`cregis_notebook.pagination.iter_pages`.
+        """
+        from .pagination import iter_pages
+
+        return iter_pages(self, endpoint, **options)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -482,6 +491,12 @@ class AsyncClient(AsyncHelpers, _BaseClient):
     async def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
         envelope = await self.request(name, **params)
         return envelope.raise_for_code().data
+
+    def iter_pages(self, endpoint: str | Endpoint, /, **options: Any) -> AsyncIterator[Envelope]:
+        """``async for`` each page's :class:`Envelope` of a paged endpoint, in order."""
+        from .pagination import aiter_pages
+
+        return aiter_pages(self, endpoint, **options)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

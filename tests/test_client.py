@@ -496,7 +496,9 @@ def test_the_key_never_shows(caplog: pytest.LogCaptureFixture) -> None:
 
     client = make_client(Recorder(reply))
     seen += [repr(client), str(client)]
-    env = client.request("trade_page", remark="x")
+    with pytest.warns(CregisUnknownParamWarning) as caught:
+        env = client.request("trade_page", remark="x")
+    seen += [str(w.message) for w in caught]
     seen += [repr(env), str(env), env._repr_html_(), json.dumps(env.to_dict()), str(env.body)]
     try:
         env.raise_for_code()
