@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
+    "chain_label",
+    "currency_label",
     "fees_by_chain",
     "fees_table",
     "flows",
@@ -387,6 +389,7 @@ def flows(
     per = "day" if freq == "D" else "week"
     table = flows_table(transactions, freq=freq)
     if currency is not None:
+        currency = currency_label(None, None, currency)
         table = table[table["currency"] == currency]
     title = f"Inflow and outflow per {per}" + (f": {currency}" if currency else "")
     currencies = list(dict.fromkeys(table["currency"].tolist()))
@@ -646,6 +649,8 @@ def top_addresses_table(
         if not known:
             return pd.DataFrame(columns=columns)
         currency = Counter(known).most_common(1)[0][0]
+    else:
+        currency = currency_label(None, None, currency)  # "195@195" and "TRON" alike
     sums: dict[str, list[Any]] = {}
 
     def add(address: str | None, amount: Decimal | None) -> None:
@@ -696,7 +701,9 @@ def top_addresses(
     ax = _axes(ax)
     table = top_addresses_table(frame, n=n, currency=currency)
     what = "balance" if _is_balances(frame) else "volume"
-    cur = currency or (table["currency"].iloc[0] if not table.empty else None)
+    cur = currency_label(None, None, currency) if currency else None
+    if cur is None and not table.empty:
+        cur = table["currency"].iloc[0]
     title = f"Top {n} addresses by {what}" + (f": {cur}" if cur else "")
     xlabel = f"{what} ({cur})" if cur else what
     if table.empty:

@@ -163,6 +163,8 @@ def test_top_addresses_counts_both_directions_and_balances():
     )
     table = reports.top_addresses_table(balances, n=2)
     assert list(table["address"]) == ["a2", "a3"]
+    by_id = reports.top_addresses_table(balances, n=2, currency="@".join(USDT_TRC20))
+    assert by_id.equals(table)  # a chain_id@token_id names the same coin
     assert table.iloc[0]["currency"] == "USDT-TRC20"
 
 
@@ -185,6 +187,7 @@ def test_amounts_as_text_and_epoch_times_are_accepted():
 
 
 def test_flows_draws_exact_bars_for_one_currency():
+    assert len(reports.flows(TINY, currency="@".join(USDT_TRC20)).patches) == 2
     ax = reports.flows(TINY, currency="USDT-TRC20")
     assert bar_heights(ax) == [pytest.approx(0.3), pytest.approx(-0.3)]
     assert ax.get_ylabel() == "amount (USDT-TRC20)"
