@@ -13,7 +13,6 @@ and sets ``handler`` (a function of the parsed arguments returning the exit stat
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import sys
@@ -125,19 +124,21 @@ def run_sandbox(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         return 1
     effective = {f: getattr(box.knobs, f) for f in (*_KNOB_ARGS, "failures")}
     effective["projects"] = [p.pid for p in box.knobs.projects]
-    if args.json:
-        details = {
-            "base_url": server.base_url,
-            "pid": box.pid,
-            "api_key": box.api_key,
-            "seed": args.seed,
-            "knobs": effective,
-        }
-        print(json.dumps(details), file=out, flush=True)
-    else:
-        print(_banner(server.base_url, box, args.seed, effective), file=out, flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
+        if args.json:
+            details = {
+                "base_url": server.base_url,
+                "pid": box.pid,
+                "api_key": box.api_key,
+                "seed": args.seed,
+                "knobs": effective,
+            }
+            print(json.dumps(details), file=out, flush=True)
+        else:
+            print(_banner(server.base_url, box, args.seed, effective), file=out, flush=True)
         server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl-C before uvicorn took over the signal
+        server.stop()
     return 0
 
 

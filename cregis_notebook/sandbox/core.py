@@ -137,6 +137,7 @@ class Sandbox:
             cb.name: callback_shape(cb) for cb in reg.callbacks
         }
         self._lock = threading.RLock()
+        self._logged = threading.Condition(self._lock)
         self._events: list[tuple[float, int, Callable[[float], None]]] = []
         self._seq = itertools.count()
         self._rng = random.Random(f"{seed}:runtime")
@@ -477,7 +478,14 @@ class Sandbox:
             for delivery, attempt in zip(due, attempts, strict=True):
                 if not attempt.ok:
                     self.dispatcher.retry_later(delivery, now)
+            if attempts:
+                self._logged.notify_all()
         return attempts
+
+    def wait_for_callbacks(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Block until ``callback_log`` holds ``count`` attempts (real clock); False on timeout."""
+        with self._logged:
+            return self._logged.wait_for(lambda: len(self.dispatcher.log) >= count, timeout)
 
     # -- callbacks -------------------------------------------------------------------------------
 
