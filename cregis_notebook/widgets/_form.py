@@ -31,7 +31,7 @@ __all__ = [
 
 _NOT_SET = "(not set)"
 _UNSET = ""  # the dropdowns' "not set" value: never a documented value, and shown by browsers
-_LABEL_WIDTH = "13em"
+_LABEL_WIDTH = "16em"
 _FIELD_WIDTH = "22em"
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -207,6 +207,7 @@ class ParamField:
         extras: list[W.Widget] = []
         self.widget: W.ValueWidget = self._make(coins, extras)
         self.widget.layout.width = _FIELD_WIDTH
+        self.widget.layout.flex = f"0 0 {_FIELD_WIDTH}"
         self.widget.add_class(f"cregis-param-{param.name}")
         self.label = W.HTML(layout=W.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH))
         hint = param_hint(param)
@@ -218,8 +219,14 @@ class ParamField:
         )
         self.mark(None)
         head = W.HBox([self.label, self.widget, *extras, self.help])
-        self.row = W.VBox([head, self.note]) if self.kind == "json" else head
-        self._owned = [self.row, head, self.label, self.widget, *extras, self.help, self.note]
+        self.note.layout.margin = f"0 0 0 {_LABEL_WIDTH}"
+        below: list[W.Widget] = []
+        if self.picker is not None:
+            self.picker.layout.margin = f"2px 0 0 {_LABEL_WIDTH}"
+            below.append(self.picker)
+        self.row = W.VBox([head, *below, self.note]) if self.kind == "json" else head
+        self._owned = [self.row, head, self.label, self.widget, *extras, *below, self.help]
+        self._owned.append(self.note)
 
     def close(self) -> None:
         """Close every widget of this row (the form is being replaced)."""
@@ -258,7 +265,9 @@ class ParamField:
             area = W.Textarea(value="", placeholder=placeholder, rows=3, continuous_update=True)
             area.observe(self._check_json, names="value")
             if self._example not in (None, ""):
-                button = W.Button(description="Insert example", layout=W.Layout(width="9em"))
+                button = W.Button(
+                    description="Example", layout=W.Layout(width="auto", flex="0 0 auto")
+                )
                 button.tooltip = "Fill in the example body from the API documentation"
                 button.on_click(lambda _b: self.set(self._example))
                 extras.append(button)
@@ -266,11 +275,12 @@ class ParamField:
                 self.picker = W.SelectMultiple(
                     options=[pay.token_name for pay in registry().pay_currencies],
                     rows=4,
-                    description="or pick",
-                    layout=W.Layout(width="20em"),
+                    description="",
+                    tooltip="Pick pay currencies instead of typing the JSON (Ctrl/Cmd-click)",
+                    layout=W.Layout(width="20em", flex="0 0 auto"),
                 )
                 self.picker.observe(self._picked, names="value")
-                extras.append(self.picker)
+                # shown on a line of its own, under the editor (see __init__)
             return area
         if kind == "currency":
             coin_choices: list[tuple[str, Any]] = [(_NOT_SET, _UNSET)]
