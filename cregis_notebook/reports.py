@@ -18,7 +18,6 @@ tz-aware datetimes or epoch numbers.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -94,61 +93,54 @@ def _decimals(frame: pd.DataFrame, column: str) -> list[Decimal | None]:
 
 
 def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
+    """The column as stripped text, ``None`` for missing or blank values."""
     if column not in frame.columns:
         return [None] * len(frame)
-    out: list[str | None] = []
-    for value in frame[column].tolist():
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            out.append(None)
-        else:
-            text = str(value).strip()
-            out.append(text or None)
-    return out
+    text = frame[column].astype("string").str.strip()
+    text = text.mask(text == "")
+    return [None if v is pd.NA else v for v in text.tolist()]
 
 
 def _ints(frame: pd.DataFrame, column: str) -> list[int | None]:
-    out: list[int | None] = []
-    for value in _texts(frame, column):
-        try:
-            out.append(None if value is None else int(Decimal(value)))
-        except (InvalidOperation, ValueError):
-            out.append(None)
-    return out
-
-
-def _times(frame: pd.DataFrame, column: str) -> list[pd.Timestamp | None]:
-    """Tz-aware UTC times from datetimes or epoch numbers (10 digits = s, 13 digits = ms)."""
+    """The column as integers (codes), ``None`` for missing or non-numeric values."""
     if column not in frame.columns:
         return [None] * len(frame)
     series = frame[column]
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(
-        series.dtype
-    ):
-        values = pd.to_datetime(series, utc=True)
-        return [None if pd.isna(v) else v for v in values]
-    out: list[pd.Timestamp | None] = []
-    for value in series.tolist():
-        if isinstance(value, (pd.Timestamp, dt.datetime)):
-            stamp = pd.Timestamp(value)
-            out.append(
-                stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-            )
-            continue
-        number = _decimal(value)
-        if number is None:
-            out.append(None)
-            continue
-        # 13 digits are milliseconds, 10 digits seconds, whatever the documented unit says
-        this_unit = "ms" if abs(number) >= 10**11 else "s"
-        out.append(pd.Timestamp(int(number), unit=this_unit, tz="UTC"))
-    return out
+    if not pd.api.types.is_integer_dtype(series.dtype):
+        series = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+        series = series.where(series == series.round())  # 1.5 is not a code
+    return [None if v is pd.NA else v for v in series.astype("Int64").tolist()]
 
 
-def _period_start(stamp: pd.Timestamp, freq: str) -> pd.Timestamp:
-    day = stamp.normalize()
+def _time_series(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Tz-aware UTC times from datetimes or epoch numbers (13 digits = ms, 10 digits = s)."""
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms, UTC]")
+    series = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return pd.to_datetime(series, utc=True)
+    numbers = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+    if numbers.isna().all() and series.notna().any():  # datetime objects or ISO text
+        return pd.to_datetime(series, utc=True, errors="coerce", format="mixed")
+    # 13 digits are milliseconds, 10 digits seconds, whatever the documented unit says
+    millis = numbers.where(numbers.abs() >= 10**11, numbers * 1000)
+    return pd.to_datetime(millis.round(), unit="ms", utc=True)
+
+
+def _periods(frame: pd.DataFrame, column: str, freq: str) -> list[pd.Timestamp | None]:
+    """The UTC start of each row's day, or of its week (weeks start on Monday)."""
+    days = _time_series(frame, column).dt.floor("D")
     if freq == "W":
-        return day - pd.Timedelta(days=day.weekday())
-    return day
+        days = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    present = days.notna().tolist()
+    return [v if ok else None for v, ok in zip(days.tolist(), present, strict=True)]
+
+
+def _span(frame: pd.DataFrame, column: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    times = _time_series(frame, column).dropna()
+    if times.empty:
+        return None
+    return times.min(), times.max()
 
 
 AUTO_WEEKLY_DAYS = 62
@@ -158,8 +150,8 @@ AUTO_WEEKLY_DAYS = 62
 def _check_freq(freq: str, frame: pd.DataFrame | None = None) -> str:
     value = freq.upper()
     if value == "AUTO":
-        stamps = [] if frame is None else [t for t in _times(frame, "block_time") if t is not None]
-        long = bool(stamps) and (max(stamps) - min(stamps)).days > AUTO_WEEKLY_DAYS
+        span = None if frame is None else _span(frame, "block_time")
+        long = span is not None and (span[1] - span[0]).days > AUTO_WEEKLY_DAYS
         return "W" if long else "D"
     if value not in ("D", "W"):
         raise ValueError(
@@ -336,7 +328,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     sums: dict[tuple[pd.Timestamp, str], list[Any]] = {}
     for when, cur, kind, amount, good in zip(
-        _times(transactions, "block_time"),
+        _periods(transactions, "block_time", freq),
         _currency_labels(transactions),
         _ints(transactions, "trade_type"),
         _decimals(transactions, "amount"),
@@ -345,7 +337,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     ):
         if when is None or amount is None or kind not in (1, 2) or not good:
             continue
-        key = (_period_start(when, freq), cur)
+        key = (when, cur)
         entry = sums.setdefault(key, [_ZERO, _ZERO, 0])
         entry[0 if kind == 1 else 1] += amount
         entry[2] += 1
@@ -935,10 +927,10 @@ def _summary_text(
 
 
 def _period_span(transactions: pd.DataFrame) -> str:
-    stamps = [t for t in _times(transactions, "block_time") if t is not None]
-    if not stamps:
+    span = _span(transactions, "block_time")
+    if span is None:
         return ""
-    lo, hi = min(stamps), max(stamps)
+    lo, hi = span
     if lo.normalize() == hi.normalize():
         return f" · {lo:%Y-%m-%d}"
     return f" · {lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
