@@ -108,3 +108,24 @@ def test_fetch_against_the_http_sandbox(sandbox_http, tmp_path):
     bad = _cli("fetch", "payout_query", "-p", "cid=1", "--out", "p.csv", env=env, cwd=tmp_path)
     assert bad.returncode == 1 and "E0014" in bad.stderr
     assert key not in bad.stderr
+
+
+def test_fetch_on_the_in_process_sandbox_when_asked(tmp_path):
+    result = _cli(
+        "fetch",
+        "trade_page",
+        "--sandbox",
+        "-p",
+        "trade_type=in",
+        "--out",
+        "sub/in.csv",
+        "--no-progress",
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "built-in sandbox" in result.stderr
+    from cregis_notebook import read_csv
+
+    frame = read_csv(tmp_path / "sub" / "in.csv")
+    assert len(frame) > 0 and set(frame["trade_type"]) == {1}
