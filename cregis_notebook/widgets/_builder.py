@@ -214,15 +214,16 @@ class RequestBuilder(W.VBox):
             else ""
         )
         self.summary.value = L.endpoint_html(ep)
-        for old in self._fields.values():
-            old.close()
-        for child in self.form.children:
-            dispose(child)
+        old_fields, old_rows = self._fields, self.form.children
         self._fields = build_fields(ep, self._coins)
         rows = [field.row for field in self._fields.values()]
         if not rows:
             rows = [W.HTML("<i>This endpoint takes no business parameters.</i>")]
         self.form.children = rows
+        for old in old_fields.values():  # only once nothing shows them any more
+            old.close()
+        for child in old_rows:
+            dispose(child)
         for field in self._fields.values():
             field.observe(self._on_change)
         self.fetch_button.layout.display = "" if ep.is_paged else "none"
