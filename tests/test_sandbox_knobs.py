@@ -87,15 +87,26 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
             assert info.value.retry_after == 1
 
 
-def test_rate_limit_over_http_and_the_client_waits_it_out() -> None:
+def test_rate_limit_over_http() -> None:
     box = Sandbox(seed=0, transactions=100, rate_limit=20, rate_burst=1)
     with SandboxServer(box, close_sandbox=True) as server:
         with httpx.Client(base_url=server.base_url, trust_env=False) as raw:
             replies = [raw.post("/api/v1/coins", json={}) for _ in range(5)]
         limited = [r for r in replies if r.status_code == 429]
         assert limited and limited[0].headers["retry-after"] == "1"
+        assert limited[0].json()["data"] is None
+
+
+def test_the_client_waits_out_the_rate_limit() -> None:
+    clock = FakeClock()
+    with Sandbox(seed=0, transactions=100, clock=clock, rate_limit=1) as box:
         waits: list[float] = []
-        with Client(server.base_url, server.pid, server.api_key, sleep=waits.append) as client:
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            clock.advance(seconds)
+
+        with box.client(sleep=sleep) as client:
             for _ in range(4):
                 assert client.request("trade_page", page_size=1).ok
         assert waits and all(w >= 1 for w in waits)  # waited at least Retry-After

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Iterable
 
 __all__ = [
     "address_from_bytes",
@@ -41,14 +42,21 @@ _TON_RAW = re.compile(r"-?\d+:[0-9a-fA-F]{64}")
 # -- base58 -------------------------------------------------------------------------------------
 
 
+_PAIRS = {
+    alphabet: tuple(a + b for a in alphabet for b in alphabet) for alphabet in (_B58, _RIPPLE)
+}  # two base58 digits per division: half the big-integer work
+
+
 def _b58encode(data: bytes, alphabet: str = _B58) -> str:
     number = int.from_bytes(data, "big")
+    pairs = _PAIRS[alphabet]
     out: list[str] = []
     while number:
-        number, rest = divmod(number, 58)
-        out.append(alphabet[rest])
+        number, rest = divmod(number, 3364)
+        out.append(pairs[rest])
+    text = "".join(reversed(out)).lstrip(alphabet[0])
     pad = len(data) - len(data.lstrip(b"\0"))
-    return alphabet[0] * pad + "".join(reversed(out))
+    return alphabet[0] * pad + text
 
 
 def _b58decode(text: str, index: dict[str, int] = _B58_INDEX) -> bytes | None:
@@ -84,15 +92,31 @@ def _b58check_decode(text: str, index: dict[str, int] = _B58_INDEX) -> bytes | N
 # -- bech32 / cashaddr --------------------------------------------------------------------------
 
 
+def _generator_table(generators: tuple[int, ...]) -> tuple[int, ...]:
+    """XOR of the generators selected by each 5-bit value (one lookup instead of 5 tests)."""
+    return tuple(
+        _xor_all(gen for i, gen in enumerate(generators) if (top >> i) & 1) for top in range(32)
+    )
+
+
+def _xor_all(values: Iterable[int]) -> int:
+    out = 0
+    for value in values:
+        out ^= value
+    return out
+
+
+_BECH32_TABLE = _generator_table((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3))
+_CASHADDR_TABLE = _generator_table(
+    (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470)
+)
+
+
 def _bech32_polymod(values: list[int]) -> int:
-    generators = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    table = _BECH32_TABLE
     chk = 1
     for value in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ value
-        for i, gen in enumerate(generators):
-            if (top >> i) & 1:
-                chk ^= gen
+        chk = ((chk & 0x1FFFFFF) << 5) ^ value ^ table[chk >> 25]
     return chk
 
 
@@ -141,14 +165,10 @@ def _segwit_valid(hrp: str, text: str) -> bool:
 
 
 def _cashaddr_polymod(values: list[int]) -> int:
-    generators = (0x98F2BC8E61, 0x79B76D99E2, 0xF33E5FB3C4, 0xAE2EABE2A8, 0x1E4F43E470)
+    table = _CASHADDR_TABLE
     chk = 1
     for value in values:
-        top = chk >> 35
-        chk = ((chk & 0x07FFFFFFFF) << 5) ^ value
-        for i, gen in enumerate(generators):
-            if (top >> i) & 1:
-                chk ^= gen
+        chk = ((chk & 0x07FFFFFFFF) << 5) ^ value ^ table[chk >> 35]
     return chk ^ 1
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..spec import Chain
 from .addresses import address_from_bytes
-from .ids import digest
+from .ids import digest, random_words
 
 __all__ = ["EXTERNAL", "SUB", "WALLET", "AddressBook", "AddressInfo"]
 
@@ -42,6 +45,10 @@ class AddressBook:
         self._by_text: dict[str, int] = {}
         self.info: dict[int, AddressInfo] = {}
         self.ranges: dict[tuple[int, int], list[int]] = {}
+        self._salts = np.array(
+            [int.from_bytes(digest(salt, "address", k, size=8), "big") for k in range(4)],
+            dtype=np.uint64,
+        )
 
     def __len__(self) -> int:
         return len(self._text)
@@ -84,9 +91,27 @@ class AddressBook:
         text = self._text[gid]
         if text is None:
             style = self.chains[self._chain[gid]].address_style
-            text = address_from_bytes(style, digest(self.salt, "address", gid))
+            seed = random_words(np.array([gid], dtype=np.int64), self._salts)
+            text = address_from_bytes(style, seed)
             self._text[gid] = text
         return text
+
+    def render_all(self) -> None:
+        """Render every address not rendered yet (in bulk: pages then never wait for one)."""
+        missing = np.array([g for g, t in enumerate(self._text) if t is None], dtype=np.int64)
+        if not len(missing):
+            return
+        blob = random_words(missing, self._salts)
+        hexes = binascii.hexlify(blob).decode("ascii")
+        texts = self._text
+        for i, gid in enumerate(missing.tolist()):
+            style = self.chains[self._chain[gid]].address_style
+            if style in ("evm", "ethereum_classic"):
+                texts[gid] = "0x" + hexes[i * 64 : i * 64 + 40]
+            elif style == "sui":
+                texts[gid] = "0x" + hexes[i * 64 : i * 64 + 64]
+            else:
+                texts[gid] = address_from_bytes(style, blob[i * 32 : i * 32 + 32])
 
     def chain_of(self, gid: int) -> int:
         """Chain index of ``gid``."""

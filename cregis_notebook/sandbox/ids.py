@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
 __all__ = [
     "CID_BASE",
     "CID_STRIDE",
     "KeyMixer",
     "digest",
     "hex_id",
+    "mix_array",
+    "random_words",
 ]
 
 CID_BASE = 1_383_000_000_000_000
@@ -49,3 +53,22 @@ def digest(*parts: object, size: int = 32) -> bytes:
 def hex_id(*parts: object) -> str:
     """A 32-character lowercase hex id (like the docs' ``third_party_id`` values)."""
     return digest(*parts, size=16).hex()
+
+
+_NP_MULT = np.uint64(_MULT)
+_NP_SHIFT = np.uint64(32)
+
+
+def mix_array(numbers: np.ndarray, salt: int | np.uint64) -> np.ndarray:
+    """:meth:`KeyMixer.mix` over a uint64 array (the arithmetic wraps modulo 2**64)."""
+    x = (numbers ^ np.uint64(salt)) * _NP_MULT
+    return x ^ (x >> _NP_SHIFT)
+
+
+def random_words(numbers: np.ndarray, salts: np.ndarray) -> bytes:
+    """For each number, ``len(salts)`` scrambled 64-bit words, big-endian, back to back."""
+    values = numbers.astype(np.uint64)
+    words = np.empty((len(values), len(salts)), dtype=">u8")
+    for k, salt in enumerate(salts.tolist()):
+        words[:, k] = mix_array(values, salt)
+    return words.tobytes()

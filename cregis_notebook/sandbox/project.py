@@ -150,6 +150,7 @@ class Project:
             t_end=t_end,
             span_days=span_days,
         )
+        self.book.render_all()
         self.balances = self.seeded.balances
         self.coins = tuple(range(len(cat.currencies)))
         wallet_base = 11_434_198_045_401_088 if self.pid == 1382528827416576 else self._id(1e16)
@@ -173,7 +174,7 @@ class Project:
         size = self.trades.size
         self._last_cid = int(self.trades.cols["cid"][size - 1]) if size else 1_383_000_000_000_000
         self._cid_rng = random.Random(f"{self.salt}:cid")
-        count = int(min(2_000, max(24, transactions // 50)))
+        count = int(min(1_000, max(24, transactions // 50)))
         wallets = {
             cat.chains[ch].chain_id: self.book.text(gid) for ch, gid in self.seeded.wallets.items()
         }

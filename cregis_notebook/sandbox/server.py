@@ -102,7 +102,8 @@ class SandboxServer:
         """Bind and listen (idempotent); connections queue until uvicorn accepts them."""
         if self._sock is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            # IPPROTO_TCP, so that asyncio turns Nagle off on accepted connections
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.host, self.requested_port))

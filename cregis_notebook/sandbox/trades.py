@@ -10,7 +10,7 @@ arrive. Only the rows of the requested page are turned into JSON text.
 
 from __future__ import annotations
 
-import hashlib
+import binascii
 import itertools
 import json
 from collections import OrderedDict
@@ -23,7 +23,7 @@ from .addresses import tx_key, txid_from_bytes
 from .amounts import format_units
 from .book import AddressBook
 from .catalog import Catalog
-from .ids import KeyMixer, digest
+from .ids import KeyMixer, digest, random_words
 from .shapes import Shape
 
 __all__ = [
@@ -59,7 +59,22 @@ COLUMNS: dict[str, type] = {
     "remark": np.int32,
 }
 
-_LONG_TX = frozenset({"solana"})  # styles whose hashes take 64 bytes
+_EVM = frozenset({"evm", "ethereum_classic"})
+_HEX_TX = frozenset(
+    {
+        "evm",
+        "ethereum_classic",
+        "tron",
+        "bitcoin",
+        "litecoin",
+        "dogecoin",
+        "bitcoincash",
+        "xrp",
+        "ton",
+    }
+)  # styles whose hashes are 64 hex digits (with 0x on EVM chains)
+
+
 _ROW_CACHE = 200_000  # rendered rows kept
 _CACHE_LIMIT = 64
 _CACHE_BYTES = 256 * 1024 * 1024
@@ -91,11 +106,9 @@ class TradeTable:
         self.texts: list[str] = [""]  # JSON-escaped memo and remark texts
         self._text_index: dict[str, int] = {"": 0}
         self._mixer = KeyMixer(int.from_bytes(digest(salt, "tx-salt", size=8), "big"))
-        tx_key_bytes = digest(salt, "tx-key", size=32)
-        self._tx_hash = {
-            size: hashlib.blake2b(key=tx_key_bytes, digest_size=size) for size in (24, 56)
-        }
-        self._salt = salt
+        # the first 8 bytes of a hash carry the row (reversibly), 56 more look random
+        fill = [int.from_bytes(digest(salt, "tx-fill", k, size=8), "big") for k in range(7)]
+        self._tx_salts = np.array([self._mixer.salt, *fill], dtype=np.uint64)
         self._txid_override: dict[int, str] = {}
         self._row_by_txid: dict[str, int] = {}
         self._seeded_cids = 0  # rows [0, n) have ascending cids
@@ -111,6 +124,8 @@ class TradeTable:
             cat.currencies[natives[int(ch)]].decimals for ch in cat.cur_chain.tolist()
         ]
         self._style = [cat.chains[int(ch)].address_style for ch in cat.cur_chain.tolist()]
+        self._scale_np = np.array(self._scale, dtype=np.int64)
+        self._fee_scale_np = np.array(self._fee_scale, dtype=np.int64)
         self._rendered: dict[int, str] = {}
         self._template, self._providers = self._compile(shape)
 
@@ -167,13 +182,30 @@ class TradeTable:
 
     def txid(self, row: int) -> str:
         """The transaction hash of ``row``."""
-        given = self._txid_override.get(row)
-        if given is not None:
-            return given
-        style = self._style[int(self.cols["cur"][row])]
-        hasher = self._tx_hash[56 if style in _LONG_TX else 24].copy()
-        hasher.update(row.to_bytes(8, "big"))
-        return txid_from_bytes(style, self._mixer.mix(row).to_bytes(8, "big") + hasher.digest())
+        return self.txids(np.array([row], dtype=np.int64))[0]
+
+    def txids(self, rows: np.ndarray, curs: Sequence[int] | None = None) -> list[str]:
+        """Transaction hashes of ``rows`` (vectorised: the hot path of every page)."""
+        if curs is None:
+            curs = self.cols["cur"][rows].tolist()
+        blob = random_words(rows, self._tx_salts)
+        hexes = binascii.hexlify(blob).decode("ascii")
+        out: list[str] = []
+        overrides = self._txid_override
+        for i, (row, cur) in enumerate(zip(rows.tolist(), curs, strict=True)):
+            given = overrides.get(row) if overrides else None
+            if given is not None:
+                out.append(given)
+                continue
+            style = self._style[cur]
+            if style in _HEX_TX:
+                text = hexes[i * 128 : i * 128 + 64]
+                out.append(
+                    "0x" + text if style in _EVM else text.upper() if style == "xrp" else text
+                )
+            else:
+                out.append(txid_from_bytes(style, blob[i * 64 : i * 64 + 64]))
+        return out
 
     def row_of_txid(self, txid: str) -> int | None:
         """The row whose hash is ``txid``, or ``None``."""
@@ -352,18 +384,27 @@ def _per_currency(values_name: str) -> Callable[[_Page], list[object]]:
     return provide
 
 
-def _amounts(page: _Page) -> list[object]:
-    scale = page.t._scale
+_POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
+
+
+def _decimals(units: np.ndarray, scales: np.ndarray) -> list[object]:
+    """Decimal texts of ``units * 10**-scales`` (vectorised division, no trailing zeros)."""
+    power = _POW10[scales]
+    whole, frac = (units // power).tolist(), (units % power).tolist()
     return [
-        format_units(a, scale[c]) for a, c in zip(page.col("amount"), page.col("cur"), strict=True)
+        f"{w}.{str(f).rjust(s, '0').rstrip('0')}" if f else str(w)
+        for w, f, s in zip(whole, frac, scales.tolist(), strict=True)
     ]
+
+
+def _amounts(page: _Page) -> list[object]:
+    cur = page.t.cols["cur"][page.idx]
+    return _decimals(page.t.cols["amount"][page.idx], page.t._scale_np[cur])
 
 
 def _fees(page: _Page) -> list[object]:
-    scale = page.t._fee_scale
-    return [
-        format_units(a, scale[c]) for a, c in zip(page.col("fee"), page.col("cur"), strict=True)
-    ]
+    cur = page.t.cols["cur"][page.idx]
+    return _decimals(page.t.cols["fee"][page.idx], page.t._fee_scale_np[cur])
 
 
 def _texts(name: str) -> Callable[[_Page], list[object]]:
@@ -385,7 +426,7 @@ _PROVIDERS: dict[str, Callable[[_Page], list[object]]] = {
     "amount": _amounts,
     "fee": _fees,
     "status": lambda p: list(p.col("status")),
-    "txid": lambda p: [p.t.txid(r) for r in p.idx.tolist()],
+    "txid": lambda p: list(p.t.txids(p.idx, p.col("cur"))),
     "block_height": lambda p: list(p.col("height")),
     "block_time": lambda p: list(p.col("bt")),
     "business_type": lambda p: list(p.col("btype")),
