@@ -97,7 +97,7 @@ def serve_naive(transactions: int) -> None:
     cols = table.cols
     size = table.size
 
-    def row_dict(i: int) -> dict[str, Any]:
+    def row_dict(i: int, txid: str) -> dict[str, Any]:
         cur = cat.currencies[int(cols["cur"][i])]
         native = cat.currencies[cat.native[int(cat.cur_chain[int(cols["cur"][i])])]]
         return {
@@ -109,7 +109,7 @@ def serve_naive(transactions: int) -> None:
             "to_address": book.text(int(cols["to"][i])),
             "amount": format_units(int(cols["amount"][i]), cat.scale[int(cols["cur"][i])]),
             "status": int(cols["status"][i]),
-            "txid": table.txid(i),
+            "txid": txid,
             "block_height": str(int(cols["height"][i])),
             "block_time": int(cols["bt"][i]),
             "fee": format_units(int(cols["fee"][i]), native.decimals),
@@ -132,7 +132,8 @@ def serve_naive(transactions: int) -> None:
         params = json.loads(body)
         page, per = int(params.get("page_num", 1)), int(params.get("page_size", 10))
         stop = size - (page - 1) * per
-        rows = [row_dict(i) for i in np.arange(stop - 1, max(stop - per, 0) - 1, -1).tolist()]
+        chosen = np.arange(stop - 1, max(stop - per, 0) - 1, -1)
+        rows = [row_dict(i, t) for i, t in zip(chosen.tolist(), table.txids(chosen), strict=True)]
         data = {"total": size, "rows": rows, "pageNum": page, "pageSize": per}
         out = json.dumps({"code": "00000", "msg": "ok", "data": data}).encode()
         await send(
