@@ -48,7 +48,7 @@ from .clock import FakeClock
 from .faults import HTML_5XX, Decision, Faults
 from .generate import LiveSource
 from .knobs import Knobs
-from .market import chain_params
+from .market import block_height, chain_params
 from .orders import Order, make_payment, make_refund, receive_amount
 from .project import FAILED, SUCCESS, DepositOrder, Project, Transfer, ceil_second
 from .service import Raw, Service
@@ -99,7 +99,7 @@ class Sandbox:
     ``Sandbox(seed=0, **knobs)`` builds the data at once. Keyword knobs (all optional):
 
     * ``transactions`` (2000): seeded transactions of the default project (up to 20 million;
-      1,000,000 builds in about a second);
+      1,000,000 build in one to two seconds);
     * ``history_days`` (180), ``history_end`` (the clock's time at start): the span of history;
     * ``latency_ms``, ``jitter_ms``: added delay per request (uniform +-jitter);
     * ``rate_limit`` (requests per second, None = off), ``rate_burst``: a token bucket; an
@@ -570,8 +570,6 @@ class Sandbox:
                 self._callback(p, name, t.callback_url, record, at)
 
     def _height(self, cur: int, bt: int) -> int:
-        from .market import block_height
-
         return block_height(self.cat.currencies[cur].chain_id, bt)
 
     # -- deposits --------------------------------------------------------------------------------
@@ -887,7 +885,7 @@ class Sandbox:
     def examples(self, pid: int | None = None) -> dict[str, Any]:
         """Identifiers worth querying: cids by status, orders by status, a funded address."""
         with self._lock:
-            return self._project(pid).examples()
+            return self._project(pid).examples(float(self.clock()))
 
     def sub_addresses(self, pid: int | None = None) -> list[str]:
         """The project's sub-addresses (seeded and created), oldest first."""

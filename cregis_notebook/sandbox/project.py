@@ -287,7 +287,7 @@ class Project:
             "block_time": tr.time_ms(row) if on_chain else None,
         }
 
-    def examples(self) -> dict[str, object]:
+    def examples(self, now: float) -> dict[str, object]:
         """Ids worth trying: a payout and a withdrawal cid per status, an order per status."""
         payouts: dict[int, int] = {}
         withdrawals: dict[int, int] = {}
@@ -303,9 +303,8 @@ class Project:
                 target = payouts if t.kind == PAYOUT else withdrawals
                 target.setdefault(t.fixed_status, t.cid)
         orders: dict[str, str] = {}
-        now_ms = max((o.created_ms for o in self.orders.values()), default=0)
         for order in self.orders.values():
-            orders.setdefault(order.status(now_ms + 1), order.cregis_id)
+            orders.setdefault(order.status(int(now * 1000)), order.cregis_id)
         rich = max(self.balances.items(), key=lambda kv: kv[1][0], default=None)
         out: dict[str, object] = {
             "payout_cid_by_status": dict(sorted(payouts.items())),

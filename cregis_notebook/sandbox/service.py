@@ -7,7 +7,6 @@ project, the checked parameters and the clock, and returns ``data`` (or raises
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -600,8 +599,3 @@ class Service:
             d.status = 4
             d.closed_at = now
         return None
-
-
-def pages(total: int, size: int) -> int:
-    """How many pages of ``size`` hold ``total`` rows."""
-    return max(1, math.ceil(total / size))
