@@ -88,7 +88,7 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
 
 
 def test_rate_limit_over_http() -> None:
-    box = Sandbox(seed=0, transactions=100, rate_limit=20, rate_burst=1)
+    box = Sandbox(seed=0, transactions=100, rate_limit=2, rate_burst=1)
     with SandboxServer(box, close_sandbox=True) as server:
         with httpx.Client(base_url=server.base_url, trust_env=False) as raw:
             replies = [raw.post("/api/v1/coins", json={}) for _ in range(5)]
