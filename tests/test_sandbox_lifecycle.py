@@ -406,3 +406,28 @@ def test_real_clock_and_a_loopback_receiver() -> None:
         assert verify_signature(receiver.received[0].body, DEFAULT_API_KEY)
         assert box.wait_for_callbacks(1, timeout=10)
         assert box.callback_log[0].ok and box.callback_log[0].status == 200
+
+
+def test_cancel_word_ends_a_payout_at_3_without_callback() -> None:
+    inbox = Inbox()
+    box, clock = make(inbox)
+    params = {
+        "currency": "195@195",
+        "address": PAYEE,
+        "amount": "1",
+        "remark": "[cancel]",
+        "callback_url": "http://merchant.test/p",
+    }
+    cid = call(box, "payout_v1", {**params, "third_party_id": "c-1"})["data"]["cid"]
+    address = funded_address(box)
+    wid = call(
+        box,
+        "withdrawal",
+        {**params, "from_address": address, "to_address": PAYEE, "third_party_id": "c-2"},
+    )["data"]["cid"]
+    clock.advance(11)
+    box.deliver_callbacks()
+    assert call(box, "payout_query", {"cid": cid})["data"]["status"] == 3
+    assert call(box, "withdrawal_query", {"cid": wid})["data"]["status"] == 6  # no 3 there
+    assert [b["cid"] for b in inbox.bodies] == [wid]
+    box.close()

@@ -374,6 +374,9 @@ class Service:
         if to is None:
             to = p.book.add_text(chain, EXTERNAL, to_text)
         remark = a.get("remark") or ""
+        outcome = self._outcome(remark)
+        if kind == WITHDRAWAL and outcome == CANCELLED:
+            outcome = SUCCESS  # withdrawals have no "approval cancelled" status (SPEC 8.14)
         t = Transfer(
             cid=p.next_cid(),
             kind=kind,
@@ -387,7 +390,7 @@ class Service:
             remark=remark,
             memo=memo,
             callback_url=a.get("callback_url") or "",
-            outcome=self._outcome(remark),
+            outcome=outcome,
             settle=self.box.knobs.settle_seconds,
         )
         t.txid = p.new_txid(cur, "transfer", t.cid)
