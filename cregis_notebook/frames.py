@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -104,6 +106,11 @@ def _is_coins(ep: Endpoint | None) -> bool:
 
 def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[str, Any]]:
     """The records of one envelope's ``data``: page rows, list items, the object, or coins."""
+    return _as_records(_raw_records(data, endpoint))
+
+
+def _raw_records(data: Any, endpoint: Endpoint | None) -> list[Any]:
+    """:func:`frame_records` without the check that every record is a dict (done once later)."""
     if data is None:
         return []
     if _is_coins(endpoint) and isinstance(data, Mapping):
@@ -123,9 +130,10 @@ def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[s
         return records
     kind = endpoint.data_kind if endpoint is not None else _kind_of(data)
     if kind == "page" and isinstance(data, Mapping):
-        return _as_records(data.get("rows") or [])
+        rows = data.get("rows") or []
+        return rows if isinstance(rows, list) else [rows]
     if isinstance(data, list):
-        return _as_records(data)
+        return data
     if isinstance(data, Mapping):
         return [data]
     return [{"value": data}]
@@ -134,7 +142,11 @@ def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[s
 def _as_records(items: list[Any]) -> list[Mapping[str, Any]]:
     if set(map(type, items)) <= {dict}:
         return items  # the usual case: parsed JSON objects, used as they are
-    return [r if isinstance(r, Mapping) else {"value": r} for r in items]
+    return [r if isinstance(r, dict) else _record(r) for r in items]
+
+
+def _record(item: Any) -> dict[str, Any]:
+    return dict(item) if isinstance(item, Mapping) else {"value": item}
 
 
 def _schema(ep: Endpoint | None) -> Schema:
@@ -187,6 +199,7 @@ def _as_dicts(values: Sequence[Any]) -> tuple[list[Mapping[str, Any]], bool]:
 
 _SAMPLE = 64
 _CHUNK = 65_536
+_STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
 
 
 def _struct_columns(
@@ -205,7 +218,7 @@ def _struct_columns(
     fields: list[tuple[str, pa.DataType]] = []
     for key in keys:
         field = schema.field(prefix + key)
-        if field is not None and field.type in ("object", "array", "decimal"):
+        if field is not None and field.type in _STRUCT_SKIP:
             continue  # decimals: the Python text objects are parsed as they are
         types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
         if len(types) == 1 and None not in types:
@@ -224,6 +237,24 @@ def _struct_columns(
         key: pa.chunked_array([c.field(i) for c in chunks], type=t)
         for i, (key, t) in enumerate(fields)
     }
+
+
+class _Ready(np.ndarray):
+    """A column already typed by the fast path (an object array of Decimals)."""
+
+
+def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any:
+    """Decimals of ``key`` when every record has it as text: one pass, no intermediate list."""
+    try:
+        # itemgetter: KeyError when a record lacks the key; str.strip: TypeError for non-text
+        parsed = list(map(Decimal, map(str.strip, map(itemgetter(key), records))))
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return None
+    if not all(map(Decimal.is_finite, parsed)):
+        return None
+    out = np.empty(len(parsed), dtype=object)
+    out[:] = parsed
+    return out.view(_Ready)
 
 
 def _fast_columns(
@@ -248,6 +279,13 @@ def _fast_columns(
     for key in keys:
         if key in columns:
             continue
+        field = schema.field(prefix + key)
+        if key in seen and field is not None and field.type == "decimal":
+            ready = _decimals_in_one_pass(records, key)
+            if ready is not None:  # present in every record, all text: parsed already
+                columns[key] = ready
+                counted += n
+                continue
         if key in seen:  # decimals, objects, lists, mixed: the Python path below
             values = _extract(records, key)
             columns[key] = values
@@ -321,7 +359,10 @@ def _typed(columns: Mapping[str, list[Any]], schema: Schema, labels: bool) -> di
     names = set(columns)
     for name, values in columns.items():
         field = schema.field(name)
-        typed[name] = convert(values, field, name)
+        if isinstance(values, _Ready):
+            typed[name] = values.view(np.ndarray)
+        else:
+            typed[name] = convert(values, field, name)
         if labels and wants_label(field) and field is not None and field.enum:
             label = name + LABEL_SUFFIX
             if label not in names:
@@ -345,13 +386,18 @@ def _split_currency(values: Any) -> tuple[Any, Any]:
     return _dtypes._string_array(first), _dtypes._string_array(second)
 
 
+def _repeat_or_take(values: list[str], owners: np.ndarray) -> Any:
+    if len(set(values)) == 1:  # the usual case: one code and msg for every page
+        return _dtypes._string_array(pa.repeat(pa.scalar(values[0], pa.string()), len(owners)))
+    return _dtypes._string_array(pa.array(values, type=pa.string()).take(pa.array(owners)))
+
+
 def _envelope_columns(answers: Sequence[_Answer], owners: np.ndarray) -> dict[str, Any]:
-    codes = pa.array([a.code for a in answers], type=pa.string())
-    msgs = pa.array([a.msg for a in answers], type=pa.string())
-    idx = pa.array(owners, type=pa.int64())
+    if not answers:
+        return {"code": _dtypes.as_string([]), "msg": _dtypes.as_string([])}
     return {
-        "code": _dtypes._string_array(codes.take(idx)),
-        "msg": _dtypes._string_array(msgs.take(idx)),
+        "code": _repeat_or_take([a.code for a in answers], owners),
+        "msg": _repeat_or_take([a.msg for a in answers], owners),
     }
 
 
@@ -364,11 +410,12 @@ def _build(
         if a.code != SUCCESS:
             recs: list[Mapping[str, Any]] = [_EMPTY]
         else:
-            recs = frame_records(a.data, ep)
+            recs = _raw_records(a.data, ep)
             if not recs and ((ep is not None and ep.data_kind == "null") or a.data is None):
                 recs = [_EMPTY]
         counts[i] = len(recs)
         records.extend(recs)
+    records = _as_records(records)
     owners = np.repeat(np.arange(len(answers), dtype=np.int64), counts)
     schema = _schema(ep)
     columns: dict[str, list[Any]] = {}

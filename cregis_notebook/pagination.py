@@ -482,7 +482,12 @@ def _run(
     in_flight: dict[Future[Envelope], tuple[int, int]] = {}
     try:
         if 1 not in fetch.pages:
-            env = _first_page(fetch, page_attempts, sleep)
+            try:
+                env = _first_page(fetch, page_attempts, sleep)
+            except CregisAPIError:
+                raise  # a bad filter or signature: nothing to keep, nothing to resume
+            except CregisError as exc:
+                raise _fail(fetch, f"page 1 kept failing ({exc})", exc, resume) from exc
             fetch.record(1, env)
         count = fetch.page_count or 1
         done_rows = sum(_rows_of(e) for e in fetch.pages.values())
@@ -740,7 +745,9 @@ async def _arun(
             try:
                 fetch.record(1, await get(1))
             except _PageFailed as exc:
-                raise exc.cause from None
+                if isinstance(exc.cause, CregisAPIError):
+                    raise exc.cause from None
+                raise _fail(fetch, f"page 1 kept failing ({exc.cause})", exc.cause, resume) from exc
         done_rows = sum(_rows_of(e) for e in fetch.pages.values())
         bar.start(fetch.total or 0, done_rows, fetch.page_count or 1, len(fetch.pages))
         tasks = [asyncio.ensure_future(bounded(p)) for p in fetch.missing()]

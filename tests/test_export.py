@@ -138,3 +138,40 @@ def test_empty_frame_round_trips(tmp_path: Path, writer: str) -> None:
     else:
         back = read_parquet(to_parquet(df, tmp_path / "e.parquet"))
     assert list(back.columns) == list(df.columns) and len(back) == 0
+
+
+def test_api_key_never_in_frames_attrs_or_files(tmp_path: Path) -> None:
+    """Frames, attrs, CSV, schema, Parquet, checkpoints and errors never hold the API key."""
+    from cregis_notebook import CregisFetchError
+    from cregis_notebook.pagination import fetch_frame
+    from cregis_notebook.sandbox import FakeClock, Sandbox
+
+    box = Sandbox(seed=2, transactions=1_500, clock=FakeClock(), failure_rate=0.0)
+    key = box.api_key
+    client = box.client(retry=False)
+    frames = [
+        fetch_frame(client, "trade_page", progress=False),
+        fetch_frame(client, "coins"),
+        fetch_frame(client, "sub_address_balance", currency="195@195", progress=False),
+    ]
+    ckpt = tmp_path / "ck.jsonl"
+    flaky = Sandbox(seed=2, transactions=1_500, clock=FakeClock(), failure_rate=0.5)
+    with pytest.raises(CregisFetchError) as info:
+        fetch_frame(
+            flaky.client(retry=False),
+            "trade_page",
+            progress=False,
+            checkpoint=ckpt,
+            page_attempts=1,
+        )
+    frames.append(info.value.partial)
+    texts = [str(info.value), repr(info.value), ckpt.read_text()]
+    for i, df in enumerate(frames):
+        texts.append(json.dumps(df.attrs, default=str))
+        texts.append(df.astype(str).to_csv())
+        csv_path = to_csv(df, tmp_path / f"f{i}.csv")
+        texts.append(csv_path.read_text(encoding="utf-8-sig"))
+        texts.append(Path(str(csv_path) + ".schema.json").read_text())
+        texts.append(to_parquet(df, tmp_path / f"f{i}.parquet").read_bytes().decode("latin-1"))
+    assert all(key not in text for text in texts)
+    assert all("sign" not in json.dumps(df.attrs) for df in frames)

@@ -287,6 +287,9 @@ def _many(n: int) -> list[dict]:
         lambda rows: rows[150].update(memo=None),  # an explicit null
         lambda rows: rows[150].update(cid="1410580986806422"),  # one id as text
         lambda rows: rows[150].update(business_type=3),  # documented key outside the sample
+        lambda rows: rows[150].update(amount=""),  # an empty amount
+        lambda rows: rows[150].pop("fee"),  # a missing amount
+        lambda rows: rows[150].update(fee=0.5),  # a JSON number as amount
     ],
 )
 def test_fast_path_matches_python_path(tweak: object) -> None:

@@ -410,3 +410,15 @@ def test_no_warning_on_a_clean_fetch() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fetch_frame(api.client(), "trade_page", progress=False)
+
+
+def test_first_page_transport_failure_is_resumable() -> None:
+    api = FakeAPI(250)
+    api.fail_pages = {1: 100}
+    with pytest.raises(CregisFetchError) as info:
+        fetch_frame(api.client(retry=False), "trade_page", progress=False)
+    err = info.value
+    assert len(err.partial) == 0 and "cid" in err.partial.columns
+    api.fail_pages = {}
+    df = err.resume()
+    assert len(df) == 250 and df.attrs["complete"]
