@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,6 +46,7 @@ log = logging.getLogger("cregis_notebook")
 _NONCE_ALPHABET = string.ascii_lowercase + string.digits
 _EXCERPT = 200
 KEY_MASK = "<API_KEY>"
+_HEADERS = {"Content-Type": "application/json", "User-Agent": f"cregis-notebook/{__version__}"}
 
 
 def new_nonce() -> str:
@@ -93,6 +94,8 @@ def _retry_after(value: str | None) -> float | None:
 class _BaseClient:
     """What the sync and async clients share: configuration, preparation and parsing."""
 
+    _is_async = False
+
     def __init__(
         self,
         base_url: str,
@@ -100,9 +103,11 @@ class _BaseClient:
         api_key: str,
         *,
         timeout: float = 30.0,
+        transport: Any = None,
         strict: bool = False,
         retry: RetryPolicy | bool = True,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Any] | None = None,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
         if not base_url or urlsplit(base_url).scheme not in ("http", "https"):
@@ -130,7 +135,16 @@ class _BaseClient:
         self.retry = retry
         self._clock = clock
         self._nonce = nonce
+        self._sleep: Any = sleep or (asyncio.sleep if self._is_async else time.sleep)
         self._sandbox: Any = None
+        pool = {
+            "base_url": self.base_url,
+            "timeout": timeout,
+            "transport": transport,
+            "headers": _HEADERS,
+            "limits": httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        }
+        self._http: Any = httpx.AsyncClient(**pool) if self._is_async else httpx.Client(**pool)
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -261,6 +275,48 @@ class _BaseClient:
     def _policy_for(self, ep: Endpoint) -> RetryPolicy:
         return self.retry if ep.is_read_only else RetryPolicy(attempts=1)
 
+    def _answer(
+        self, prepared: PreparedRequest, response: httpx.Response, started: float, attempt: int
+    ) -> Envelope:
+        """Turn one HTTP response into an Envelope, or raise the transport error it is."""
+        ep = prepared.endpoint
+        self._check_http(ep, response)
+        envelope = self._envelope(ep, prepared, response, started, attempt)
+        self._log(envelope)
+        return envelope
+
+    def _wait_before_retry(
+        self, ep: Endpoint, exc: CregisTransportError, attempt: int, waited: float
+    ) -> float:
+        """Seconds to wait before the next attempt; re-raises ``exc`` when there is none."""
+        wait = self._policy_for(ep).delay(exc, attempt, waited)
+        if wait is None:
+            raise exc
+        log.info("%s: %s; retrying in %.2f s", ep.name, exc, wait)
+        return wait
+
+    @classmethod
+    def from_env(cls: type[_C], *, env_file: str | None = ".env", **options: Any) -> _C:
+        """Build a client from ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY``.
+
+        Values in the environment win over a ``.env`` file in the working directory. A missing
+        variable raises :class:`CregisConfigError` naming it.
+        """
+        base_url, pid, key = settings_from_env(env_file=env_file)
+        return cls(base_url, pid, key, **options)
+
+    @classmethod
+    def sandbox(cls: type[_C], seed: int = 0, **knobs: Any) -> _C:
+        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``."""
+        from .sandbox import Sandbox
+
+        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
+        box = Sandbox(seed=seed, **knobs)
+        transport = box.async_transport() if cls._is_async else box.transport()
+        client = cls(box.base_url, box.pid, box.api_key, transport=transport, **options)
+        client._sandbox = box
+        return client
+
     def _log(self, envelope: Envelope) -> None:
         log.debug(
             "POST %s -> %s %s in %.0f ms (%d attempt%s)",
@@ -272,15 +328,8 @@ class _BaseClient:
             "" if envelope.attempts == 1 else "s",
         )
 
-    def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
-        raise NotImplementedError  # defined by the concrete clients
 
-
-_HEADERS = {"Content-Type": "application/json", "User-Agent": f"cregis-notebook/{__version__}"}
-
-
-def _limits() -> httpx.Limits:
-    return httpx.Limits(max_connections=32, max_keepalive_connections=32)
+_C = TypeVar("_C", bound=_BaseClient)
 
 
 class Client(SyncHelpers, _BaseClient):
@@ -317,45 +366,17 @@ class Client(SyncHelpers, _BaseClient):
             pid,
             api_key,
             timeout=timeout,
+            transport=transport,
             strict=strict,
             retry=retry,
             clock=clock,
+            sleep=sleep,
             nonce=nonce,
         )
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=timeout,
-            transport=transport,
-            headers=_HEADERS,
-            limits=_limits(),
-        )
-
-    @classmethod
-    def from_env(cls, *, env_file: str | None = ".env", **options: Any) -> Client:
-        """Build a client from ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY``.
-
-        Values in the environment win over a ``.env`` file in the working directory. A missing
-        variable raises :class:`CregisConfigError` naming it.
-        """
-        base_url, pid, key = settings_from_env(env_file=env_file)
-        return cls(base_url, pid, key, **options)
-
-    @classmethod
-    def sandbox(cls, seed: int = 0, **knobs: Any) -> Client:
-        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``."""
-        from .sandbox import Sandbox
-
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
-        box = Sandbox(seed=seed, **knobs)
-        client = cls(box.base_url, box.pid, box.api_key, transport=box.transport(), **options)
-        client._sandbox = box
-        return client
 
     def send(self, prepared: PreparedRequest) -> Envelope:
         """Send a prepared request (retrying read-only calls per the policy)."""
         ep = prepared.endpoint
-        policy = self._policy_for(ep)
         started = time.perf_counter()
         attempt, waited = 0, 0.0
         while True:
@@ -365,18 +386,11 @@ class Client(SyncHelpers, _BaseClient):
                     response = self._http.post(ep.path, json=prepared.body)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(ep, exc) from exc
-                self._check_http(ep, response)
-                envelope = self._envelope(ep, prepared, response, started, attempt)
+                return self._answer(prepared, response, started, attempt)
             except CregisTransportError as exc:
-                wait = policy.delay(exc, attempt, waited)
-                if wait is None:
-                    raise
-                log.info("%s: %s; retrying in %.2f s", ep.name, exc, wait)
-                self._sleep(wait)
-                waited += wait
-                continue
-            self._log(envelope)
-            return envelope
+                wait = self._wait_before_retry(ep, exc, attempt, waited)
+            self._sleep(wait)
+            waited += wait
 
     def request(self, endpoint: str | Endpoint, /, **params: Any) -> Envelope:
         """Validate, sign and POST one call; returns the :class:`Envelope` whatever its code."""
@@ -408,6 +422,8 @@ class Client(SyncHelpers, _BaseClient):
 class AsyncClient(AsyncHelpers, _BaseClient):
     """The asynchronous twin of :class:`Client`: the same arguments, coroutine methods."""
 
+    _is_async = True
+
     def __init__(
         self,
         base_url: str,
@@ -427,41 +443,17 @@ class AsyncClient(AsyncHelpers, _BaseClient):
             pid,
             api_key,
             timeout=timeout,
+            transport=transport,
             strict=strict,
             retry=retry,
             clock=clock,
+            sleep=sleep,
             nonce=nonce,
         )
-        self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=timeout,
-            transport=transport,
-            headers=_HEADERS,
-            limits=_limits(),
-        )
-
-    @classmethod
-    def from_env(cls, *, env_file: str | None = ".env", **options: Any) -> AsyncClient:
-        """Build a client from the ``CREGIS_*`` variables, as :meth:`Client.from_env`."""
-        base_url, pid, key = settings_from_env(env_file=env_file)
-        return cls(base_url, pid, key, **options)
-
-    @classmethod
-    def sandbox(cls, seed: int = 0, **knobs: Any) -> AsyncClient:
-        """An async client wired to a fresh in-process sandbox (no sockets)."""
-        from .sandbox import Sandbox
-
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
-        box = Sandbox(seed=seed, **knobs)
-        client = cls(box.base_url, box.pid, box.api_key, transport=box.async_transport(), **options)
-        client._sandbox = box
-        return client
 
     async def send(self, prepared: PreparedRequest) -> Envelope:
         """Send a prepared request (retrying read-only calls per the policy)."""
         ep = prepared.endpoint
-        policy = self._policy_for(ep)
         started = time.perf_counter()
         attempt, waited = 0, 0.0
         while True:
@@ -471,18 +463,11 @@ class AsyncClient(AsyncHelpers, _BaseClient):
                     response = await self._http.post(ep.path, json=prepared.body)
                 except httpx.HTTPError as exc:
                     raise self._transport_error(ep, exc) from exc
-                self._check_http(ep, response)
-                envelope = self._envelope(ep, prepared, response, started, attempt)
+                return self._answer(prepared, response, started, attempt)
             except CregisTransportError as exc:
-                wait = policy.delay(exc, attempt, waited)
-                if wait is None:
-                    raise
-                log.info("%s: %s; retrying in %.2f s", ep.name, exc, wait)
-                await self._sleep(wait)
-                waited += wait
-                continue
-            self._log(envelope)
-            return envelope
+                wait = self._wait_before_retry(ep, exc, attempt, waited)
+            await self._sleep(wait)
+            waited += wait
 
     async def request(self, endpoint: str | Endpoint, /, **params: Any) -> Envelope:
         """Validate, sign and POST one call; returns the :class:`Envelope` whatever its code."""
