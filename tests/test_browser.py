@@ -22,8 +22,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,6 +50,13 @@ def _require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{CHROMIUM} is missing, and CI is set: install Debian's chromium package")
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI is not set")
+
+
+def _sandbox_key() -> str:
+    """The key of the notebook's ``Client.sandbox(seed=0)`` (the sandbox is deterministic)."""
+    from cregis_notebook import Client
+
+    return str(Client.sandbox(seed=0)._key.reveal())
 
 
 def _free_port() -> int:
@@ -148,6 +159,25 @@ def jupyter_lab(tmp_path: Path) -> Iterator[str]:
         _stop(server)
 
 
+def _run_first_cell(page: Page) -> None:
+    """Run the notebook's first cell once the kernel is idle; press again if a press was lost."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle")
+    cell = page.locator(".jp-Notebook .jp-CodeCell").first
+    prompt = cell.locator(".jp-InputPrompt").first
+    for _attempt in range(3):  # a keypress sent while the editor is still mounting is lost
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=10_000)
+            return
+        except (AssertionError, PlaywrightTimeout):
+            continue
+    raise AssertionError("the notebook's cell did not start running after three tries")
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.timeout(180)
@@ -164,9 +194,7 @@ def test_request_builder_sends_trade_page_in_jupyterlab(jupyter_lab: str) -> Non
             expect.set_options(timeout=60_000)
             page.goto(f"{jupyter_lab}/lab/tree/{NOTEBOOK.name}")
             try:
-                editor = page.locator(".jp-Cell .jp-InputArea-editor").first
-                editor.click()
-                page.keyboard.press("Shift+Enter")
+                _run_first_cell(page)
                 builder = page.locator(".cregis-request-builder")
                 expect(builder).to_be_visible()
                 expect(builder.locator(".cregis-badge-sandbox")).to_be_visible()
@@ -200,6 +228,10 @@ def test_request_builder_sends_trade_page_in_jupyterlab(jupyter_lab: str) -> Non
                 expect(builder).to_contain_text(re.compile(r"trade_page:\s*100%"))  # tqdm's bar
                 expect(builder.locator(".cregis-table").first).to_be_visible()
                 page.locator(".cregis-request-builder .cregis-answer").scroll_into_view_if_needed()
+
+                # the page shows the masked signed string, never the sandbox's key
+                expect(builder.locator(".cregis-canonical")).to_contain_text("<API_KEY>")
+                assert _sandbox_key() not in page.content()
             finally:
                 page.screenshot(path=str(shot), full_page=True)
         finally:
