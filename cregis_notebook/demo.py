@@ -276,9 +276,6 @@ def _sandbox_activity(
 
 
 def _charts(result: DemoResult, freq: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     from . import reports
@@ -433,6 +430,9 @@ def run_demo_command(args: argparse.Namespace, *, out: TextIO | None = None) -> 
     from ._config import is_configured
     from .client import Client
 
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, whatever the environment says
     stdout = out or sys.stdout
     try:
         if args.sandbox or not is_configured():
