@@ -427,10 +427,10 @@ def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_demo_command(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """The ``demo`` subcommand; returns the exit status."""
+    import matplotlib
+
     from ._config import is_configured
     from .client import Client
-
-    import matplotlib
 
     matplotlib.use("Agg")  # files only: no window, whatever the environment says
     stdout = out or sys.stdout
