@@ -194,6 +194,10 @@ def test_integer_fields_send_only_when_set() -> None:
     assert builder.params == {"page_size": 50}
     builder.set(page_size=None)
     assert builder.params == {}
+    builder.set(status="success", tx_id="0xabc", blocktime_start=dt.datetime(2024, 1, 1))
+    assert len(builder.params) == 3
+    builder.clear()
+    assert builder.params == {}
 
 
 def test_json_editors_check_the_json_and_offer_the_documented_example() -> None:

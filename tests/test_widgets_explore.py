@@ -83,6 +83,9 @@ def test_explore_with_a_client_plots_and_exports(tmp_path: Path) -> None:
 
     again = read_csv(csv_path)
     assert len(again) == len(board.builder.frame)  # type: ignore[arg-type]
+    key = board.client._key.reveal()
+    assert key not in Path(csv_path).read_text(encoding="utf-8-sig")
+    assert key.encode() not in Path(parquet_path).read_bytes()
 
 
 def test_export_buttons_report_into_their_output(tmp_path: Path, no_config: Path) -> None:
