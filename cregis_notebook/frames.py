@@ -474,6 +474,42 @@ def to_frame(
     return frame
 
 
+def add_labels(frame: pd.DataFrame, endpoint: Endpoint | None) -> pd.DataFrame:
+    """Insert the ``<name>_label`` columns of enum fields right after their raw columns."""
+    schema = _schema(endpoint)
+    columns: dict[str, Any] = {}
+    for name in frame.columns:
+        columns[name] = frame[name].array
+        field = schema.field(str(name))
+        label = f"{name}{LABEL_SUFFIX}"
+        if wants_label(field) and field is not None and field.enum and label not in frame:
+            columns[label] = labels_for(frame[name].array, field.enum)
+    out = pd.DataFrame(columns, index=frame.index, copy=False)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def combine(parts: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
+    """Concatenate frames built without labels, or ``None`` when their columns or dtypes differ.
+
+    (Then the caller builds the whole frame at once: a column missing from one part must not
+    turn into floats.)
+    """
+    if not parts:
+        return None
+    first = parts[0]
+    for part in parts[1:]:
+        if list(part.columns) != list(first.columns) or not part.dtypes.equals(first.dtypes):
+            return None
+    if len(parts) == 1:
+        return first
+    out = pd.concat(parts, ignore_index=True)
+    if not out.dtypes.equals(first.dtypes):
+        return None
+    out.attrs.update(first.attrs)
+    return out
+
+
 def _parent_key(ep: Endpoint | None, frame: pd.DataFrame) -> list[str]:
     if ep is not None and ep.row_key:
         return [k for k in ep.row_key if k in frame.columns]

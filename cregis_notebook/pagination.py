@@ -28,7 +28,7 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,7 @@ import pandas as pd
 from ._checkpoint import Checkpoint
 from .envelope import SUCCESS, Envelope
 from .errors import CregisAPIError, CregisError, CregisFetchError, CregisValidationError
-from .frames import _Answer, _build
+from .frames import _Answer, _build, add_labels, combine
 from .spec import SYSTEM_PARAMS, Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -248,6 +248,8 @@ class _Fetch:
     total: int | None = None
     started_at: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    chunks: list[pd.DataFrame] = field(default_factory=list)  # pages 1..converted, unlabelled
+    converted: int = 0
 
     @property
     def page_count(self) -> int | None:
@@ -277,12 +279,31 @@ class _Fetch:
         if self.checkpoint is not None:
             self.checkpoint.add(page, entry)
 
+    def _answers(self, pages: Sequence[tuple[int, Mapping[str, Any]]]) -> list[_Answer]:
+        name = self.plan.endpoint.name
+        return [_Answer(e["code"], e["msg"], e["data"], name) for _, e in pages]
+
+    def convert_ready(self, min_pages: int) -> None:
+        """Type the next ``min_pages`` pages if they have all arrived (while others are fetched)."""
+        with self.lock:
+            stop = self.converted + min_pages
+            if any(p not in self.pages for p in range(self.converted + 1, stop + 1)):
+                return
+            pages = [(p, self.pages[p]) for p in range(self.converted + 1, stop + 1)]
+        part, _, _ = _build(self._answers(pages), self.plan.endpoint, labels=False, explode=True)
+        self.chunks.append(part)
+        self.converted = stop
+
     def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
         have = self.snapshot() if snapshot is None else snapshot
         pages = sorted(have.items())
         ep = self.plan.endpoint
-        answers = [_Answer(e["code"], e["msg"], e["data"], ep.name) for _, e in pages]
-        df, _, _ = _build(answers, ep, labels=True, explode=True)
+        rest = [(p, e) for p, e in pages if p > self.converted]
+        tail, _, _ = _build(self._answers(rest), ep, labels=False, explode=True)
+        joined = combine([*self.chunks, tail]) if rest else combine(self.chunks)
+        if joined is None:  # parts disagree (an undocumented key in one of them): all at once
+            joined, _, _ = _build(self._answers(pages), ep, labels=False, explode=True)
+        df = add_labels(joined, ep)
         before = len(df)
         key = [k for k in ep.row_key if k in df.columns]
         if key and before:
@@ -444,6 +465,9 @@ def _fail(
     return err
 
 
+CHUNK_PAGES = 50
+"""Pages typed together while the rest of a fetch is in flight."""
+
 PAGE_BACKOFF = 0.2
 """Seconds before a failed page's second try (doubling, at most 4 s; at least ``Retry-After``)."""
 
@@ -527,6 +551,8 @@ def _run(
                     continue
                 fetch.record(page, env)
                 bar.advance(_rows_of(fetch.pages[page]), len(fetch.pages))
+            if in_flight:  # type the pages that are in while the others are on their way
+                fetch.convert_ready(CHUNK_PAGES)
         if failure is not None:
             raise _fail(
                 fetch, f"page {failure.page} kept failing ({failure.cause})", failure.cause, resume
