@@ -621,7 +621,43 @@ def _finish(fetch: _Fetch, on_mismatch: str, keep_checkpoint: bool) -> pd.DataFr
 # -- public entry points -------------------------------------------------------------------------
 
 
-def _single(client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str) -> pd.DataFrame:
+def _fan_out_key(ep: Endpoint, filters: Mapping[str, Any]) -> str | None:
+    """The one filter given as a list of values (``cregis_id=[...]``) of a read-only endpoint."""
+    keys = [
+        k
+        for k, v in filters.items()
+        if isinstance(v, (list, tuple))
+        and (ep.param(k) is None or ep.param(k).type not in ("json_array", "json_object"))  # type: ignore[union-attr]
+    ]
+    return keys[0] if len(keys) == 1 and ep.is_read_only else None
+
+
+def _many(
+    client: Any, ep: Endpoint, filters: Mapping[str, Any], key: str, errors: str, concurrency: int
+) -> pd.DataFrame:
+    """One call per value of ``filters[key]``, concurrently; one frame of all their records."""
+    values = list(filters[key])
+    if not values:
+        raise CregisValidationError(f"{ep.name}: {key} is an empty list", endpoint=ep.name)
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(values))) as pool:
+        envs = list(pool.map(lambda v: client.request(ep, **{**filters, key: v}), values))
+    if errors == "raise":
+        for env in envs:
+            env.raise_for_code()
+    answers = [_Answer(e.code, e.msg, e.data, ep.name) for e in envs]
+    df, _, _ = _build(answers, ep, labels=True, explode=True)
+    df = _single_attrs(df, client, ep, envs[0])
+    df.attrs["filters"] = {**df.attrs["filters"], key: [envs_i.body.get(key) for envs_i in envs]}
+    df.attrs["complete"] = all(e.ok for e in envs)
+    return df
+
+
+def _single(
+    client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str, concurrency: int = 8
+) -> pd.DataFrame:
+    key = _fan_out_key(ep, filters)
+    if key is not None:
+        return _many(client, ep, filters, key, errors, concurrency)
     env = client.request(ep, **filters)
     if errors == "raise":
         env.raise_for_code()
@@ -679,7 +715,9 @@ def fetch_frame(
     gives ``total``; the other pages are fetched with at most ``concurrency`` requests in flight
     (retries and HTTP 429 are handled by the client's retry policy, then each page is tried up
     to ``page_attempts`` times). Other endpoints: one call, its records as rows (``errors="row"``
-    keeps an error answer as a row instead of raising :class:`CregisAPIError`).
+    keeps an error answer as a row instead of raising :class:`CregisAPIError`); a list of
+    values for one filter of a read-only endpoint (``cregis_id=[...]``) makes one call per
+    value, ``concurrency`` at a time, and one row per answer record.
 
     Args:
         page_size: rows per request (1..100).
@@ -704,7 +742,7 @@ def fetch_frame(
         )
     ep = client.endpoint(endpoint)
     if not ep.is_paged:
-        return _single(client, ep, filters, errors)
+        return _single(client, ep, filters, errors, concurrency)
     fetch = _open(client, ep, filters, page_size, pin, checkpoint)
     return _run(
         fetch,

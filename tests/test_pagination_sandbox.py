@@ -195,3 +195,26 @@ def test_frames_types_match_the_registry(box: Sandbox) -> None:
             assert str(col.dtype) == "datetime64[ms, UTC]", f.name
         else:
             assert col.dtype == "string", f.name
+
+
+def test_order_info_for_many_orders_is_one_row_each(box: Sandbox) -> None:
+    client = box.client()
+    ids = []
+    for i in range(3):
+        env = client.request(
+            "checkout",
+            order_id=f"frames-many-{i}",
+            order_amount=f"{i + 1}.25",
+            order_currency="USD",
+            payer_id="p1",
+            valid_time=30,
+            success_url="https://example.com/ok",
+            cancel_url="https://example.com/no",
+        )
+        ids.append(env.data["cregis_id"])
+    df = fetch_frame(client, "order_info", cregis_id=ids)
+    assert df["cregis_id"].tolist() == ids
+    assert df["order_amount"].tolist() == [Decimal("1.25"), Decimal("2.25"), Decimal("3.25")]
+    assert df.attrs["filters"]["cregis_id"] == ids and df.attrs["complete"]
+    bad = fetch_frame(client, "order_info", cregis_id=[ids[0], "po0000"], errors="row")
+    assert bad["code"].tolist()[0] == "00000" and bad["code"].tolist()[1] != "00000"
