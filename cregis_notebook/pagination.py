@@ -623,12 +623,12 @@ def _finish(fetch: _Fetch, on_mismatch: str, keep_checkpoint: bool) -> pd.DataFr
 
 def _fan_out_key(ep: Endpoint, filters: Mapping[str, Any]) -> str | None:
     """The one filter given as a list of values (``cregis_id=[...]``) of a read-only endpoint."""
-    keys = [
-        k
-        for k, v in filters.items()
-        if isinstance(v, (list, tuple))
-        and (ep.param(k) is None or ep.param(k).type not in ("json_array", "json_object"))  # type: ignore[union-attr]
-    ]
+
+    def takes_lists(name: str) -> bool:
+        param = ep.param(name)
+        return param is not None and param.type in ("json_array", "json_object")
+
+    keys = [k for k, v in filters.items() if isinstance(v, (list, tuple)) and not takes_lists(k)]
     return keys[0] if len(keys) == 1 and ep.is_read_only else None
 
 
