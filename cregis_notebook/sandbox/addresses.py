@@ -47,13 +47,18 @@ _PAIRS = {
 }  # two base58 digits per division: half the big-integer work
 
 
+_CHUNK = 58**10  # ten base58 digits fit in 64 bits: one big-integer division per ten digits
+
+
 def _b58encode(data: bytes, alphabet: str = _B58) -> str:
     number = int.from_bytes(data, "big")
     pairs = _PAIRS[alphabet]
     out: list[str] = []
     while number:
-        number, rest = divmod(number, 3364)
-        out.append(pairs[rest])
+        number, chunk = divmod(number, _CHUNK)
+        for _ in range(5):
+            chunk, rest = divmod(chunk, 3364)
+            out.append(pairs[rest])
     text = "".join(reversed(out)).lstrip(alphabet[0])
     pad = len(data) - len(data.lstrip(b"\0"))
     return alphabet[0] * pad + text

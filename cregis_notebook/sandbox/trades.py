@@ -59,25 +59,23 @@ COLUMNS: dict[str, type] = {
     "remark": np.int32,
 }
 
-_EVM = frozenset({"evm", "ethereum_classic"})
-_HEX_TX = frozenset(
-    {
-        "evm",
-        "ethereum_classic",
-        "tron",
-        "bitcoin",
-        "litecoin",
-        "dogecoin",
-        "bitcoincash",
-        "xrp",
-        "ton",
-    }
-)  # styles whose hashes are 64 hex digits (with 0x on EVM chains)
+# how a hash is written, by address style: 64 hex digits, with 0x, in upper case, or encoded
+_TX_HEX, _TX_0X, _TX_UPPER, _TX_ENCODED = range(4)
+_TX_KIND = {
+    "evm": _TX_0X,
+    "ethereum_classic": _TX_0X,
+    "xrp": _TX_UPPER,
+    "tron": _TX_HEX,
+    "bitcoin": _TX_HEX,
+    "litecoin": _TX_HEX,
+    "dogecoin": _TX_HEX,
+    "bitcoincash": _TX_HEX,
+    "ton": _TX_HEX,
+}
 
-
-_ROW_CACHE = 200_000  # rendered rows kept
+_ROW_CACHE = 100_000  # rendered rows kept (about 50 MB at most)
 _CACHE_LIMIT = 64
-_CACHE_BYTES = 256 * 1024 * 1024
+_CACHE_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -125,6 +123,7 @@ class TradeTable:
         ]
         self._style = [cat.chains[int(ch)].address_style for ch in cat.cur_chain.tolist()]
         self._scale_np = np.array(self._scale, dtype=np.int64)
+        self._tx_kind = np.array([_TX_KIND.get(st, _TX_ENCODED) for st in self._style])
         self._fee_scale_np = np.array(self._fee_scale, dtype=np.int64)
         self._rendered: dict[int, str] = {}
         self._template, self._providers = self._compile(shape)
@@ -186,25 +185,26 @@ class TradeTable:
 
     def txids(self, rows: np.ndarray, curs: Sequence[int] | None = None) -> list[str]:
         """Transaction hashes of ``rows`` (vectorised: the hot path of every page)."""
-        if curs is None:
-            curs = self.cols["cur"][rows].tolist()
+        cur = np.asarray(self.cols["cur"][rows] if curs is None else curs, dtype=np.int64)
         blob = random_words(rows, self._tx_salts)
         hexes = binascii.hexlify(blob).decode("ascii")
-        out: list[str] = []
-        overrides = self._txid_override
-        for i, (row, cur) in enumerate(zip(rows.tolist(), curs, strict=True)):
-            given = overrides.get(row) if overrides else None
-            if given is not None:
-                out.append(given)
+        out = [hexes[j : j + 64] for j in range(0, len(hexes), 128)]
+        kinds = self._tx_kind[cur].tolist()
+        styles = self._style
+        for i, (code, c) in enumerate(zip(kinds, cur.tolist(), strict=True)):
+            if code == _TX_HEX:
                 continue
-            style = self._style[cur]
-            if style in _HEX_TX:
-                text = hexes[i * 128 : i * 128 + 64]
-                out.append(
-                    "0x" + text if style in _EVM else text.upper() if style == "xrp" else text
-                )
+            if code == _TX_0X:
+                out[i] = "0x" + out[i]
+            elif code == _TX_UPPER:
+                out[i] = out[i].upper()
             else:
-                out.append(txid_from_bytes(style, blob[i * 64 : i * 64 + 64]))
+                out[i] = txid_from_bytes(styles[c], blob[i * 64 : i * 64 + 64])
+        if self._txid_override:
+            for i, row in enumerate(rows.tolist()):
+                given = self._txid_override.get(row)
+                if given is not None:
+                    out[i] = given
         return out
 
     def row_of_txid(self, txid: str) -> int | None:
