@@ -280,9 +280,12 @@ def test_http_problems_get_a_json_answer(
 def test_floats_are_accepted_under_any_common_rendering(box: Sandbox) -> None:
     """SPEC 4.3: sign ``10`` or ``10.0`` for a float tolerance, whatever the body says."""
     for sent, signed in ((10.0, "10"), (10, "10.0"), (10.0, "10.0"), (0.5, "0.5")):
-        params = checkout(order_id=f"f-{sent}-{signed}", overpaid_tolerance=sent)
+        params = checkout(
+            order_id=f"f-{sent}-{signed}", overpaid_tolerance=sent, underpaid_tolerance=sent
+        )
         body = signed_body(params, pid=DEFAULT_PID, key=DEFAULT_API_KEY, sign_it=False)
-        body["sign"] = sign({**body, "overpaid_tolerance": signed}, DEFAULT_API_KEY)
+        both = {"overpaid_tolerance": signed, "underpaid_tolerance": signed}
+        body["sign"] = sign({**body, **both}, DEFAULT_API_KEY)
         _, envelope = raw_post(box, "/api/v2/checkout", json.dumps(body).encode())
         assert envelope["code"] == "00000", (sent, signed, envelope)
     body = signed_body(

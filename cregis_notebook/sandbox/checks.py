@@ -263,12 +263,13 @@ def read_pid(body: Mapping[str, Any]) -> int:
     raise param_error(A_TYPE, "pid", f"must be the numeric project id, got {_show(value)}")
 
 
-def check_sign(body: Mapping[str, Any], api_key: str) -> bool:
+def check_sign(body: Mapping[str, Any], api_key: str, float_params: tuple[str, ...] = ()) -> bool:
     """True when ``body["sign"]`` matches, trying the usual renderings of decimal numbers.
 
     JSON numbers with a fraction are read as Decimals, so the text that was sent is what is
-    checked first (``10.0`` stays ``10.0``); a float sent as ``10.0`` but signed as ``10``, or
-    sent as ``10`` but signed as ``10.0``, is accepted too (SPEC section 4.3).
+    checked first (``10.0`` stays ``10.0``). For the values of ``float_params`` and any other
+    fractional number, a body sent as ``10.0`` but signed as ``10``, or sent as ``10`` but
+    signed as ``10.0``, is accepted too (SPEC section 4.3).
     """
     given = body.get("sign")
     if not isinstance(given, str):
@@ -276,14 +277,17 @@ def check_sign(body: Mapping[str, Any], api_key: str) -> bool:
     given = given.strip().lower()
     if sign(body, api_key) == given:
         return True
-    numeric = [k for k, v in body.items() if k != "sign" and _is_number(v)]
-    if not numeric or len(numeric) > 4:
+    loose = [
+        k
+        for k, v in body.items()
+        if k != "sign" and _is_number(v) and (k in float_params or isinstance(v, Decimal))
+    ]
+    if not loose or len(loose) > 6:
         return False
     variants: list[dict[str, Any]] = [dict(body)]
-    for key in numeric:
+    for key in loose:
         value = body[key]
-        spellings = _spellings(value)
-        variants = [{**v, key: s} for v in variants for s in spellings]
+        variants = [{**v, key: s} for v in variants for s in _spellings(value)]
     return any(sign(v, api_key) == given for v in variants)
 
 

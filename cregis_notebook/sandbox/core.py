@@ -136,6 +136,9 @@ class Sandbox:
         self._callback_shapes: dict[str, Shape] = {
             cb.name: callback_shape(cb) for cb in reg.callbacks
         }
+        self._float_params = {
+            ep.name: tuple(p.name for p in ep.params if p.type == "float") for ep in reg.endpoints
+        }
         self._lock = threading.RLock()
         self._logged = threading.Condition(self._lock)
         self._events: list[tuple[float, int, Callable[[float], None]]] = []
@@ -364,7 +367,8 @@ class Sandbox:
         project = self.projects.get(pid)
         if project is None:
             raise documented("E0003")
-        if not check_sign(body, project.api_key):
+        floats = self._float_params.get(ep.name, ())
+        if not check_sign(body, project.api_key, floats):
             raise documented("B0001")
         check_system(body)
         if project.disabled:
