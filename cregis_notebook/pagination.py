@@ -25,11 +25,13 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import math
+import queue
 import threading
 import time
 import warnings
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -488,8 +490,6 @@ def _run(
     keep_checkpoint: bool,
     sleep: Callable[[float], None] = time.sleep,
 ) -> pd.DataFrame:
-    plan = fetch.plan
-
     def resume(**overrides: Any) -> pd.DataFrame:
         options = {
             "concurrency": concurrency,
@@ -501,9 +501,8 @@ def _run(
         }
         return _run(fetch, **options)
 
-    bar = _Progress(progress, plan.endpoint.name)
-    pool: ThreadPoolExecutor | None = None
-    in_flight: dict[Future[Envelope], tuple[int, int]] = {}
+    bar = _Progress(progress, fetch.plan.endpoint.name)
+    crew: _Crew | None = None
     try:
         if 1 not in fetch.pages:
             try:
@@ -516,71 +515,101 @@ def _run(
         count = fetch.page_count or 1
         done_rows = sum(_rows_of(e) for e in fetch.pages.values())
         bar.start(fetch.total or 0, done_rows, count, len(fetch.pages))
-        queue = fetch.missing()
-        queue.reverse()  # pop() from the end: pages in ascending order
-        attempts: dict[int, int] = {}
-        later: dict[int, float] = {}  # page -> monotonic time before which it is not retried
-        failure: _PageFailed | None = None
-        if queue:
-            pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cregis-fetch")
-        while (queue or later or in_flight) and not (failure is not None and not in_flight):
-            now = time.monotonic()
-            for page in [p for p, at in later.items() if at <= now]:
-                del later[page]
-                queue.append(page)
-            while queue and failure is None and len(in_flight) < concurrency:
-                page = queue.pop()
-                attempts[page] = attempts.get(page, 0) + 1
-                assert pool is not None
-                in_flight[pool.submit(_get_page, plan, page)] = (page, attempts[page])
-            timeout = max(0.0, min(later.values()) - now) if later else None
-            if not in_flight:
-                sleep(timeout or 0.0)
-                continue
-            finished, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                page, attempt = in_flight.pop(fut)
-                try:
-                    env = _check(fut.result(), page)
-                except Exception as exc:  # any failure of one page: retried, then reported
-                    cause = exc.cause if isinstance(exc, _PageFailed) else exc
-                    if attempt < page_attempts and failure is None:
-                        later[page] = time.monotonic() + _page_delay(cause, attempt)
-                    elif failure is None:
-                        failure = _PageFailed(page, cause)
-                    continue
-                fetch.record(page, env)
-                bar.advance(_rows_of(fetch.pages[page]), len(fetch.pages))
-            if in_flight:  # type the pages that are in while the others are on their way
-                fetch.convert_ready(CHUNK_PAGES)
-        if failure is not None:
-            raise _fail(
-                fetch, f"page {failure.page} kept failing ({failure.cause})", failure.cause, resume
-            )
+        missing = fetch.missing()
+        if missing:
+            crew = _Crew(fetch, missing, concurrency, page_attempts, sleep)
+            failure = crew.collect(bar)
+            if failure is not None:
+                page, cause = failure
+                raise _fail(fetch, f"page {page} kept failing ({cause})", cause, resume)
     except KeyboardInterrupt as exc:
         if isinstance(exc, CregisFetchError):
             raise
-        _rescue(fetch, in_flight)
+        if crew is not None:
+            crew.stop.set()  # requests in flight still land in fetch.pages
         raise _fail(fetch, "interrupted", exc, resume, interrupted=True) from exc
     finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
         bar.close()
     return _finish(fetch, on_mismatch, keep_checkpoint)
 
 
-def _rescue(fetch: _Fetch, in_flight: Mapping[Future[Envelope], tuple[int, int]]) -> None:
-    """Keep pages that finish after an interrupt: done ones now, running ones when they land."""
-    for fut, (page, _) in list(in_flight.items()):
+class _Crew:
+    """``concurrency`` worker threads taking pages from one queue until it is empty.
 
-        def keep(f: Future[Envelope], page: int = page) -> None:
-            if f.cancelled() or f.exception() is not None:
-                return
-            env = f.result()
-            if env.code == SUCCESS:
-                fetch.record(page, env)
+    Each worker sends a page, retries it up to ``page_attempts`` times (after the client's own
+    retries) and records it in the fetch itself, so a page in flight when the user interrupts
+    is still kept. The calling thread only watches: progress, typing arrived pages, failures.
+    """
 
-        fut.add_done_callback(keep)
+    def __init__(
+        self,
+        fetch: _Fetch,
+        pages: list[int],
+        concurrency: int,
+        page_attempts: int,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.fetch = fetch
+        self.pending = deque(pages)
+        self.page_attempts = page_attempts
+        self.sleep = sleep
+        self.stop = threading.Event()
+        self.results: queue.SimpleQueue[tuple[int, BaseException | None]] = queue.SimpleQueue()
+        self.expected = len(pages)
+        self.workers = [
+            threading.Thread(target=self._work, name=f"cregis-fetch-{i}", daemon=True)
+            for i in range(min(concurrency, len(pages)))
+        ]
+        for worker in self.workers:
+            worker.start()
+
+    def _next(self) -> int | None:
+        if self.stop.is_set():
+            return None
+        try:
+            return self.pending.popleft()  # deque.popleft is atomic
+        except IndexError:
+            return None
+
+    def _work(self) -> None:
+        while (page := self._next()) is not None:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    env = _check(_get_page(self.fetch.plan, page), page)
+                except Exception as exc:  # any failure of one page: retried, then reported
+                    cause = exc.cause if isinstance(exc, _PageFailed) else exc
+                    if attempt < self.page_attempts and not self.stop.is_set():
+                        self.sleep(_page_delay(cause, attempt))
+                        continue
+                    self.results.put((page, cause))
+                    break
+                self.fetch.record(page, env)
+                self.results.put((page, None))
+                break
+
+    def collect(self, bar: _Progress) -> tuple[int, BaseException] | None:
+        """Wait for every page; return the first that kept failing (the others stop)."""
+        failure: tuple[int, BaseException] | None = None
+        seen = 0
+        while seen < self.expected:
+            try:
+                page, cause = self.results.get(timeout=0.25)
+            except queue.Empty:
+                if not any(w.is_alive() for w in self.workers) and self.results.empty():
+                    break  # stopped after a failure: nobody is left to answer
+                continue
+            seen += 1
+            if cause is not None:
+                if failure is None:
+                    failure = (page, cause)
+                    self.stop.set()
+                continue
+            bar.advance(_rows_of(self.fetch.pages[page]), len(self.fetch.pages))
+            if failure is None and seen < self.expected:
+                self.fetch.convert_ready(CHUNK_PAGES)
+        return failure
 
 
 def _first_page(fetch: _Fetch, page_attempts: int, sleep: Callable[[float], None]) -> Envelope:
