@@ -9,6 +9,7 @@ from .errors import (
     CregisConnectError,
     CregisHTTPError,
     CregisRateLimitError,
+    CregisResponseError,
     CregisTimeoutError,
     CregisTransportError,
 )
@@ -21,8 +22,10 @@ class RetryPolicy:
     """Exponential backoff with jitter, bounded in attempts and in total waiting time.
 
     Only read-only endpoints are retried; calls that move money or create state never are.
-    Retried: connection errors, timeouts, HTTP 429 (waiting at least its ``Retry-After``) and
-    HTTP 5xx. ``RetryPolicy(attempts=1)`` (or ``retry=False`` on a client) turns retrying off.
+    Retried: connection errors, timeouts, HTTP 429 (waiting at least its ``Retry-After``),
+    HTTP 5xx, and a 2xx body that is not a readable envelope (a truncated answer from a proxy,
+    say: repeating a read is harmless). ``RetryPolicy(attempts=1)`` (or ``retry=False`` on a
+    client) turns retrying off.
     """
 
     attempts: int = 4
@@ -44,7 +47,7 @@ class RetryPolicy:
             return True
         if isinstance(exc, CregisHTTPError):
             return exc.status >= 500
-        return isinstance(exc, (CregisConnectError, CregisTimeoutError))
+        return isinstance(exc, (CregisConnectError, CregisTimeoutError, CregisResponseError))
 
     def delay(
         self,

@@ -310,8 +310,10 @@ class _BaseClient:
         """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``."""
         from .sandbox import Sandbox
 
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
+        # the clock is shared: the sandbox's statuses and the client's timestamps agree
+        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS - {"clock"}}
         box = Sandbox(seed=seed, **knobs)
+        options["clock"] = box.clock
         transport = box.async_transport() if cls._is_async else box.transport()
         client = cls(box.base_url, box.pid, box.api_key, transport=transport, **options)
         client._sandbox = box

@@ -391,12 +391,13 @@ def test_read_only_calls_are_retried() -> None:
         httpx.Response(503, text="busy"),
         httpx.ConnectError("reset"),
         httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(200, text='{"code": "000'),
     )
     policy = RetryPolicy(attempts=5, backoff=0.1, jitter=0)
     client = make_client(Recorder(flaky), retry=policy, sleep=waits.append)
     env = client.request("trade_page")
-    assert env.ok and env.attempts == 4 and flaky.calls == 4
-    assert waits[:2] == [0.1, 0.2] and waits[2] == 2.0
+    assert env.ok and env.attempts == 5 and flaky.calls == 5
+    assert waits[:2] == [0.1, 0.2] and waits[2] == 2.0 and waits[3] == 0.8
 
 
 def test_retries_are_bounded() -> None:

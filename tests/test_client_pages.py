@@ -26,3 +26,14 @@ async def test_async_client_iter_pages_is_an_async_iterator() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_sandbox_client_shares_the_sandbox_clock() -> None:
+    from cregis_notebook.sandbox import FakeClock
+
+    clock = FakeClock(1_750_000_000.0)
+    with Client.sandbox(seed=1, transactions=50, clock=clock) as client:
+        assert client.sandbox_app.clock is clock
+        assert client.prepare("coins").body["timestamp"] == 1_750_000_000_000
+        clock.advance(2.5)
+        assert client.prepare("coins").body["timestamp"] == 1_750_000_002_500
