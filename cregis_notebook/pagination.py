@@ -522,6 +522,8 @@ def _run(
             if failure is not None:
                 page, cause = failure
                 raise _fail(fetch, f"page {page} kept failing ({cause})", cause, resume)
+            if fetch.missing():  # never silently incomplete
+                raise _fail(fetch, "the fetch stopped early", None, resume)
     except KeyboardInterrupt as exc:
         if isinstance(exc, CregisFetchError):
             raise
