@@ -187,10 +187,7 @@ def _sandbox_ids(client: Any) -> tuple[list[int], list[int], list[str]]:
     payouts = [int(v) for v in examples.get("payout_cid_by_status", {}).values()]
     withdrawals = [int(v) for v in examples.get("withdrawal_cid_by_status", {}).values()]
     orders = [str(v) for v in examples.get("order_by_status", {}).values()]
-    project = getattr(box, "project", None)
-    for cregis_id in getattr(project, "orders", {}):
-        if cregis_id not in orders:
-            orders.append(str(cregis_id))
+    orders += [cregis_id for cregis_id in box.order_ids() if cregis_id not in orders]
     return payouts, withdrawals, orders
 
 

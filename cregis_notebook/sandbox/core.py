@@ -891,6 +891,11 @@ class Sandbox:
         with self._lock:
             return self._project(pid).examples(float(self.clock()))
 
+    def order_ids(self, pid: int | None = None) -> list[str]:
+        """The ``cregis_id`` of every checkout order of the project (seeded and created)."""
+        with self._lock:
+            return list(self._project(pid).orders)
+
     def sub_addresses(self, pid: int | None = None) -> list[str]:
         """The project's sub-addresses (seeded and created), oldest first."""
         with self._lock:
