@@ -566,3 +566,15 @@ async def test_async_retries_read_only_only() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_nonces_are_six_fresh_characters() -> None:
+    from collections import Counter
+
+    from cregis_notebook.client import new_nonce
+
+    nonces = [new_nonce() for _ in range(3000)]
+    assert all(len(n) == 6 and n.isalnum() and n == n.lower() for n in nonces)
+    assert len(set(nonces)) == len(nonces)
+    counts = Counter("".join(nonces))
+    assert len(counts) == 36 and max(counts.values()) < 2 * min(counts.values())
