@@ -21,6 +21,7 @@ from .errors import (
     CregisConnectError,
     CregisError,
     CregisFetchError,
+    CregisFetchInterrupted,
     CregisHTTPError,
     CregisRateLimitError,
     CregisResponseError,
@@ -31,15 +32,21 @@ from .errors import (
 from .spec import registry
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from ._dtypes import CregisDataWarning
     from .callbacks import callbacks_frame, parse_callback
-    from .frames import read_csv, read_parquet, to_csv, to_frame, to_parquet
-    from .pagination import fetch_frame
+    from .frames import read_csv, read_parquet, to_csv, to_frame, to_frames, to_parquet
+    from .pagination import CregisConsistencyWarning, afetch_frame, fetch_frame, last_fetch_error
     from .sandbox import Sandbox
 
 # name -> module that defines it, imported on first access
 _LAZY = {
     "fetch_frame": "pagination",
+    "afetch_frame": "pagination",
+    "last_fetch_error": "pagination",
+    "CregisConsistencyWarning": "pagination",
+    "CregisDataWarning": "_dtypes",
     "to_frame": "frames",
+    "to_frames": "frames",
     "to_csv": "frames",
     "read_csv": "frames",
     "to_parquet": "frames",
@@ -55,8 +62,11 @@ __all__ = [
     "CregisAPIError",
     "CregisConfigError",
     "CregisConnectError",
+    "CregisConsistencyWarning",
+    "CregisDataWarning",
     "CregisError",
     "CregisFetchError",
+    "CregisFetchInterrupted",
     "CregisHTTPError",
     "CregisRateLimitError",
     "CregisResponseError",
@@ -69,9 +79,11 @@ __all__ = [
     "RetryPolicy",
     "Sandbox",
     "__version__",
+    "afetch_frame",
     "callbacks_frame",
     "canonical_string",
     "fetch_frame",
+    "last_fetch_error",
     "parse_callback",
     "read_csv",
     "read_parquet",
@@ -79,6 +91,7 @@ __all__ = [
     "sign",
     "to_csv",
     "to_frame",
+    "to_frames",
     "to_parquet",
     "verify_signature",
 ]

@@ -13,6 +13,7 @@
     │   │   └── CregisRateLimitError   HTTP 429 (``.retry_after`` in seconds, if given)
     │   └── CregisResponseError    HTTP 2xx, but the body is not JSON or not an envelope
     └── CregisFetchError           a multi-page fetch stopped part way (carries what it got)
+        └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
 
 Messages never contain the API key: the client never passes it to any of them.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "CregisConnectError",
     "CregisError",
     "CregisFetchError",
+    "CregisFetchInterrupted",
     "CregisHTTPError",
     "CregisRateLimitError",
     "CregisResponseError",
@@ -185,3 +187,11 @@ class CregisFetchError(CregisError):
         self.cause = cause
         self.resume = resume
         self.missing_pages = missing_pages
+        self.checkpoint: str | None = None
+
+
+class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):
+    """The user interrupted a fetch; ``partial`` and ``resume()`` as for :class:`CregisFetchError`.
+
+    It is a :class:`KeyboardInterrupt` too, so a script still stops on Ctrl-C.
+    """

@@ -39,7 +39,13 @@ import pandas as pd
 
 from ._checkpoint import Checkpoint
 from .envelope import SUCCESS, Envelope
-from .errors import CregisAPIError, CregisError, CregisFetchError, CregisValidationError
+from .errors import (
+    CregisAPIError,
+    CregisError,
+    CregisFetchError,
+    CregisFetchInterrupted,
+    CregisValidationError,
+)
 from .frames import _Answer, _build, add_labels, combine
 from .spec import SYSTEM_PARAMS, Endpoint
 
@@ -62,13 +68,6 @@ DEFAULT_PAGE_SIZE = 100
 
 class CregisConsistencyWarning(UserWarning):
     """The fetched rows do not match ``total`` (see ``df.attrs["mismatch"]``)."""
-
-
-class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):
-    """The user interrupted a fetch; ``partial`` and ``resume()`` as for :class:`CregisFetchError`.
-
-    It is a :class:`KeyboardInterrupt` too, so a script still stops on Ctrl-C.
-    """
 
 
 _last_error: CregisFetchError | None = None
@@ -462,7 +461,7 @@ def _fail(
         + ". (In a notebook: err = cregis_notebook.pagination.last_fetch_error())"
     )
     err = cls(text, partial=partial, cause=cause, resume=resume, missing_pages=missing)
-    err.checkpoint = str(fetch.checkpoint.path) if fetch.checkpoint else None  # type: ignore[attr-defined]
+    err.checkpoint = str(fetch.checkpoint.path) if fetch.checkpoint else None
     _last_error = err
     return err
 
