@@ -319,10 +319,14 @@ class _BaseClient:
         """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``."""
         from .sandbox import Sandbox
 
-        # the clock is shared: the sandbox's statuses and the client's timestamps agree
+        # the clock goes to the sandbox, and the client shares it (see _wired_to)
         options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS - {"clock"}}
-        box = Sandbox(seed=seed, **knobs)
-        options["clock"] = box.clock
+        return cls._wired_to(Sandbox(seed=seed, **knobs), **options)
+
+    @classmethod
+    def _wired_to(cls: type[_C], box: Any, **options: Any) -> _C:
+        """A client of this class talking to the in-process sandbox ``box``, on its clock."""
+        options.setdefault("clock", box.clock)
         transport = box.async_transport() if cls._is_async else box.transport()
         client = cls(box.base_url, box.pid, box.api_key, transport=transport, **options)
         client._sandbox = box

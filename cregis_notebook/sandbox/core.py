@@ -264,23 +264,13 @@ class Sandbox:
         """A :class:`~cregis_notebook.Client` wired to this sandbox, sharing its clock."""
         from ..client import Client
 
-        options.setdefault("clock", self.clock)
-        client = Client(
-            self.base_url, self.pid, self.api_key, transport=self.transport(), **options
-        )
-        client._sandbox = self
-        return client
+        return Client._wired_to(self, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
-        """An :class:`~cregis_notebook.AsyncClient` wired to this sandbox."""
+        """An :class:`~cregis_notebook.AsyncClient` wired to this sandbox, sharing its clock."""
         from ..client import AsyncClient
 
-        options.setdefault("clock", self.clock)
-        client = AsyncClient(
-            self.base_url, self.pid, self.api_key, transport=self.async_transport(), **options
-        )
-        client._sandbox = self
-        return client
+        return AsyncClient._wired_to(self, **options)
 
     # -- the core --------------------------------------------------------------------------------
 
