@@ -794,10 +794,7 @@ class Sandbox:
         with self._lock:
             now = float(self.clock())
             self._advance(now)
-            p = self._project(pid)
-            order = p.orders.get(cregis_id)
-            if order is None:
-                raise SandboxError(f"no order {cregis_id!r} in project {p.pid}")
+            p, order = self._order(cregis_id, pid)
             now_ms = int(now * 1000)
             status = order.status(now_ms)
             remain = status == "paid_partial" and not order.accept_partial
@@ -817,10 +814,7 @@ class Sandbox:
                 paid = sum((x.amount for x in order.payments if x.token == chosen), Decimal(0))
                 value = max(due - paid, Decimal(0)) or due
             else:
-                try:
-                    value = parse_amount(amount)
-                except AmountError as exc:
-                    raise SandboxError(str(exc)) from None
+                value = _sandbox_amount(amount)
                 if value <= 0 or decimal_places(value) > chosen.decimals:
                     raise SandboxError(f"bad amount {amount!r} for {chosen.token_name}")
             chain = self.cat.chain_index(chosen.chain_id)
@@ -836,6 +830,14 @@ class Sandbox:
             self._advance(now)
             return self.shape("order_info_v2").render(order.info_record(now_ms))
 
+    def _order(self, cregis_id: str, pid: int | None) -> tuple[Project, Order]:
+        """The project and its checkout order ``cregis_id`` (caller holds the lock)."""
+        p = self._project(pid)
+        order = p.orders.get(cregis_id)
+        if order is None:
+            raise SandboxError(f"no order {cregis_id!r} in project {p.pid}")
+        return p, order
+
     def simulate_refund(
         self, cregis_id: str, amount: str | Decimal | None = None, *, pid: int | None = None
     ) -> dict[str, Any]:
@@ -843,20 +845,14 @@ class Sandbox:
         with self._lock:
             now = float(self.clock())
             self._advance(now)
-            p = self._project(pid)
-            order = p.orders.get(cregis_id)
-            if order is None:
-                raise SandboxError(f"no order {cregis_id!r} in project {p.pid}")
+            p, order = self._order(cregis_id, pid)
             now_ms = int(now * 1000)
             status = order.status(now_ms)
             if status not in ("paid", "paid_partial", "paid_over"):
                 raise SandboxError(f"order {cregis_id} is {status}; only a paid order is refunded")
             value = None
             if amount is not None:
-                try:
-                    value = parse_amount(amount)
-                except AmountError as exc:
-                    raise SandboxError(str(exc)) from None
+                value = _sandbox_amount(amount)
             settle_ms = int(self.knobs.settle_seconds * 1000)
             order.refund = make_refund(order, value, now_ms, settle_ms)
             self._schedule(
@@ -960,3 +956,11 @@ class Sandbox:
             _JSON,
             _envelope("00000", "ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))),
         )
+
+
+def _sandbox_amount(amount: str | Decimal) -> Decimal:
+    """An amount given to a ``simulate_*`` call, or a :class:`SandboxError` saying why not."""
+    try:
+        return parse_amount(amount)
+    except AmountError as exc:
+        raise SandboxError(str(exc)) from None
