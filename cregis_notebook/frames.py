@@ -197,7 +197,9 @@ def _as_dicts(values: Sequence[Any]) -> tuple[list[Mapping[str, Any]], bool]:
     return out, other
 
 
-_SAMPLE = 64
+_SAMPLE = 32
+"""Records from each end whose value types choose the Arrow types (fewer than twice as many
+records take the Python path: setting Arrow up would cost more than it saves)."""
 _CHUNK = 65_536
 _STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
 
@@ -401,9 +403,26 @@ def _envelope_columns(answers: Sequence[_Answer], owners: np.ndarray) -> dict[st
     }
 
 
-def _build(
-    answers: Sequence[_Answer], ep: Endpoint | None, *, labels: bool, explode: bool
-) -> tuple[pd.DataFrame, dict[str, list[Any]], list[Mapping[str, Any]]]:
+@dataclass
+class _Flat:
+    """The flattened, not yet typed columns of a run of answers: the first half of a frame.
+
+    A fetch flattens runs of pages as they arrive (:func:`_flatten_answers`), joins the runs
+    with :func:`_merge` and types everything once (:func:`_typed_frame`), so little is left for
+    the end. :func:`_build` does both halves at once for answers that are all at hand.
+    """
+
+    answers: list[_Answer]
+    counts: np.ndarray  # records of each answer
+    columns: dict[str, Any]  # name -> pa.ChunkedArray | _Ready | list of raw values
+    lists: dict[str, list[Any]]  # nested lists of objects, for companion frames
+
+    @property
+    def rows(self) -> int:
+        return int(self.counts.sum())
+
+
+def _flatten_answers(answers: Sequence[_Answer], ep: Endpoint | None, *, explode: bool) -> _Flat:
     records: list[Mapping[str, Any]] = []
     counts = np.zeros(len(answers), dtype=np.int64)
     for i, a in enumerate(answers):
@@ -416,9 +435,8 @@ def _build(
         counts[i] = len(recs)
         records.extend(recs)
     records = _as_records(records)
-    owners = np.repeat(np.arange(len(answers), dtype=np.int64), counts)
     schema = _schema(ep)
-    columns: dict[str, list[Any]] = {}
+    columns: dict[str, Any] = {}
     lists: dict[str, list[Any]] = {}
     if records:
         _flatten(records, schema, "", columns, explode, lists)
@@ -430,11 +448,68 @@ def _build(
     clashes = [c for c in ENVELOPE_COLUMNS if c in columns]
     for c in clashes:
         columns["data." + c] = columns.pop(c)
-    typed = _typed(columns, schema, labels)
-    typed.update(_envelope_columns(answers, owners))
-    frame = pd.DataFrame(typed, copy=False) if typed else pd.DataFrame(index=range(len(records)))
-    frame.attrs.update(_attrs(answers, ep))
-    return frame, lists, records
+    return _Flat(list(answers), counts, columns, lists)
+
+
+def _merge(parts: Sequence[_Flat]) -> _Flat | None:
+    """The parts as one run, or ``None`` when their columns differ (then flatten them together).
+
+    A column joins as Arrow when every part holds it as Arrow of one type, as Decimals when
+    every part parsed it already, and as raw values otherwise (what flattening all the records
+    at once would have found). Decimals beside raw values are not joined: the raw text is gone.
+    """
+    if not parts:
+        return None
+    first = parts[0]
+    names, nested = list(first.columns), list(first.lists)
+    if any(list(p.columns) != names or list(p.lists) != nested for p in parts[1:]):
+        return None
+    columns: dict[str, Any] = {}
+    for name in names:
+        joined = _merge_column([p.columns[name] for p in parts])
+        if joined is _MISSING:
+            return None
+        columns[name] = joined
+    return _Flat(
+        [a for p in parts for a in p.answers],
+        np.concatenate([p.counts for p in parts]),
+        columns,
+        {k: list(chain.from_iterable(p.lists[k] for p in parts)) for k in nested},
+    )
+
+
+def _merge_column(values: list[Any]) -> Any:
+    if len(values) == 1:
+        return values[0]
+    ready = [isinstance(v, _Ready) for v in values]
+    if all(ready):
+        return np.concatenate(values).view(_Ready)
+    if any(ready):
+        return _MISSING
+    types = {v.type for v in values if isinstance(v, pa.ChunkedArray)}
+    if len(types) == 1 and all(isinstance(v, pa.ChunkedArray) for v in values):
+        whole = pa.chunked_array([c for v in values for c in v.chunks], type=types.pop())
+        return pa.chunked_array([whole.combine_chunks()])
+    return list(
+        chain.from_iterable(v.to_pylist() if isinstance(v, pa.ChunkedArray) else v for v in values)
+    )
+
+
+def _typed_frame(flat: _Flat, ep: Endpoint | None, *, labels: bool) -> pd.DataFrame:
+    """The second half of a frame: every column typed, ``code`` and ``msg`` added, attrs set."""
+    typed = _typed(flat.columns, _schema(ep), labels)
+    owners = np.repeat(np.arange(len(flat.answers), dtype=np.int64), flat.counts)
+    typed.update(_envelope_columns(flat.answers, owners))
+    frame = pd.DataFrame(typed, copy=False) if typed else pd.DataFrame(index=range(flat.rows))
+    frame.attrs.update(_attrs(flat.answers, ep))
+    return frame
+
+
+def _build(
+    answers: Sequence[_Answer], ep: Endpoint | None, *, labels: bool, explode: bool
+) -> tuple[pd.DataFrame, dict[str, list[Any]]]:
+    flat = _flatten_answers(answers, ep, explode=explode)
+    return _typed_frame(flat, ep, labels=labels), flat.lists
 
 
 def _attrs(answers: Sequence[_Answer], ep: Endpoint | None) -> dict[str, Any]:
@@ -470,44 +545,8 @@ def to_frame(
     """
     answers = _answers(envelopes)
     ep = _resolve(endpoint, answers)
-    frame, _, _ = _build(answers, ep, labels=labels, explode=True)
+    frame, _ = _build(answers, ep, labels=labels, explode=True)
     return frame
-
-
-def add_labels(frame: pd.DataFrame, endpoint: Endpoint | None) -> pd.DataFrame:
-    """Insert the ``<name>_label`` columns of enum fields right after their raw columns."""
-    schema = _schema(endpoint)
-    columns: dict[str, Any] = {}
-    for name in frame.columns:
-        columns[name] = frame[name].array
-        field = schema.field(str(name))
-        label = f"{name}{LABEL_SUFFIX}"
-        if wants_label(field) and field is not None and field.enum and label not in frame:
-            columns[label] = labels_for(frame[name].array, field.enum)
-    out = pd.DataFrame(columns, index=frame.index, copy=False)
-    out.attrs.update(frame.attrs)
-    return out
-
-
-def combine(parts: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
-    """Concatenate frames built without labels, or ``None`` when their columns or dtypes differ.
-
-    (Then the caller builds the whole frame at once: a column missing from one part must not
-    turn into floats.)
-    """
-    if not parts:
-        return None
-    first = parts[0]
-    for part in parts[1:]:
-        if list(part.columns) != list(first.columns) or not part.dtypes.equals(first.dtypes):
-            return None
-    if len(parts) == 1:
-        return first
-    out = pd.concat(parts, ignore_index=True)
-    if not out.dtypes.equals(first.dtypes):
-        return None
-    out.attrs.update(first.attrs)
-    return out
 
 
 def _parent_key(ep: Endpoint | None, frame: pd.DataFrame) -> list[str]:
@@ -534,7 +573,7 @@ def to_frames(
     """
     answers = _answers(envelopes)
     ep = _resolve(endpoint, answers)
-    main, lists, _ = _build(answers, ep, labels=labels, explode=False)
+    main, lists = _build(answers, ep, labels=labels, explode=False)
     frames = {"main": main}
     key = _parent_key(ep, main)
     schema = _schema(ep)

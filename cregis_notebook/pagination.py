@@ -46,7 +46,7 @@ from .errors import (
     CregisFetchInterrupted,
     CregisValidationError,
 )
-from .frames import _Answer, _build, add_labels, combine
+from .frames import _Answer, _build, _Flat, _flatten_answers, _merge, _typed_frame
 from .spec import SYSTEM_PARAMS, Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -249,8 +249,8 @@ class _Fetch:
     total: int | None = None
     started_at: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
-    chunks: list[pd.DataFrame] = field(default_factory=list)  # pages 1..converted, unlabelled
-    converted: int = 0
+    runs: list[_Flat] = field(default_factory=list)  # pages 1..flattened, in runs
+    flattened: int = 0
 
     @property
     def page_count(self) -> int | None:
@@ -270,6 +270,7 @@ class _Fetch:
             return dict(self.pages)
 
     def record(self, page: int, env: Envelope) -> None:
+        """Keep a page (once) and write it to the checkpoint."""
         entry = {"code": env.code, "msg": env.msg, "data": env.data}
         with self.lock:
             if page in self.pages:
@@ -280,31 +281,34 @@ class _Fetch:
         if self.checkpoint is not None:
             self.checkpoint.add(page, entry)
 
-    def _answers(self, pages: Sequence[tuple[int, Mapping[str, Any]]]) -> list[_Answer]:
-        name = self.plan.endpoint.name
-        return [_Answer(e["code"], e["msg"], e["data"], name) for _, e in pages]
+    def flatten_ready(self, run_pages: int) -> None:
+        """Flatten the next ``run_pages`` pages if they have all arrived (while others fly).
 
-    def convert_ready(self, min_pages: int) -> None:
-        """Type the next ``min_pages`` pages if they have all arrived (while others are fetched)."""
+        Only the columns are gathered here (Arrow arrays, parsed decimals); :meth:`frame` joins
+        the runs and types every column once, so the wait after the last page is short.
+        """
         with self.lock:
-            stop = self.converted + min_pages
-            if any(p not in self.pages for p in range(self.converted + 1, stop + 1)):
+            stop = self.flattened + run_pages
+            if any(p not in self.pages for p in range(self.flattened + 1, stop + 1)):
                 return
-            pages = [(p, self.pages[p]) for p in range(self.converted + 1, stop + 1)]
-        part, _, _ = _build(self._answers(pages), self.plan.endpoint, labels=False, explode=True)
-        self.chunks.append(part)
-        self.converted = stop
+            pages = [(p, self.pages[p]) for p in range(self.flattened + 1, stop + 1)]
+        self.runs.append(self._flatten(pages))
+        self.flattened = stop
+
+    def _flatten(self, pages: Sequence[tuple[int, Mapping[str, Any]]]) -> _Flat:
+        name = self.plan.endpoint.name
+        answers = [_Answer(e["code"], e["msg"], e["data"], name) for _, e in pages]
+        return _flatten_answers(answers, self.plan.endpoint, explode=True)
 
     def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
         have = self.snapshot() if snapshot is None else snapshot
         pages = sorted(have.items())
         ep = self.plan.endpoint
-        rest = [(p, e) for p, e in pages if p > self.converted]
-        tail, _, _ = _build(self._answers(rest), ep, labels=False, explode=True)
-        joined = combine([*self.chunks, tail]) if rest else combine(self.chunks)
-        if joined is None:  # parts disagree (an undocumented key in one of them): all at once
-            joined, _, _ = _build(self._answers(pages), ep, labels=False, explode=True)
-        df = add_labels(joined, ep)
+        rest = [(p, e) for p, e in pages if p > self.flattened]
+        merged = _merge([*self.runs, self._flatten(rest)] if rest else self.runs)
+        if merged is None:  # the runs disagree (an undocumented key in some): all at once
+            merged = self._flatten(pages)
+        df = _typed_frame(merged, ep, labels=True)
         before = len(df)
         key = [k for k in ep.row_key if k in df.columns]
         if key and before:
@@ -466,8 +470,8 @@ def _fail(
     return err
 
 
-CHUNK_PAGES = 50
-"""Pages typed together while the rest of a fetch is in flight."""
+RUN_PAGES = 32
+"""Pages flattened together while the rest of a fetch is in flight."""
 
 PAGE_BACKOFF = 0.2
 """Seconds before a failed page's second try (doubling, at most 4 s; at least ``Retry-After``)."""
@@ -539,7 +543,7 @@ class _Crew:
 
     Each worker sends a page, retries it up to ``page_attempts`` times (after the client's own
     retries) and records it in the fetch itself, so a page in flight when the user interrupts
-    is still kept. The calling thread only watches: progress, typing arrived pages, failures.
+    is still kept. The calling thread only watches: progress, flattening arrived pages, failures.
     """
 
     def __init__(
@@ -609,7 +613,7 @@ class _Crew:
                 continue
             bar.advance(_rows_of(self.fetch.pages[page]), len(self.fetch.pages))
             if failure is None and seen < self.expected:
-                self.fetch.convert_ready(CHUNK_PAGES)
+                self.fetch.flatten_ready(RUN_PAGES)
         return failure
 
 
@@ -675,7 +679,7 @@ def _many(
         for env in envs:
             env.raise_for_code()
     answers = [_Answer(e.code, e.msg, e.data, ep.name) for e in envs]
-    df, _, _ = _build(answers, ep, labels=True, explode=True)
+    df, _ = _build(answers, ep, labels=True, explode=True)
     df = _single_attrs(df, client, ep, envs[0])
     df.attrs["filters"] = {**df.attrs["filters"], key: [envs_i.body.get(key) for envs_i in envs]}
     df.attrs["complete"] = all(e.ok for e in envs)
@@ -691,9 +695,7 @@ def _single(
     env = client.request(ep, **filters)
     if errors == "raise":
         env.raise_for_code()
-    df, _, _ = _build(
-        [_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True
-    )
+    df, _ = _build([_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True)
     return _single_attrs(df, client, ep, env)
 
 
@@ -832,6 +834,7 @@ async def _arun(
             env = await get(page)
         fetch.record(page, env)
         bar.advance(_rows_of(fetch.pages[page]), len(fetch.pages))
+        fetch.flatten_ready(RUN_PAGES)
 
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -895,7 +898,7 @@ async def afetch_frame(
         env = await client.request(ep, **filters)
         if errors == "raise":
             env.raise_for_code()
-        df, _, _ = _build(
+        df, _ = _build(
             [_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True
         )
         return _single_attrs(df, client, ep, env)

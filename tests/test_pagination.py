@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
 import pytest
 
-from cregis_notebook import AsyncClient, Client, CregisAPIError, CregisFetchError
+from cregis_notebook import AsyncClient, Client, CregisAPIError, CregisFetchError, to_frame
 from cregis_notebook.pagination import (
     CregisConsistencyWarning,
     CregisFetchInterrupted,
@@ -90,7 +91,7 @@ class FakeAPI:
             }
             return httpx.Response(200, json={"code": "00000", "msg": "ok", "data": data})
         with self.lock:
-            rows = sorted(self.rows, key=lambda r: (-r["block_time"], -r["cid"]))
+            rows = sorted(self.rows, key=lambda r: (-r["block_time"], -int(r["cid"])))
         if "blocktime_end" in body:
             rows = [r for r in rows if r["block_time"] <= body["blocktime_end"]]
         if "status" in body:
@@ -144,6 +145,46 @@ def test_every_row_once_in_one_frame() -> None:
     assert df.attrs["total"] == 950 and df.attrs["pages"] == 10
     assert df.attrs["filters"] == {"blocktime_end": int(NOW) - 1}
     assert df.attrs["base_url"] == "http://127.0.0.1:1"
+
+
+@pytest.mark.parametrize(
+    "tweak",
+    [
+        None,
+        lambda row: row.update(extra_field=7),  # an undocumented key in one late page
+        lambda row: row.update(fee=None),  # an explicit null
+        lambda row: row.update(cid=str(row["cid"])),  # one id as text
+        lambda row: row.update(amount=0.5),  # a JSON number beside parsed decimals
+        lambda row: row.pop("fee"),  # a missing amount
+    ],
+)
+def test_runs_flattened_during_the_fetch_give_the_frame_of_all_pages(
+    tweak: Callable[[dict[str, Any]], None] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cregis_notebook.pagination as pagination
+
+    monkeypatch.setattr(pagination, "RUN_PAGES", 4)  # runs of 80 rows: the Arrow path
+    joined: list[tuple[int, bool]] = []
+    merge = pagination._merge
+
+    def spy(parts: Any) -> Any:
+        out = merge(parts)
+        joined.append((len(parts), out is not None))
+        return out
+
+    monkeypatch.setattr(pagination, "_merge", spy)
+    api = FakeAPI(400)
+    if tweak is not None:
+        tweak(api.rows[5])  # the 6th oldest row: on page 20 of 20
+    client = api.client()
+    df = fetch_frame(client, "trade_page", page_size=20, progress=False)
+    reference = to_frame(list(iter_pages(client, "trade_page", page_size=20)), "trade_page")
+    df.attrs.clear()
+    reference.attrs.clear()
+    pd.testing.assert_frame_equal(df, reference)
+    parts, merged = joined[-1]
+    assert parts > 1  # the runs were flattened while pages arrived, then joined
+    assert merged or tweak is not None
 
 
 def test_filters_are_sent_on_every_page_and_recorded() -> None:
