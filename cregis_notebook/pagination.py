@@ -692,7 +692,11 @@ def _single(
     key = _fan_out_key(ep, filters)
     if key is not None:
         return _many(client, ep, filters, key, errors, concurrency)
-    env = client.request(ep, **filters)
+    return _single_frame(client, ep, client.request(ep, **filters), errors)
+
+
+def _single_frame(client: Any, ep: Endpoint, env: Envelope, errors: str) -> pd.DataFrame:
+    """The frame of one answer of a non-paged endpoint (sync and async fetches alike)."""
     if errors == "raise":
         env.raise_for_code()
     df, _ = _build([_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True)
@@ -895,13 +899,7 @@ async def afetch_frame(
     _check_options(concurrency, page_attempts, on_mismatch, errors)
     ep = client.endpoint(endpoint)
     if not ep.is_paged:
-        env = await client.request(ep, **filters)
-        if errors == "raise":
-            env.raise_for_code()
-        df, _ = _build(
-            [_Answer(env.code, env.msg, env.data, ep.name)], ep, labels=True, explode=True
-        )
-        return _single_attrs(df, client, ep, env)
+        return _single_frame(client, ep, await client.request(ep, **filters), errors)
     fetch = _open(client, ep, filters, page_size, pin, checkpoint)
     return await _arun(
         fetch,
