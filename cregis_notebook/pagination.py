@@ -666,22 +666,50 @@ def _fan_out_key(ep: Endpoint, filters: Mapping[str, Any]) -> str | None:
     return keys[0] if len(keys) == 1 and ep.is_read_only else None
 
 
+def _fan_out_values(ep: Endpoint, filters: Mapping[str, Any], key: str) -> list[Any]:
+    values = list(filters[key])
+    if not values:
+        raise CregisValidationError(f"{ep.name}: {key} is an empty list", endpoint=ep.name)
+    return values
+
+
 def _many(
     client: Any, ep: Endpoint, filters: Mapping[str, Any], key: str, errors: str, concurrency: int
 ) -> pd.DataFrame:
     """One call per value of ``filters[key]``, concurrently; one frame of all their records."""
-    values = list(filters[key])
-    if not values:
-        raise CregisValidationError(f"{ep.name}: {key} is an empty list", endpoint=ep.name)
+    values = _fan_out_values(ep, filters, key)
     with ThreadPoolExecutor(max_workers=min(concurrency, len(values))) as pool:
         envs = list(pool.map(lambda v: client.request(ep, **{**filters, key: v}), values))
+    return _many_frame(client, ep, key, envs, errors)
+
+
+async def _amany(
+    client: Any, ep: Endpoint, filters: Mapping[str, Any], key: str, errors: str, concurrency: int
+) -> pd.DataFrame:
+    """:func:`_many` for an :class:`AsyncClient`: at most ``concurrency`` calls at once."""
+    values = _fan_out_values(ep, filters, key)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(value: Any) -> Envelope:
+        async with gate:
+            env: Envelope = await client.request(ep, **{**filters, key: value})
+            return env
+
+    envs = list(await asyncio.gather(*(one(v) for v in values)))
+    return _many_frame(client, ep, key, envs, errors)
+
+
+def _many_frame(
+    client: Any, ep: Endpoint, key: str, envs: list[Envelope], errors: str
+) -> pd.DataFrame:
+    """The frame of a fan-out's answers, in the order of the values (sync and async alike)."""
     if errors == "raise":
         for env in envs:
             env.raise_for_code()
     answers = [_Answer(e.code, e.msg, e.data, ep.name) for e in envs]
     df, _ = _build(answers, ep, labels=True, explode=True)
     df = _single_attrs(df, client, ep, envs[0])
-    df.attrs["filters"] = {**df.attrs["filters"], key: [envs_i.body.get(key) for envs_i in envs]}
+    df.attrs["filters"] = {**df.attrs["filters"], key: [env.body.get(key) for env in envs]}
     df.attrs["complete"] = all(e.ok for e in envs)
     return df
 
@@ -899,6 +927,9 @@ async def afetch_frame(
     _check_options(concurrency, page_attempts, on_mismatch, errors)
     ep = client.endpoint(endpoint)
     if not ep.is_paged:
+        key = _fan_out_key(ep, filters)
+        if key is not None:
+            return await _amany(client, ep, filters, key, errors, concurrency)
         return _single_frame(client, ep, await client.request(ep, **filters), errors)
     fetch = _open(client, ep, filters, page_size, pin, checkpoint)
     return await _arun(

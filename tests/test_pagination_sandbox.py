@@ -6,6 +6,7 @@ of sleeping); the live-mode and HTTP tests use the real clock on loopback.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cregis_notebook import Client, RetryPolicy, registry
-from cregis_notebook.pagination import CregisConsistencyWarning, fetch_frame, iter_pages
+from cregis_notebook import Client, CregisAPIError, RetryPolicy, registry
+from cregis_notebook.pagination import (
+    CregisConsistencyWarning,
+    afetch_frame,
+    fetch_frame,
+    iter_pages,
+)
 from cregis_notebook.sandbox import FakeClock, Sandbox, SandboxServer
 
 
@@ -197,13 +203,13 @@ def test_frames_types_match_the_registry(box: Sandbox) -> None:
             assert col.dtype == "string", f.name
 
 
-def test_order_info_for_many_orders_is_one_row_each(box: Sandbox) -> None:
-    client = box.client()
+def _orders(client: Client, prefix: str, count: int) -> list[str]:
+    """``count`` checkout orders of 1.25, 2.25, ... USD; their cregis_ids."""
     ids = []
-    for i in range(3):
+    for i in range(count):
         env = client.request(
             "checkout",
-            order_id=f"frames-many-{i}",
+            order_id=f"{prefix}-{i}",
             order_amount=f"{i + 1}.25",
             order_currency="USD",
             payer_id="p1",
@@ -212,9 +218,53 @@ def test_order_info_for_many_orders_is_one_row_each(box: Sandbox) -> None:
             cancel_url="https://example.com/no",
         )
         ids.append(env.data["cregis_id"])
+    return ids
+
+
+def test_order_info_for_many_orders_is_one_row_each(box: Sandbox) -> None:
+    client = box.client()
+    ids = _orders(client, "frames-many", 3)
     df = fetch_frame(client, "order_info", cregis_id=ids)
     assert df["cregis_id"].tolist() == ids
     assert df["order_amount"].tolist() == [Decimal("1.25"), Decimal("2.25"), Decimal("3.25")]
     assert df.attrs["filters"]["cregis_id"] == ids and df.attrs["complete"]
     bad = fetch_frame(client, "order_info", cregis_id=[ids[0], "po0000"], errors="row")
     assert bad["code"].tolist()[0] == "00000" and bad["code"].tolist()[1] != "00000"
+
+
+def test_afetch_frame_makes_one_call_per_value_like_fetch_frame(box: Sandbox) -> None:
+    ids = _orders(box.client(), "frames-amany", 5)
+    expected = fetch_frame(box.client(), "order_info", cregis_id=ids)
+    flying: list[int] = [0, 0]  # now, most
+
+    async def run() -> tuple[pd.DataFrame, pd.DataFrame]:
+        client = box.async_client()
+        send = client.request
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            flying[0] += 1
+            flying[1] = max(flying)
+            try:
+                await asyncio.sleep(0)  # let the others start if the gate allows them
+                return await send(*args, **kwargs)
+            finally:
+                flying[0] -= 1
+
+        client.request = counted  # type: ignore[method-assign]
+        try:
+            df = await afetch_frame(client, "order_info", cregis_id=ids, concurrency=2)
+            bad = await afetch_frame(
+                client, "order_info", cregis_id=[ids[0], "po0000"], errors="row"
+            )
+            with pytest.raises(CregisAPIError):
+                await afetch_frame(client, "order_info", cregis_id=[ids[0], "po0000"])
+            return df, bad
+        finally:
+            await client.aclose()
+
+    df, bad = asyncio.run(run())
+    pd.testing.assert_frame_equal(df, expected)
+    assert df.attrs["filters"]["cregis_id"] == ids and df.attrs["complete"]
+    assert flying[1] == 2  # at most `concurrency` calls at once, and that many were used
+    assert bad["code"].tolist()[0] == "00000" and bad["code"].tolist()[1] != "00000"
+    assert not bad.attrs["complete"]
