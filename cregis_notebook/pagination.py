@@ -470,7 +470,7 @@ def _fail(
     return err
 
 
-RUN_PAGES = 32
+RUN_PAGES = 16
 """Pages flattened together while the rest of a fetch is in flight."""
 
 PAGE_BACKOFF = 0.2
