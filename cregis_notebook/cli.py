@@ -63,6 +63,28 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     add("--live-rate", type=float, default=None, help="new transactions per second (live mode)")
     add("--deposit-rate", type=float, default=None, help="simulated deposits per second")
     add("--projects", type=int, default=None, help="extra projects to create")
+    add(
+        "--ip-whitelist",
+        default=None,
+        help="comma-separated IPs or networks allowed to call; others get E0001",
+    )
+    add(
+        "--unsupported",
+        default=None,
+        help="comma-separated endpoint names the project refuses with E0004",
+    )
+    add(
+        "--address-quota",
+        type=int,
+        default=None,
+        help="addresses the API may create (then E0033; 0 gives T0062)",
+    )
+    add(
+        "--withdrawal-quota",
+        type=int,
+        default=None,
+        help="sub-address withdrawals allowed (then E0034)",
+    )
     add("--log-level", default="warning", help="uvicorn log level (default warning)")
     add("--access-log", action="store_true", help="log every request")
     add("--json", action="store_true", help="print the connection details as one JSON line")
@@ -82,14 +104,19 @@ _KNOB_ARGS = (
     "live_rate",
     "deposit_rate",
     "projects",
+    "address_quota",
+    "withdrawal_quota",
 )
+_LIST_KNOB_ARGS = ("failures", "ip_whitelist", "unsupported")
 
 
 def sandbox_knobs(args: argparse.Namespace) -> dict[str, Any]:
     """The sandbox knobs given on the command line (the rest keep their defaults)."""
     knobs = {name: getattr(args, name) for name in _KNOB_ARGS if getattr(args, name) is not None}
-    if args.failures:
-        knobs["failures"] = tuple(k.strip() for k in args.failures.split(",") if k.strip())
+    for name in _LIST_KNOB_ARGS:
+        text = getattr(args, name)
+        if text:
+            knobs[name] = tuple(k.strip() for k in text.split(",") if k.strip())
     return knobs
 
 

@@ -50,7 +50,10 @@ class SandboxApp:
             more = message.get("more_body", False)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         body = b"".join(chunks) if size <= _MAX_BODY else b"\xff"
-        delay, response = self.sandbox.respond(scope["method"], scope["path"], headers, body)
+        peer = scope.get("client")  # (host, port), or None when there is no IP (a unix socket)
+        delay, response = self.sandbox.respond(
+            scope["method"], scope["path"], headers, body, client=peer[0] if peer else None
+        )
         if delay > 0:
             await asyncio.sleep(delay)
         if response is None:

@@ -48,6 +48,7 @@ from .clock import FakeClock
 from .faults import HTML_5XX, Decision, Faults
 from .generate import LiveSource
 from .knobs import Knobs
+from .limits import LOCAL_IP
 from .market import block_height, chain_params
 from .orders import Order, make_payment, make_refund, receive_amount
 from .project import FAILED, SUCCESS, DepositOrder, Project, Transfer, ceil_second
@@ -112,6 +113,10 @@ class Sandbox:
     * ``live_rate``: new transactions per second that keep arriving (live mode);
     * ``deposit_rate``: simulated deposits per second into addresses created through the API;
     * ``projects``: extra projects (a count, or :class:`ProjectSpec` items / mappings);
+    * ``ip_whitelist`` (IPs or networks; others get E0001), ``unsupported`` (endpoint names
+      answered with E0004), ``address_quota`` (addresses the API may create: then E0033, or
+      T0062 for a quota of 0), ``withdrawal_quota`` (sub-address withdrawals: then E0034): the
+      default project's limits (see :mod:`cregis_notebook.sandbox.limits`);
     * ``callback_transport`` (an ``httpx.BaseTransport``), ``callback_timeout`` (5 s),
       ``callback_attempts`` (8), ``callback_backoff`` (1 s, doubling): callback delivery;
     * ``base_url``, ``pid``, ``api_key``: the default project's address and credentials (the
@@ -163,19 +168,25 @@ class Sandbox:
         t_end = int(min(now, end) if end is not None else now)
         self.projects: dict[int, Project] = {}
         k = self.knobs
-        specs = [(k.pid, k.api_key, k.transactions, False)] + [
+        specs = [(k.pid, k.api_key, k.transactions, False, k.limits())] + [
             (
                 s.pid,
                 s.api_key,
                 s.transactions if s.transactions is not None else k.transactions // 10,
                 s.disabled,
+                s.limits(),
             )
             for s in k.projects
         ]
         trade_shape = self._endpoint_shapes["trade_page"]
-        for index, (pid, key, count, disabled) in enumerate(specs):
+        for index, (pid, key, count, disabled, limits) in enumerate(specs):
             project = Project(
-                pid=pid, api_key=key, salt=f"{seed}:{pid}", cat=self.cat, disabled=disabled
+                pid=pid,
+                api_key=key,
+                salt=f"{seed}:{pid}",
+                cat=self.cat,
+                disabled=disabled,
+                limits=limits,
             )
             project.build(
                 seed=seed * 1_000_003 + index,
@@ -275,14 +286,20 @@ class Sandbox:
     # -- the core --------------------------------------------------------------------------------
 
     def respond(
-        self, method: str, path: str, headers: Mapping[str, str] | None, body: bytes
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        body: bytes,
+        *,
+        client: str | None = LOCAL_IP,
     ) -> tuple[float, Response | None]:
         """:meth:`handle` with the knobs applied: ``(delay seconds, response or None)``.
 
-        ``None`` means "drop the connection without an answer".
+        ``None`` means "drop the connection without an answer"; ``client`` is the caller's IP.
         """
         if path.startswith("/_sandbox/"):
-            return 0.0, self.handle(method, path, headers, body)
+            return 0.0, self.handle(method, path, headers, body, client=client)
         decision: Decision = self.faults.decide(self.clock())
         if decision.action == "limit":
             extra = (("retry-after", str(decision.retry_after)),)
@@ -294,16 +311,25 @@ class Sandbox:
             return decision.delay, Response(decision.status, html, HTML_5XX[decision.status])
         if decision.action == "drop":
             return decision.delay, None
-        response = self.handle(method, path, headers, body)
+        response = self.handle(method, path, headers, body, client=client)
         if decision.action == "malformed":
             cut = response.body[: max(1, len(response.body) // 2)]
             response = Response(200, response.headers, cut)
         return decision.delay, response
 
     def handle(
-        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        client: str | None = LOCAL_IP,
     ) -> Response:
-        """Answer one request. Never raises: every failure is an HTTP response."""
+        """Answer one request. Never raises: every failure is an HTTP response.
+
+        ``client`` is the caller's IP address (for a project's ``ip_whitelist``).
+        """
         path = path.split("?", 1)[0]
         try:
             if path.startswith("/_sandbox/"):
@@ -334,7 +360,7 @@ class Sandbox:
                 now = float(self.clock())
                 self._advance(now)
                 try:
-                    data = self._call(ep, payload, now)
+                    data = self._call(ep, payload, now, client)
                 except ApiError as exc:
                     return _error(exc.status, exc.code, exc.msg)
                 self._advance(now)
@@ -349,7 +375,7 @@ class Sandbox:
             log.exception("sandbox error on %s %s", method, path)
             return _error(500, "S0500", f"Sandbox internal error: {type(exc).__name__}: {exc}")
 
-    def _call(self, ep: Endpoint, body: dict[str, Any], now: float) -> Any:
+    def _call(self, ep: Endpoint, body: dict[str, Any], now: float, client: str | None) -> Any:
         given = body.get("sign")
         if not isinstance(given, str) or not given.strip():
             raise documented("B0001")
@@ -360,9 +386,11 @@ class Sandbox:
         floats = self._float_params.get(ep.name, ())
         if not check_sign(body, project.api_key, floats):
             raise documented("B0001")
+        project.limits.check_caller(client)
         check_system(body)
         if project.disabled:
             raise documented("E0003")
+        project.limits.check_endpoint(ep.name)
         params = read_params(ep, body)
         return self.service.handlers[ep.name](project, params, now)
 

@@ -12,6 +12,7 @@ import httpx
 
 from ..errors import CregisConfigError
 from .clock import Clock
+from .limits import Limits
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -38,7 +39,9 @@ class ProjectSpec:
     """An extra sandbox project.
 
     ``transactions`` defaults to a tenth of the main project's; ``disabled`` makes every call
-    answer ``E0003`` (a project in an abnormal state).
+    answer ``E0003`` (a project in an abnormal state). ``ip_whitelist``, ``unsupported``,
+    ``address_quota`` and ``withdrawal_quota`` are as for the default project (see
+    :class:`~cregis_notebook.sandbox.Sandbox`).
     """
 
     pid: int
@@ -46,6 +49,14 @@ class ProjectSpec:
     transactions: int | None = None
     disabled: bool = False
     name: str = ""
+    ip_whitelist: str | Sequence[str] | None = None
+    unsupported: str | Sequence[str] = ()
+    address_quota: int | None = None
+    withdrawal_quota: int | None = None
+
+    def limits(self) -> Limits:
+        """This project's checked :class:`~cregis_notebook.sandbox.limits.Limits`."""
+        return Limits.of(self, f"project {self.pid}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,14 @@ class Knobs:
     base_url: str = "http://sandbox.cregis.invalid"
     pid: int = DEFAULT_PID
     api_key: str = DEFAULT_API_KEY
+    ip_whitelist: str | Sequence[str] | None = None
+    unsupported: str | Sequence[str] = ()
+    address_quota: int | None = None
+    withdrawal_quota: int | None = None
+
+    def limits(self) -> Limits:
+        """The default project's checked :class:`~cregis_notebook.sandbox.limits.Limits`."""
+        return Limits.of(self, "the sandbox")
 
     @classmethod
     def build(cls, **given: Any) -> Knobs:
@@ -135,6 +154,7 @@ class Knobs:
         pids = [self.pid, *(p.pid for p in self.projects)]
         if len(set(pids)) != len(pids):
             raise CregisConfigError(f"project ids must be distinct, got {pids}")
+        self.limits()  # refuses a bad whitelist, endpoint name or quota now, with the reason
 
 
 def _projects(value: Any) -> tuple[ProjectSpec, ...]:
@@ -168,6 +188,7 @@ def _projects(value: Any) -> tuple[ProjectSpec, ...]:
             raise CregisConfigError(f"project {spec.pid} needs a non-empty api_key")
         if spec.transactions is not None:
             _int("transactions", spec.transactions, 0, MAX_TRANSACTIONS)
+        spec.limits()
     return tuple(out)
 
 

@@ -14,6 +14,7 @@ from .book import SUB, WALLET, AddressBook
 from .catalog import Catalog
 from .generate import SeedResult, seed_trades
 from .ids import CID_STRIDE, digest, hex_id
+from .limits import Limits
 from .orders import Order, seed_orders
 from .shapes import Shape
 from .trades import PAYOUT, WITHDRAWAL, TradeTable
@@ -108,6 +109,8 @@ class Project:
     salt: str
     cat: Catalog
     disabled: bool = False
+    limits: Limits = field(default_factory=Limits)
+    withdrawals_made: int = 0  # sub_address_withdrawal_create calls that were accepted
     book: AddressBook = field(init=False)
     pay_book: AddressBook = field(init=False)
     trades: TradeTable = field(init=False)

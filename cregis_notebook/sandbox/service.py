@@ -203,10 +203,12 @@ class Service:
 
     def address_create(self, p: Project, a: dict[str, Any], now: float) -> Any:
         chain = self._chain(a["chain_id"])
+        p.limits.check_addresses(len(p.created_subs), 1)
         return {"address": self._new_sub(p, chain, a, now)}
 
     def address_batch_create(self, p: Project, a: dict[str, Any], now: float) -> Any:
         chain = self._chain(a["chain_id"])
+        p.limits.check_addresses(len(p.created_subs), a["number"])  # the whole batch, or none
         return [{"address": self._new_sub(p, chain, a, now)} for _ in range(a["number"])]
 
     def address_inner(self, p: Project, a: dict[str, Any], now: float) -> Any:
@@ -428,6 +430,8 @@ class Service:
                 raise documented("E0016")
         if p.balance(frm, cur)[0] < need:
             raise documented("E0016")
+        p.limits.check_withdrawals(p.withdrawals_made)
+        p.withdrawals_made += 1
         t = self._transfer(p, WITHDRAWAL, cur, frm, a["to_address"], amount, a, memo, now)
         t.fee = fee
         self.box.start_transfer(p, t, lock=need)
