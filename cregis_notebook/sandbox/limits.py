@@ -48,31 +48,13 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Any, owner: str) -> Limits:
-        """The limits named by ``settings`` (knobs or a project spec) with the same fields."""
-        return cls.build(
-            ip_whitelist=settings.ip_whitelist,
-            unsupported=settings.unsupported,
-            address_quota=settings.address_quota,
-            withdrawal_quota=settings.withdrawal_quota,
-            owner=owner,
-        )
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        ip_whitelist: Any = None,
-        unsupported: Any = (),
-        address_quota: Any = None,
-        withdrawal_quota: Any = None,
-        owner: str = "the sandbox",
-    ) -> Limits:
-        """Checked limits from knob values; ``owner`` names the project in error messages."""
+        """Checked limits from ``settings`` (knobs or a project spec, which have the same four
+        fields); ``owner`` names the project in error messages."""
         return cls(
-            _networks(ip_whitelist, owner),
-            _endpoints(unsupported, owner),
-            _quota("address_quota", address_quota, owner),
-            _quota("withdrawal_quota", withdrawal_quota, owner),
+            _networks(settings.ip_whitelist, owner),
+            _endpoints(settings.unsupported, owner),
+            _quota("address_quota", settings.address_quota, owner),
+            _quota("withdrawal_quota", settings.withdrawal_quota, owner),
         )
 
     def check_caller(self, ip: str | None) -> None:
