@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign, verify_signature
-from ._validation import CregisUnknownParamWarning
 from ._version import __version__
 from .client import AsyncClient, Client, PreparedRequest
 from .envelope import Envelope
@@ -19,6 +18,8 @@ from .errors import (
     CregisAPIError,
     CregisConfigError,
     CregisConnectError,
+    CregisConsistencyWarning,
+    CregisDataWarning,
     CregisError,
     CregisFetchError,
     CregisFetchInterrupted,
@@ -27,15 +28,17 @@ from .errors import (
     CregisResponseError,
     CregisTimeoutError,
     CregisTransportError,
+    CregisUnknownParamWarning,
     CregisValidationError,
+    CregisWarning,
+    CregisWriteRefused,
 )
 from .spec import registry
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from ._dtypes import CregisDataWarning
     from .callbacks import callbacks_frame, parse_callback
     from .frames import read_csv, read_parquet, to_csv, to_frame, to_frames, to_parquet
-    from .pagination import CregisConsistencyWarning, afetch_frame, fetch_frame, last_fetch_error
+    from .pagination import afetch_frame, fetch_frame, last_fetch_error
     from .sandbox import Sandbox
 
 # name -> module that defines it, imported on first access
@@ -43,8 +46,6 @@ _LAZY = {
     "fetch_frame": "pagination",
     "afetch_frame": "pagination",
     "last_fetch_error": "pagination",
-    "CregisConsistencyWarning": "pagination",
-    "CregisDataWarning": "_dtypes",
     "to_frame": "frames",
     "to_frames": "frames",
     "to_csv": "frames",
@@ -74,6 +75,8 @@ __all__ = [
     "CregisTransportError",
     "CregisUnknownParamWarning",
     "CregisValidationError",
+    "CregisWarning",
+    "CregisWriteRefused",
     "Envelope",
     "PreparedRequest",
     "RetryPolicy",

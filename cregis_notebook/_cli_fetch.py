@@ -22,16 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import CregisError
-from .spec import Endpoint, Param, UnknownEndpoint, registry
+from .errors import CliError, CregisError, UnknownEndpoint
+from .spec import Endpoint, Param, registry
 
 __all__ = ["add_fetch_parser", "fetch_to_file", "parse_params", "run_fetch"]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
-
-class CliError(CregisError, ValueError):
-    """A command-line argument is wrong; the message says how to fix it."""
 
 
 def add_fetch_parser(subparsers: Any) -> argparse.ArgumentParser:

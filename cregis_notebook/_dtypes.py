@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import CregisDataWarning
 from .spec import EnumValue, Field
 
 __all__ = [
@@ -64,10 +65,6 @@ _MS_THRESHOLD = 100_000_000_000  # 1e11: an epoch value above this is in millise
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAT = np.iinfo(np.int64).min
 _ARROW = (pa.Array, pa.ChunkedArray)
-
-
-class CregisDataWarning(UserWarning):
-    """A value did not fit its documented type; the column was kept in a wider type."""
 
 
 def field_pattern(column: str) -> str:

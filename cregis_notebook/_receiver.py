@@ -54,7 +54,8 @@ class ReceivedCallback:
 
 
 def _reply_for(body: bytes, approve: bool) -> tuple[int, str]:
-    from .callbacks import CallbackError, _load, detect_kind
+    from .callbacks import _load, detect_kind
+    from .errors import CallbackError
 
     try:
         payload = _load(body)

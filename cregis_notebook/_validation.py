@@ -24,16 +24,12 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import CregisValidationError
+from .errors import CregisUnknownParamWarning, CregisValidationError
 from .spec import SYSTEM_PARAMS, Endpoint, Param
 
 __all__ = ["CregisUnknownParamWarning", "prepare_params", "to_epoch"]
 
 _MS_THRESHOLD = 100_000_000_000  # 1e11: above this an epoch value is in milliseconds
-
-
-class CregisUnknownParamWarning(UserWarning):
-    """A parameter the registry does not document was passed (it is still sent)."""
 
 
 def to_epoch(value: Any, unit: str) -> int:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._receiver import CallbackReceiver, ReceivedCallback
 from ._signing import verify_signature
-from .errors import CregisError
+from .errors import CallbackError, UnfitValue
 from .spec import Callback, Field, registry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,10 +78,6 @@ the integer ``status`` of the WaaS callbacks."""
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _MS_THRESHOLD = 100_000_000_000  # 13-digit epoch values are milliseconds
-
-
-class CallbackError(CregisError, ValueError):
-    """A body is not a callback this module can read (not a JSON object, or an unknown kind)."""
 
 
 @dataclass(frozen=True)
@@ -222,35 +218,31 @@ def _resolve_kind(kind: str) -> str:
 # -- typing values -----------------------------------------------------------------------------
 
 
-class _Unfit(ValueError):
-    pass
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _as_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise _Unfit("a boolean is not an integer")
+        raise UnfitValue("a boolean is not an integer")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
-    raise _Unfit(f"{value!r} is not an integer")
+    raise UnfitValue(f"{value!r} is not an integer")
 
 
 def _as_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise _Unfit("a boolean is not an amount")
+        raise UnfitValue("a boolean is not an amount")
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise _Unfit(f"{value!r} is not a decimal amount") from None
+        raise UnfitValue(f"{value!r} is not a decimal amount") from None
     if not number.is_finite():
-        raise _Unfit(f"{value!r} is not a finite amount")
+        raise UnfitValue(f"{value!r} is not a finite amount")
     return number
 
 
@@ -266,7 +258,7 @@ def _as_bool(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise _Unfit(f"{value!r} is not a boolean")
+    raise UnfitValue(f"{value!r} is not a boolean")
 
 
 def _digit_enum(f: Field) -> bool:
@@ -284,7 +276,7 @@ def _typed(f: Field, value: Any) -> Any:
             try:
                 return json.loads(value)
             except ValueError:
-                raise _Unfit(f"{value!r} is not JSON text") from None
+                raise UnfitValue(f"{value!r} is not JSON text") from None
         return value
     if _blank(value):
         return None
@@ -318,7 +310,7 @@ def _convert(
             continue
         try:
             typed = _typed(f, value)
-        except _Unfit as exc:
+        except UnfitValue as exc:
             problems.append(f"{prefix}{name}: {exc}")
             typed = value
         out[name] = typed

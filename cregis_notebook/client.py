@@ -36,8 +36,9 @@ from .errors import (
     CregisTimeoutError,
     CregisTransportError,
     CregisValidationError,
+    UnknownEndpoint,
 )
-from .spec import Endpoint, UnknownEndpoint, registry
+from .spec import Endpoint, registry
 
 __all__ = ["AsyncClient", "Client", "PreparedRequest"]
 

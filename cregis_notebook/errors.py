@@ -1,10 +1,13 @@
-"""The exceptions of cregis-notebook: one tree, rooted at :class:`CregisError`.
+"""Every exception and warning cregis-notebook raises: one tree, rooted at :class:`CregisError`.
 
 ::
 
     CregisError
     ├── CregisConfigError          configuration missing or malformed (also a ValueError)
     ├── CregisValidationError      bad input, refused before anything is sent (also a ValueError)
+    ├── CregisWriteRefused         a call that moves money or creates state on a live project
+    │   │                          was not allowed (``allow_writes=True`` opts in)
+    │   └── ConfirmationRequired   the request builder's confirmation box was not ticked
     ├── CregisAPIError             the service answered with a code other than "00000"
     ├── CregisTransportError       no usable answer came back
     │   ├── CregisConnectError     the connection could not be made or was dropped
@@ -12,20 +15,41 @@
     │   ├── CregisHTTPError        an HTTP status other than 2xx (``.status``, ``.body_excerpt``)
     │   │   └── CregisRateLimitError   HTTP 429 (``.retry_after`` in seconds, if given)
     │   └── CregisResponseError    HTTP 2xx, but the body is not JSON or not an envelope
-    └── CregisFetchError           a multi-page fetch stopped part way (carries what it got)
-        └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
+    ├── CregisFetchError           a multi-page fetch stopped part way (carries what it got)
+    │   └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
+    ├── PageFailed                 one page of a fetch failed (internal: becomes CregisFetchError)
+    ├── UnknownEndpoint            no endpoint or callback by that name (also a KeyError)
+    ├── RegistryDataError          the registry's JSON data breaks its schema (also a ValueError)
+    ├── UnfitValue                 a value does not fit its documented type (also a ValueError)
+    ├── CallbackError              a body is not a callback that can be read (also a ValueError)
+    ├── CliError                   a command-line argument is wrong (also a ValueError)
+    ├── SandboxError               a sandbox helper got bad arguments (also a ValueError)
+    │   └── AmountError            text that is not a plain decimal amount
+    └── SandboxRefusal             the sandbox refuses a request: it becomes an error envelope
+
+    CregisWarning (a UserWarning)
+    ├── CregisDataWarning          a value did not fit its documented type; kept as text
+    ├── CregisConsistencyWarning   fetched rows do not match ``total``
+    └── CregisUnknownParamWarning  an undocumented parameter was passed (it is still sent)
 
 Messages never contain the API key: the client never passes it to any of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AmountError",
+    "CallbackError",
+    "CliError",
+    "ConfirmationRequired",
     "CregisAPIError",
     "CregisConfigError",
     "CregisConnectError",
+    "CregisConsistencyWarning",
+    "CregisDataWarning",
     "CregisError",
     "CregisFetchError",
     "CregisFetchInterrupted",
@@ -34,7 +58,16 @@ __all__ = [
     "CregisResponseError",
     "CregisTimeoutError",
     "CregisTransportError",
+    "CregisUnknownParamWarning",
     "CregisValidationError",
+    "CregisWarning",
+    "CregisWriteRefused",
+    "PageFailed",
+    "RegistryDataError",
+    "SandboxError",
+    "SandboxRefusal",
+    "UnfitValue",
+    "UnknownEndpoint",
 ]
 
 
@@ -195,3 +228,89 @@ class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):
 
     It is a :class:`KeyboardInterrupt` too, so a script still stops on Ctrl-C.
     """
+
+
+class CregisWriteRefused(CregisError):
+    """A call that moves money or creates state was refused before sending on a live project.
+
+    Nothing was sent. Opt in with ``Client(..., allow_writes=True)`` or ``CREGIS_ALLOW_WRITES=1``.
+    """
+
+
+class ConfirmationRequired(CregisWriteRefused):
+    """A call that moves money or creates state on a LIVE project was not confirmed."""
+
+
+class PageFailed(CregisError):
+    """One page of a multi-page fetch failed; ``page`` and ``cause`` say which and why."""
+
+    def __init__(self, page: int, cause: BaseException):
+        super().__init__(f"page {page}: {cause}")
+        self.page = page
+        self.cause = cause
+
+
+class UnknownEndpoint(CregisError, KeyError):
+    """No endpoint (or callback) answers to the key; ``suggestions`` holds the closest names."""
+
+    def __init__(self, key: str, suggestions: Sequence[str] = (), *, kind: str = "endpoint"):
+        super().__init__(key)
+        self.key = key
+        self.kind = kind
+        self.suggestions: list[str] = list(suggestions)
+
+    def __str__(self) -> str:
+        text = f"unknown {self.kind} {self.key!r}"
+        if self.suggestions:
+            return text + "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        return text + f"; registry().{self.kind}s lists them all"
+
+
+class RegistryDataError(CregisError, ValueError):
+    """The registry's JSON data breaks its own schema (raised while loading)."""
+
+
+class UnfitValue(CregisError, ValueError):
+    """A value does not fit its documented type (an amount that is not a decimal, say)."""
+
+
+class CallbackError(CregisError, ValueError):
+    """A body is not a callback this package can read (not a JSON object, or an unknown kind)."""
+
+
+class CliError(CregisError, ValueError):
+    """A command-line argument is wrong; the message says how to fix it."""
+
+
+class SandboxError(CregisError, ValueError):
+    """A sandbox helper (``simulate_deposit`` and friends) was called with bad arguments."""
+
+
+class AmountError(SandboxError):
+    """The text is not a plain decimal number."""
+
+
+class SandboxRefusal(CregisError):
+    """The sandbox refuses a request: an envelope with ``code`` and ``msg`` (HTTP 200 normally)."""
+
+    def __init__(self, code: str, msg: str, *, status: int = 200) -> None:
+        super().__init__(f"{code} {msg}")
+        self.code = code
+        self.msg = msg
+        self.status = status
+
+
+class CregisWarning(UserWarning):
+    """Root of every warning cregis-notebook issues."""
+
+
+class CregisDataWarning(CregisWarning):
+    """A value did not fit its documented type; the column was kept in a wider type."""
+
+
+class CregisConsistencyWarning(CregisWarning):
+    """The fetched rows do not match ``total`` (see ``df.attrs["mismatch"]``)."""
+
+
+class CregisUnknownParamWarning(CregisWarning):
+    """A parameter the registry does not document was passed (it is still sent)."""

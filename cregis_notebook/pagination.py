@@ -41,10 +41,12 @@ from ._checkpoint import Checkpoint
 from .envelope import SUCCESS, Envelope
 from .errors import (
     CregisAPIError,
+    CregisConsistencyWarning,
     CregisError,
     CregisFetchError,
     CregisFetchInterrupted,
     CregisValidationError,
+    PageFailed,
 )
 from .frames import _Answer, _build, _Flat, _flatten_answers, _merge, _typed_frame
 from .spec import SYSTEM_PARAMS, Endpoint
@@ -64,10 +66,6 @@ __all__ = [
 
 PAGE_PARAMS = ("page_num", "page_size")
 DEFAULT_PAGE_SIZE = 100
-
-
-class CregisConsistencyWarning(UserWarning):
-    """The fetched rows do not match ``total`` (see ``df.attrs["mismatch"]``)."""
 
 
 _last_error: CregisFetchError | None = None
@@ -419,13 +417,6 @@ class _Progress:
 # -- running a fetch (threads) -------------------------------------------------------------------
 
 
-class _PageFailed(Exception):
-    def __init__(self, page: int, cause: BaseException):
-        super().__init__(f"page {page}: {cause}")
-        self.page = page
-        self.cause = cause
-
-
 def _get_page(plan: _Plan, page: int) -> Envelope:
     env: Envelope = plan.client.request(plan.endpoint, **plan.params, page_num=page)
     return env
@@ -436,7 +427,7 @@ def _check(env: Envelope, page: int) -> Envelope:
         try:
             env.raise_for_code()
         except CregisAPIError as exc:
-            raise _PageFailed(page, exc) from exc
+            raise PageFailed(page, exc) from exc
     return env
 
 
@@ -584,7 +575,7 @@ class _Crew:
                 try:
                     env = _check(_get_page(self.fetch.plan, page), page)
                 except Exception as exc:  # any failure of one page: retried, then reported
-                    cause = exc.cause if isinstance(exc, _PageFailed) else exc
+                    cause = exc.cause if isinstance(exc, PageFailed) else exc
                     if attempt < self.page_attempts and not self.stop.is_set():
                         self.sleep(_page_delay(cause, attempt))
                         continue
@@ -850,12 +841,12 @@ async def _arun(
             try:
                 env = await plan.client.request(plan.endpoint, **plan.params, page_num=page)
                 return _check(env, page)
-            except (CregisError, _PageFailed) as exc:
-                cause = exc.cause if isinstance(exc, _PageFailed) else exc
+            except (CregisError, PageFailed) as exc:
+                cause = exc.cause if isinstance(exc, PageFailed) else exc
                 if page == 1 and isinstance(cause, CregisAPIError):
                     raise cause from None
                 if attempt >= page_attempts:
-                    raise _PageFailed(page, cause) from cause
+                    raise PageFailed(page, cause) from cause
                 await asyncio.sleep(_page_delay(cause, attempt))
 
     bar = _Progress(progress, plan.endpoint.name)
@@ -873,7 +864,7 @@ async def _arun(
         if 1 not in fetch.pages:
             try:
                 fetch.record(1, await get(1))
-            except _PageFailed as exc:
+            except PageFailed as exc:
                 if isinstance(exc.cause, CregisAPIError):
                     raise exc.cause from None
                 raise _fail(fetch, f"page 1 kept failing ({exc.cause})", exc.cause, resume) from exc
@@ -882,11 +873,9 @@ async def _arun(
         tasks = [asyncio.ensure_future(bounded(p)) for p in fetch.missing()]
         if tasks:
             results = await asyncio.gather(*tasks, return_exceptions=True)
-            failed = [r for r in results if isinstance(r, _PageFailed)]
+            failed = [r for r in results if isinstance(r, PageFailed)]
             others = [
-                r
-                for r in results
-                if isinstance(r, BaseException) and not isinstance(r, _PageFailed)
+                r for r in results if isinstance(r, BaseException) and not isinstance(r, PageFailed)
             ]
             if others:
                 raise others[0]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from cregis_notebook import Envelope, registry, to_frame
-from cregis_notebook._dtypes import CregisDataWarning, field_pattern
+from cregis_notebook._dtypes import field_pattern
+from cregis_notebook.errors import CregisDataWarning
 from cregis_notebook.frames import to_frames
 
 ROW = {

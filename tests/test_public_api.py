@@ -53,10 +53,51 @@ def test_one_helper_per_endpoint_with_keyword_only_params(cls: type) -> None:
 
 
 def test_error_tree() -> None:
-    root = errors_module.CregisError
+    roots = (errors_module.CregisError, errors_module.CregisWarning)
     for name in errors_module.__all__:
         cls = getattr(errors_module, name)
-        assert issubclass(cls, root)
-        assert cls.__name__ in (errors_module.__doc__ or "")
+        assert issubclass(cls, roots), name
+        assert cls.__name__ in (errors_module.__doc__ or ""), f"{name} is not drawn in the tree"
+    assert issubclass(errors_module.CregisWarning, UserWarning)
     assert issubclass(errors_module.CregisValidationError, ValueError)
+    assert issubclass(errors_module.CregisConfigError, ValueError)
+    assert issubclass(errors_module.UnknownEndpoint, KeyError)
+    assert issubclass(errors_module.CregisFetchInterrupted, KeyboardInterrupt)
     assert issubclass(errors_module.CregisRateLimitError, errors_module.CregisHTTPError)
+
+
+def _package_modules() -> list[str]:
+    package = ROOT / "cregis_notebook"
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join(parts))
+    return names
+
+
+def test_no_exception_or_warning_class_lives_outside_errors() -> None:
+    stray = []
+    for module_name in _package_modules():
+        module = importlib.import_module(module_name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == module_name
+                and module_name != "cregis_notebook.errors"
+            ):
+                stray.append(f"{module_name}.{value.__qualname__}")
+    assert stray == [], "define these in cregis_notebook/errors.py"
+
+
+def test_every_error_class_is_exported_from_errors() -> None:
+    defined = {
+        name
+        for name, value in vars(errors_module).items()
+        if inspect.isclass(value)
+        and issubclass(value, BaseException)
+        and value.__module__ == errors_module.__name__
+    }
+    assert defined == set(errors_module.__all__)

@@ -16,10 +16,10 @@ See ``docs/sandbox.md``.
 
 from __future__ import annotations
 
+from ..errors import SandboxError, SandboxRefusal
 from .callbacks import CallbackAttempt
-from .checks import ApiError
 from .clock import FakeClock
-from .core import Response, Sandbox, SandboxError
+from .core import Response, Sandbox
 from .knobs import DEFAULT_API_KEY, DEFAULT_PID, FAILURE_KINDS, Knobs, ProjectSpec
 from .server import SandboxServer
 
@@ -27,7 +27,6 @@ __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_PID",
     "FAILURE_KINDS",
-    "ApiError",
     "CallbackAttempt",
     "FakeClock",
     "Knobs",
@@ -35,5 +34,6 @@ __all__ = [
     "Response",
     "Sandbox",
     "SandboxError",
+    "SandboxRefusal",
     "SandboxServer",
 ]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["AmountError", "decimal_places", "format_units", "parse_amount", "to_units"]
+from ..errors import AmountError
 
-
-class AmountError(ValueError):
-    """The text is not a plain decimal number."""
+__all__ = ["decimal_places", "format_units", "parse_amount", "to_units"]
 
 
 _POW10 = tuple(10**i for i in range(40))

@@ -1,6 +1,6 @@
 """Request checks: the body, the system parameters, the signature and each business parameter.
 
-Every refusal is an :class:`ApiError` carrying a return code. Documented codes take their
+Every refusal is an :class:`SandboxRefusal` carrying a return code. Documented codes take their
 ``msg`` from the registry. The vendor does not enumerate its ``A`` codes (only "Param Error"),
 so the sandbox uses these, each with ``msg`` = ``"Param Error: <param> <what is wrong>"``:
 
@@ -31,8 +31,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .._signing import render_value, sign
+from ..errors import AmountError, SandboxRefusal
 from ..spec import Endpoint, Param, registry
-from .amounts import AmountError, decimal_places, parse_amount
+from .amounts import decimal_places, parse_amount
 
 __all__ = [
     "A_BODY",
@@ -41,7 +42,6 @@ __all__ = [
     "A_PATH",
     "A_TYPE",
     "A_VALUE",
-    "ApiError",
     "check_amount",
     "check_sign",
     "documented",
@@ -62,26 +62,16 @@ AMOUNT_PARAMS = frozenset({"amount", "order_amount"})
 """Checked by the endpoint (coin decimals and E codes), not here."""
 
 
-class ApiError(Exception):
-    """A refusal: an envelope with ``code`` and ``msg`` (and an HTTP status, 200 normally)."""
-
-    def __init__(self, code: str, msg: str, *, status: int = 200) -> None:
-        super().__init__(f"{code} {msg}")
-        self.code = code
-        self.msg = msg
-        self.status = status
-
-
-def documented(code: str) -> ApiError:
+def documented(code: str) -> SandboxRefusal:
     """The error for a documented code, with its documented English ``msg``."""
     entry = registry().return_code(code)
     msg = entry.msg if entry is not None and entry.msg else code
-    return ApiError(code, msg)
+    return SandboxRefusal(code, msg)
 
 
-def param_error(code: str, name: str, problem: str, *, status: int = 200) -> ApiError:
+def param_error(code: str, name: str, problem: str, *, status: int = 200) -> SandboxRefusal:
     """An ``A`` code error naming the parameter."""
-    return ApiError(code, f"Param Error: {name} {problem}", status=status)
+    return SandboxRefusal(code, f"Param Error: {name} {problem}", status=status)
 
 
 def _limit_code(ep: Endpoint, name: str) -> str | None:
@@ -101,7 +91,7 @@ def _limit_code(ep: Endpoint, name: str) -> str | None:
     return None
 
 
-def _limit(ep: Endpoint, p: Param, problem: str) -> ApiError:
+def _limit(ep: Endpoint, p: Param, problem: str) -> SandboxRefusal:
     code = _limit_code(ep, p.name)
     if code is not None:
         return documented(code)

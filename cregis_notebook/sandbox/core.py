@@ -26,9 +26,9 @@ import httpx
 import numpy as np
 
 from .._signing import sign
-from ..errors import CregisConfigError
+from ..errors import AmountError, CregisConfigError, SandboxError
 from ..spec import Endpoint, registry
-from .amounts import AmountError, decimal_places, parse_amount, to_units
+from .amounts import decimal_places, parse_amount, to_units
 from .book import SUB
 from .callbacks import CallbackAttempt, Delivery, Dispatcher
 from .catalog import Catalog, catalog
@@ -37,7 +37,7 @@ from .checks import (
     A_METHOD,
     A_PATH,
     A_VALUE,
-    ApiError,
+    SandboxRefusal,
     check_sign,
     check_system,
     documented,
@@ -66,10 +66,6 @@ log = logging.getLogger("cregis_notebook.sandbox")
 _JSON = (("content-type", "application/json"),)
 _NONCE = string.ascii_lowercase + string.digits
 _TXID = frozenset(string.ascii_letters + string.digits + "_-")
-
-
-class SandboxError(ValueError):
-    """A sandbox helper (``simulate_deposit`` and friends) was called with bad arguments."""
 
 
 @dataclass(frozen=True)
@@ -361,7 +357,7 @@ class Sandbox:
                 self._advance(now)
                 try:
                     data = self._call(ep, payload, now, client)
-                except ApiError as exc:
+                except SandboxRefusal as exc:
                     return _error(exc.status, exc.code, exc.msg)
                 self._advance(now)
             msg = str(ep.response_example.get("msg") or "ok")

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CregisConfigError
-from ..spec import UnknownEndpoint, registry
+from ..errors import CregisConfigError, UnknownEndpoint
+from ..spec import registry
 from .checks import documented
 
 __all__ = ["LOCAL_IP", "Limits"]

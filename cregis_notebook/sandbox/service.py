@@ -2,7 +2,7 @@
 
 Every registry endpoint has a handler here (current, legacy and SDK-only); a handler gets the
 project, the checked parameters and the clock, and returns ``data`` (or raises
-:class:`~cregis_notebook.sandbox.checks.ApiError`).
+:class:`~cregis_notebook.sandbox.checks.SandboxRefusal`).
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ copy.
 
 from __future__ import annotations
 
-from ._load import Registry, RegistryDataError, UnknownEndpoint, load_registry, registry
+from ..errors import RegistryDataError, UnknownEndpoint
+from ._load import Registry, load_registry, registry
 from ._model import (
     ADDRESS_STYLES,
     AREAS,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import RegistryDataError, UnknownEndpoint
 from ._model import (
     ADDRESS_STYLES,
     AREAS,
@@ -41,26 +42,6 @@ from ._model import (
 
 _A_CODE = re.compile(r"A\d{4}")
 _PAGE_PARAMS = ("page_num", "page_size")
-
-
-class RegistryDataError(ValueError):
-    """The registry's JSON data breaks its own schema (raised while loading)."""
-
-
-class UnknownEndpoint(KeyError):
-    """No endpoint (or callback) answers to the key; ``suggestions`` holds the closest names."""
-
-    def __init__(self, key: str, suggestions: Sequence[str] = (), *, kind: str = "endpoint"):
-        super().__init__(key)
-        self.key = key
-        self.kind = kind
-        self.suggestions: list[str] = list(suggestions)
-
-    def __str__(self) -> str:
-        text = f"unknown {self.kind} {self.key!r}"
-        if self.suggestions:
-            return text + "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
-        return text + f"; registry().{self.kind}s lists them all"
 
 
 # -- parsing with schema checks ------------------------------------------------------------------

@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
+from ..errors import ConfirmationRequired
 from ._builder import RequestBuilder
 from ._explore import Explorer, explore
-from ._logic import ConfirmationRequired
 
 __all__ = ["ConfirmationRequired", "Explorer", "RequestBuilder", "explore"]

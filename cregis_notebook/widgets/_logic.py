@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..envelope import Envelope
-from ..errors import CregisError
+from ..errors import ConfirmationRequired, CregisError
 from ..spec import Endpoint
 
 __all__ = [
@@ -41,10 +41,6 @@ _EFFECT_TEXT = {
     "creates_state": ("creates state", "#9a6700"),
     "moves_money": ("moves money", "#cf222e"),
 }
-
-
-class ConfirmationRequired(CregisError):
-    """A call that moves money or creates state on a LIVE project was not confirmed."""
 
 
 def needs_confirmation(endpoint: Endpoint, client: Any) -> bool:

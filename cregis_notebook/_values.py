@@ -1,0 +1,148 @@
+"""The value contract: how one scalar from the API becomes a Python value, in one place.
+
+Validation (outgoing parameters), the dtype contract (frames), callbacks and reports all call
+these converters, so a rule such as "an epoch value of 10**11 or more is in milliseconds" is
+written once. Everything here is pure: no I/O, no pandas.
+
+Each converter raises :class:`~cregis_notebook.errors.UnfitValue` (a ``ValueError``) when the value
+does not fit, with a message that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from .errors import UnfitValue
+
+__all__ = [
+    "EPOCH",
+    "EPOCH_MS_THRESHOLD",
+    "PLAIN_DECIMAL",
+    "epoch_unit",
+    "exact_bool",
+    "exact_decimal",
+    "exact_int",
+    "loads_exact",
+    "to_epoch",
+    "utc_from_epoch",
+    "utc_time",
+]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+EPOCH_MS_THRESHOLD = 100_000_000_000
+"""An epoch value whose magnitude is this (1e11) or more is in milliseconds, below it in seconds.
+
+1e11 seconds is the year 5138, and 1e11 milliseconds is March 1973: no real time of the API is
+ambiguous under this rule.
+"""
+
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+"""Amount text as the API writes it: ASCII digits, one optional sign and decimal point."""
+
+
+def epoch_unit(number: int | float | Decimal) -> Literal["s", "ms"]:
+    """``"ms"`` for an epoch value in milliseconds, ``"s"`` for one in seconds (the 1e11 rule)."""
+    return "ms" if abs(number) >= EPOCH_MS_THRESHOLD else "s"
+
+
+def exact_int(value: Any) -> int:
+    """An integer from an int, an integral float or decimal, or integer text; never rounded."""
+    if isinstance(value, bool):
+        raise UnfitValue("a boolean is not an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        raise UnfitValue(f"{value!r} is not a whole number")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"-?[0-9]+", text, re.ASCII):
+            return int(text)
+    raise UnfitValue(f"{value!r} is not an integer")
+
+
+def exact_decimal(value: Any) -> Decimal:
+    """An exact, finite :class:`~decimal.Decimal` from a decimal, an int or plain decimal text.
+
+    A float is read from its shortest repr (``0.1`` gives ``Decimal("0.1")``); text must be plain
+    ASCII decimal notation (no ``_``, no exponent, no other scripts' digits).
+    """
+    if isinstance(value, bool):
+        raise UnfitValue("a boolean is not an amount")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not PLAIN_DECIMAL.fullmatch(text):
+            raise UnfitValue(f"{value!r} is not a plain decimal amount")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
+            raise UnfitValue(f"{value!r} is not a decimal amount") from None
+    else:
+        raise UnfitValue(f"{value!r} is not a decimal amount")
+    if not number.is_finite():
+        raise UnfitValue(f"{value!r} is not a finite amount")
+    return number
+
+
+def exact_bool(value: Any) -> bool:
+    """A boolean from ``True``/``False`` or the text ``"true"``/``"false"`` (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise UnfitValue(f"{value!r} is not a boolean")
+
+
+def utc_from_epoch(value: Any) -> dt.datetime:
+    """A tz-aware UTC datetime from epoch seconds or milliseconds (the 1e11 rule decides)."""
+    number = exact_int(value)
+    try:
+        if epoch_unit(number) == "ms":
+            return EPOCH + dt.timedelta(milliseconds=number)
+        return EPOCH + dt.timedelta(seconds=number)
+    except OverflowError:
+        raise UnfitValue(f"{value!r} is not an epoch time this side of the year 9999") from None
+
+
+def utc_time(value: Any) -> dt.datetime:
+    """A tz-aware UTC datetime from a datetime (naive means UTC), a date or an epoch number."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return utc_from_epoch(value)
+
+
+def to_epoch(value: Any, unit: Literal["s", "ms"] | str) -> int:
+    """Epoch seconds (``unit="s"``) or milliseconds (``"ms"``) from a datetime or date."""
+    moment = utc_time(value) if isinstance(value, (dt.datetime, dt.date)) else None
+    if moment is None:
+        # pandas Timestamps are datetimes; anything else with to_pydatetime() is read through it
+        to_py = getattr(value, "to_pydatetime", None)
+        if to_py is None:
+            raise UnfitValue(f"{value!r} is not a datetime or date")
+        moment = utc_time(to_py())
+    delta = moment - EPOCH
+    millis = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return millis if unit == "ms" else millis // 1000
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """JSON text to Python values, with every JSON number that has a fraction as a Decimal.
+
+    ``json.loads`` reads ``0.123456789012345678901234567890`` through a float and keeps 17
+    digits; this keeps them all. Integers stay ``int``.
+    """
+    return json.loads(text, parse_float=Decimal)
