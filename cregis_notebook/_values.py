@@ -47,7 +47,7 @@ PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 def epoch_unit(number: int | float | Decimal) -> Literal["s", "ms"]:
     """``"ms"`` for an epoch value in milliseconds, ``"s"`` for one in seconds (the 1e11 rule)."""
-    return "ms" if abs(number) >= EPOCH_MS_THRESHOLD else "s"
+    return "ms" if abs(int(number)) >= EPOCH_MS_THRESHOLD else "s"
 
 
 def exact_int(value: Any) -> int:
@@ -56,7 +56,11 @@ def exact_int(value: Any) -> int:
         raise UnfitValue("a boolean is not an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, (float, Decimal)):
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise UnfitValue(f"{value!r} is not a whole number")
+    if isinstance(value, Decimal):
         if value.is_finite() and value == value.to_integral_value():
             return int(value)
         raise UnfitValue(f"{value!r} is not a whole number")
