@@ -43,13 +43,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _require_chromium() -> None:
+def _require_chromium(chromium: Path = CHROMIUM) -> None:
     """Skip without Chromium on a workstation; in CI (``CI`` set) a missing Chromium fails."""
-    if CHROMIUM.exists():
+    if chromium.exists():
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing, and CI is set: install Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI is not set")
+        pytest.fail(f"{chromium} is missing, and CI is set: install Debian's chromium package")
+    pytest.skip(f"{chromium} is not installed (apt-get install chromium); CI is not set")
 
 
 def _sandbox_key() -> str:
@@ -242,10 +242,10 @@ def test_request_builder_sends_trade_page_in_jupyterlab(jupyter_lab: str) -> Non
 def test_a_missing_chromium_skips_locally_but_fails_in_ci(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    missing = tmp_path / "no-chromium"
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="CI is not set"):
-        _require_chromium()
+        _require_chromium(missing)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
-        _require_chromium()
+        _require_chromium(missing)

@@ -135,7 +135,8 @@ def test_envelope_fields() -> None:
     assert (env.code, env.msg, env.data, env.ok) == ("00000", "ok", [1], True)
     assert env.extra == {"ok": True}
     assert env.body["pid"] == PID and "sign" in env.body
-    assert env.elapsed >= 0 and env.http_status == 200 and env.attempts == 1
+    assert isinstance(env.elapsed, float)  # measured, never asserted against a number
+    assert env.http_status == 200 and env.attempts == 1
     assert env.to_dict() == {"code": "00000", "msg": "ok", "data": [1], "ok": True}
 
 
