@@ -46,6 +46,15 @@ def python_blocks(page: Path) -> list[tuple[int, str]]:
     return [(start, text) for info, start, text in fenced_blocks(page) if info == RUN]
 
 
+def misfenced(page: Path) -> list[str]:
+    """Blocks whose info string starts with ``python`` but is neither ``python`` nor ``notest``."""
+    return [
+        f"{page.name} line {start}: info string {info!r}; use {RUN!r} or {NOTEST!r}"
+        for info, start, _ in fenced_blocks(page)
+        if info.startswith("python") and info not in (RUN, NOTEST)
+    ]
+
+
 def check_readme(namespace: dict[str, object], workdir: Path) -> None:
     """The README's examples did what they say."""
     assert namespace["callback"].verified is True  # type: ignore[attr-defined]
@@ -61,14 +70,24 @@ def test_every_page_is_found() -> None:
     assert len(python_blocks(ROOT / "README.md")) >= 8
 
 
+def test_blocks_are_read_as_a_reader_sees_them(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# A page\n\n```python\nx = 1\n```\n\n```python notest\nsecret()\n```\n\n"
+        "```console\n$ make demo\n```\n\n```python  \ny = x + 1\n```\n\n"
+        "```python no-test\nsecret()\n```\n",
+        encoding="utf-8",
+    )
+    assert python_blocks(page) == [(4, "x = 1\n"), (16, "y = x + 1\n")]
+    assert misfenced(page) == [
+        "page.md line 20: info string 'python no-test'; use 'python' or 'python notest'"
+    ]
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
 def test_python_fences_are_run_or_marked(page: Path) -> None:
     """A python block either runs or says ``notest``; nothing in between."""
-    for info, start, _ in fenced_blocks(page):
-        if info.startswith("python"):
-            assert info in (RUN, NOTEST), (
-                f"{page.name} line {start}: info string {info!r}; use {RUN!r} or {NOTEST!r}"
-            )
+    assert not misfenced(page), misfenced(page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
