@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from .._signing import render_value, sign
-from ..errors import AmountError, SandboxRefusal
+from .._values import exact_decimal, exact_int
+from ..errors import AmountError, SandboxRefusal, UnfitValue
 from ..spec import Endpoint, Param, registry
 from .amounts import decimal_places, parse_amount
 
@@ -105,13 +106,10 @@ def _is_empty(value: Any) -> bool:
 def _as_int(p: Param, value: Any) -> int:
     if isinstance(value, bool):
         raise param_error(A_TYPE, p.name, f"must be an integer, got {json.dumps(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise param_error(A_TYPE, p.name, f"must be an integer, got {_show(value)}")
+    try:
+        return exact_int(value)
+    except UnfitValue:
+        raise param_error(A_TYPE, p.name, f"must be an integer, got {_show(value)}") from None
 
 
 def _show(value: Any) -> str:
@@ -150,15 +148,10 @@ def _convert(ep: Endpoint, p: Param, value: Any) -> Any:
                 A_TYPE, p.name, f"must be a decimal number, got {_show(value)}"
             ) from None
     if kind == "float":
-        if isinstance(value, bool):
-            raise param_error(A_TYPE, p.name, f"must be a number, got {_show(value)}")
         try:
-            real = Decimal(value.strip()) if isinstance(value, str) else Decimal(str(value))
-        except (InvalidOperation, AttributeError):
+            return exact_decimal(value)
+        except UnfitValue:
             raise param_error(A_TYPE, p.name, f"must be a number, got {_show(value)}") from None
-        if not real.is_finite():
-            raise param_error(A_TYPE, p.name, f"must be a finite number, got {_show(value)}")
-        return real
     if kind == "bool_string":
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -230,10 +223,7 @@ def check_system(body: Mapping[str, Any]) -> None:
         if _is_empty(value):
             raise param_error(A_MISSING, name, "is required")
     stamp = body["timestamp"]
-    ok = isinstance(stamp, int) and not isinstance(stamp, bool)
-    if isinstance(stamp, str) and stamp.isdigit():
-        ok = True
-    if not ok:
+    if isinstance(stamp, bool) or not isinstance(stamp, (int, str)) or not _is_int(stamp):
         raise param_error(A_TYPE, "timestamp", f"must be epoch milliseconds, got {_show(stamp)}")
     if not isinstance(body["nonce"], (str, int)) or isinstance(body["nonce"], bool):
         raise param_error(A_TYPE, "nonce", f"must be text, got {_show(body['nonce'])}")
@@ -246,11 +236,18 @@ def read_pid(body: Mapping[str, Any]) -> int:
         raise param_error(A_MISSING, "pid", "is required")
     if isinstance(value, bool):
         raise param_error(A_TYPE, "pid", f"must be the numeric project id, got {_show(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, (int, str)) and _is_int(value):
+        return exact_int(value)
     raise param_error(A_TYPE, "pid", f"must be the numeric project id, got {_show(value)}")
+
+
+def _is_int(value: int | str) -> bool:
+    """True for an int or ASCII integer text (no other scripts' digits, no ``_``)."""
+    try:
+        exact_int(value)
+    except UnfitValue:
+        return False
+    return True
 
 
 def check_sign(body: Mapping[str, Any], api_key: str, float_params: tuple[str, ...] = ()) -> bool:
