@@ -874,6 +874,8 @@ class Sandbox:
             status = order.status(now_ms)
             if status not in ("paid", "paid_partial", "paid_over"):
                 raise SandboxError(f"order {cregis_id} is {status}; only a paid order is refunded")
+            if order.refund is not None:
+                raise SandboxError(f"order {cregis_id} is already refunded")
             value = None
             if amount is not None:
                 value = _sandbox_amount(amount)
