@@ -10,7 +10,7 @@ import pytest
 from conftest import call
 
 from cregis_notebook.sandbox import FakeClock, Sandbox
-from cregis_notebook.sandbox.addresses import is_valid_address
+from cregis_notebook.sandbox.engine.addresses import is_valid_address
 from cregis_notebook.spec import registry
 
 

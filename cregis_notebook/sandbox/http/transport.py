@@ -1,16 +1,18 @@
-"""httpx transports that answer from a :class:`~cregis_notebook.sandbox.Sandbox` in-process."""
+"""httpx transports that answer from a :class:`~cregis_notebook.sandbox.Sandbox` in-process.
+
+Each keeps the sandbox as its public ``.sandbox`` attribute: that is how a client built on one
+finds the sandbox behind it.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import httpx
 
-from .clock import FakeClock, sleep_for
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .core import Response, Sandbox
+from ..api.answers import Response
+from ..engine.clock import FakeClock, sleep_for
+from .port import Answering
 
 __all__ = ["AsyncSandboxTransport", "SandboxTransport"]
 
@@ -31,7 +33,7 @@ def _to_httpx(request: httpx.Request, response: Response | None) -> httpx.Respon
 class SandboxTransport(httpx.BaseTransport):
     """Synchronous: latency is a blocking sleep (a FakeClock is advanced instead)."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Answering) -> None:
         self.sandbox = sandbox
         self._sleep = sleep_for(sandbox.clock)
 
@@ -48,7 +50,7 @@ class SandboxTransport(httpx.BaseTransport):
 class AsyncSandboxTransport(httpx.AsyncBaseTransport):
     """Asynchronous: latency is ``asyncio.sleep``, so many requests overlap."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Answering) -> None:
         self.sandbox = sandbox
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

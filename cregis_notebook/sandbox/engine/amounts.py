@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .._values import exact_decimal
-from ..errors import AmountError, UnfitValue
+from ..._values import exact_decimal
+from ...errors import AmountError, UnfitValue
 
 __all__ = ["decimal_places", "format_units", "parse_amount", "to_units"]
 

@@ -1,149 +1,71 @@
-"""The :class:`Sandbox`: a local stand-in for the Cregis project API, pure of any transport.
+"""The sandbox engine: projects, time, transfers, deposits, orders and callbacks.
 
-``Sandbox.handle(method, path, headers, body)`` answers one HTTP request with a
-:class:`Response`; the httpx transports, the ASGI app and the CLI server are thin wrappers
-around it (plus :meth:`Sandbox.respond`, which applies the latency, rate-limit and failure
-knobs). All state lives here and is guarded by one lock, so a sandbox may be shared by
-threads, an event loop and the callback thread at once.
+:class:`Engine` holds every piece of state and changes it as the clock passes: payouts,
+withdrawals and collections reach their final state, deposits arrive, orders are paid, expire
+and are refunded, and signed callbacks are queued for delivery. It knows nothing of requests:
+the API service (:mod:`cregis_notebook.sandbox.api`) asks it to start things through the
+methods it lists in :class:`~cregis_notebook.sandbox.api.port.EnginePort`. All state is guarded
+by one lock, so an engine may be shared by threads, an event loop and the callback thread.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import json
-import logging
 import math
 import random
 import string
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import httpx
 import numpy as np
 
-from .._signing import sign
-from ..errors import AmountError, CregisConfigError, SandboxError
-from ..spec import Endpoint, registry
+from ..._signing import sign
+from ...errors import AmountError, CregisConfigError, SandboxError
+from ...spec import registry
 from .amounts import decimal_places, parse_amount, to_units
 from .book import SUB
 from .callbacks import CallbackAttempt, Delivery, Dispatcher
 from .catalog import Catalog, catalog
-from .checks import (
-    A_BODY,
-    A_METHOD,
-    A_PATH,
-    A_VALUE,
-    SandboxRefusal,
-    check_sign,
-    check_system,
-    documented,
-    read_params,
-    read_pid,
-)
-from .clock import FakeClock
-from .faults import HTML_5XX, Decision, Faults
 from .generate import LiveSource
 from .knobs import Knobs
-from .limits import LOCAL_IP
 from .market import block_height, chain_params
 from .orders import Order, make_payment, make_refund, receive_amount
 from .project import FAILED, SUCCESS, DepositOrder, Project, Transfer, ceil_second
-from .service import Raw, Service
+from .scheduler import Scheduler
 from .shapes import Shape, callback_shape, endpoint_shape
 from .trades import DEPOSIT, PAYOUT, SWEEP, WITHDRAWAL
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..client import AsyncClient, Client
+__all__ = ["Engine"]
 
-__all__ = ["Response", "Sandbox", "SandboxError"]
-
-log = logging.getLogger("cregis_notebook.sandbox")
-
-_JSON = (("content-type", "application/json"),)
 _NONCE = string.ascii_lowercase + string.digits
 _TXID = frozenset(string.ascii_letters + string.digits + "_-")
 
 
-@dataclass(frozen=True)
-class Response:
-    """One HTTP answer of the sandbox."""
+class Engine:
+    """The state and the behaviour of a sandbox, seeded by ``seed`` and set up by ``knobs``.
 
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.body)
-
-
-def _envelope(code: str, msg: str, data: str = "null") -> bytes:
-    head = json.dumps({"code": code, "msg": msg}, ensure_ascii=False, separators=(",", ":"))
-    return (head[:-1] + ',"data":' + data + "}").encode("utf-8")
-
-
-def _error(status: int, code: str, msg: str, extra: tuple[tuple[str, str], ...] = ()) -> Response:
-    return Response(status, _JSON + extra, _envelope(code, msg))
-
-
-class Sandbox:
-    """A seeded, stateful, local Cregis project API (no credentials, no network).
-
-    ``Sandbox(seed=0, **knobs)`` builds the data at once. Keyword knobs (all optional):
-
-    * ``transactions`` (2000): seeded transactions of the default project (up to 20 million;
-      1,000,000 build in one to two seconds);
-    * ``history_days`` (180), ``history_end`` (the clock's time at start): the span of history;
-    * ``latency_ms``, ``jitter_ms``: added delay per request (uniform +-jitter);
-    * ``rate_limit`` (requests per second, None = off), ``rate_burst``: a token bucket; an
-      over-limit request gets HTTP 429 with ``Retry-After`` (seconds);
-    * ``failure_rate`` (0..1) and ``failures`` (kinds ``"http_5xx"``, ``"drop"``,
-      ``"malformed"``): injected failures;
-    * ``clock``: a callable returning epoch seconds (e.g. a :class:`FakeClock`);
-    * ``settle_seconds`` (10): how long a new payout, withdrawal, collection or payment takes
-      to reach its final state;
-    * ``live_rate``: new transactions per second that keep arriving (live mode);
-    * ``deposit_rate``: simulated deposits per second into addresses created through the API;
-    * ``projects``: extra projects (a count, or :class:`ProjectSpec` items / mappings);
-    * ``ip_whitelist`` (IPs or networks; others get E0001), ``unsupported`` (endpoint names
-      answered with E0004), ``address_quota`` (addresses the API may create: then E0033, or
-      T0062 for a quota of 0), ``withdrawal_quota`` (sub-address withdrawals: then E0034): the
-      default project's limits (see :mod:`cregis_notebook.sandbox.limits`);
-    * ``callback_transport`` (an ``httpx.BaseTransport``), ``callback_timeout`` (5 s),
-      ``callback_attempts`` (8), ``callback_backoff`` (1 s, doubling): callback delivery;
-    * ``base_url``, ``pid``, ``api_key``: the default project's address and credentials (the
-      docs' example pid and key).
-
-    The same seed and the same clock give the same data. With the real clock, the history ends
-    "now", so identifiers, amounts and addresses repeat while times move with the start time.
+    The same seed and the same clock give the same data. Build one through
+    :class:`~cregis_notebook.sandbox.Sandbox`, which documents the knobs.
     """
 
-    def __init__(self, seed: int = 0, **knobs: Any) -> None:
+    def __init__(self, seed: int, knobs: Knobs) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise CregisConfigError(f"seed must be an integer, got {seed!r}")
         self.seed = seed
-        self.knobs = Knobs.build(**knobs)
-        self.clock = self.knobs.clock
+        self.knobs = knobs
+        self.clock = knobs.clock
         self.cat: Catalog = catalog()
         reg = registry()
-        self._routes: dict[str, Endpoint] = {ep.path: ep for ep in reg.endpoints}
         self._endpoint_shapes: dict[str, Shape] = {
             ep.name: endpoint_shape(ep) for ep in reg.endpoints
         }
         self._callback_shapes: dict[str, Shape] = {
             cb.name: callback_shape(cb) for cb in reg.callbacks
         }
-        self._float_params = {
-            ep.name: tuple(p.name for p in ep.params if p.type == "float") for ep in reg.endpoints
-        }
-        self._lock = threading.RLock()
-        self._logged = threading.Condition(self._lock)
-        self._events: list[tuple[float, int, Callable[[float], None]]] = []
-        self._seq = itertools.count()
+        self.lock = threading.RLock()
+        self._logged = threading.Condition(self.lock)
         self._rng = random.Random(f"{seed}:runtime")
         self.dispatcher = Dispatcher(
             transport=self.knobs.callback_transport,
@@ -151,13 +73,14 @@ class Sandbox:
             attempts=self.knobs.callback_attempts,
             backoff=self.knobs.callback_backoff,
         )
-        self.faults = Faults(self.knobs, seed)
-        self.service = Service(self)
         self.public_url: str | None = None  # set when served over HTTP
-        self._closed = False
-        self._pump: threading.Thread | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        self.scheduler = Scheduler(
+            self.clock,
+            self.lock,
+            work=self.deliver_callbacks,
+            next_due=self.dispatcher.next_due,
+            catch_up=self._flush_live if knobs.live_rate > 0 else None,
+        )
         now = float(self.clock())
         self.started = now
         end = self.knobs.history_end
@@ -201,7 +124,7 @@ class Sandbox:
                 self.cat, self.project.seeded, seed=seed, start=now, rate=k.live_rate
             )
         if k.deposit_rate > 0:
-            self._schedule(now + 1 / k.deposit_rate, self._stream_deposit)
+            self.scheduler.schedule(now + 1 / k.deposit_rate, self._stream_deposit)
 
     # -- identity ---------------------------------------------------------------------------------
 
@@ -225,180 +148,25 @@ class Sandbox:
         """Every callback attempt so far, oldest first."""
         return self.dispatcher.log
 
-    def __repr__(self) -> str:
-        return (
-            f"Sandbox(seed={self.seed}, pid={self.pid}, "
-            f"transactions={self.project.trades.size}, projects={len(self.projects)})"
-        )
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def close(self) -> None:
         """Stop the callback thread and close the callback HTTP client."""
-        self._closed = True
-        self._stop.set()
-        self._wake.set()
-        pump = self._pump
-        if pump is not None and pump is not threading.current_thread():
-            pump.join(timeout=5)
+        self.scheduler.close()
         self.dispatcher.close()
 
-    # -- ways in ---------------------------------------------------------------------------------
+    def order_base_url(self) -> str:
+        """Where checkout pages point: the served URL, else the configured base URL."""
+        return self.public_url or self.base_url
 
-    def transport(self) -> httpx.BaseTransport:
-        """An httpx transport that answers from this sandbox in-process (no sockets)."""
-        from .transport import SandboxTransport
+    @property
+    def settle_seconds(self) -> float:
+        """How long a new transfer or payment takes to reach its final state."""
+        return self.knobs.settle_seconds
 
-        return SandboxTransport(self)
-
-    def async_transport(self) -> httpx.AsyncBaseTransport:
-        """The asynchronous twin of :meth:`transport`."""
-        from .transport import AsyncSandboxTransport
-
-        return AsyncSandboxTransport(self)
-
-    def asgi_app(self) -> Any:
-        """An ASGI application serving this sandbox (what the HTTP server runs)."""
-        from .asgi import SandboxApp
-
-        return SandboxApp(self)
-
-    def client(self, **options: Any) -> Client:
-        """A :class:`~cregis_notebook.Client` wired to this sandbox, sharing its clock."""
-        from ..client import Client
-
-        return Client._wired_to(self, **options)
-
-    def async_client(self, **options: Any) -> AsyncClient:
-        """An :class:`~cregis_notebook.AsyncClient` wired to this sandbox, sharing its clock."""
-        from ..client import AsyncClient
-
-        return AsyncClient._wired_to(self, **options)
-
-    # -- the core --------------------------------------------------------------------------------
-
-    def respond(
-        self,
-        method: str,
-        path: str,
-        headers: Mapping[str, str] | None,
-        body: bytes,
-        *,
-        client: str | None = LOCAL_IP,
-    ) -> tuple[float, Response | None]:
-        """:meth:`handle` with the knobs applied: ``(delay seconds, response or None)``.
-
-        ``None`` means "drop the connection without an answer"; ``client`` is the caller's IP.
-        """
-        if path.startswith("/_sandbox/"):
-            return 0.0, self.handle(method, path, headers, body, client=client)
-        decision: Decision = self.faults.decide(self.clock())
-        if decision.action == "limit":
-            extra = (("retry-after", str(decision.retry_after)),)
-            return decision.delay, _error(
-                429, "A0429", f"Too Many Requests: retry after {decision.retry_after} s", extra
-            )
-        if decision.action == "http_5xx":
-            html = (("content-type", "text/html"),)
-            return decision.delay, Response(decision.status, html, HTML_5XX[decision.status])
-        if decision.action == "drop":
-            return decision.delay, None
-        response = self.handle(method, path, headers, body, client=client)
-        if decision.action == "malformed":
-            cut = response.body[: max(1, len(response.body) // 2)]
-            response = Response(200, response.headers, cut)
-        return decision.delay, response
-
-    def handle(
-        self,
-        method: str,
-        path: str,
-        headers: Mapping[str, str] | None = None,
-        body: bytes = b"",
-        *,
-        client: str | None = LOCAL_IP,
-    ) -> Response:
-        """Answer one request. Never raises: every failure is an HTTP response.
-
-        ``client`` is the caller's IP address (for a project's ``ip_whitelist``).
-        """
-        path = path.split("?", 1)[0]
-        try:
-            if path.startswith("/_sandbox/"):
-                return self._control(method.upper(), path, body)
-            ep = self._routes.get(path)
-            if ep is None:
-                return _error(
-                    404,
-                    A_PATH,
-                    f"Param Error: path {path} is not an endpoint "
-                    "(registry().endpoints lists them)",
-                )
-            if method.upper() != "POST":
-                return _error(
-                    405,
-                    A_METHOD,
-                    f"Param Error: method {method.upper()} is not "
-                    f"allowed; {path} takes POST with a JSON body",
-                    (("allow", "POST"),),
-                )
-            try:
-                payload = json.loads(body or b"", parse_float=Decimal)
-            except (ValueError, UnicodeDecodeError) as exc:
-                return _error(400, A_BODY, f"Param Error: the body is not JSON ({exc})")
-            if not isinstance(payload, dict):
-                return _error(400, A_BODY, "Param Error: the body must be a JSON object")
-            with self._lock:
-                now = float(self.clock())
-                self._advance(now)
-                try:
-                    data = self._call(ep, payload, now, client)
-                except SandboxRefusal as exc:
-                    return _error(exc.status, exc.code, exc.msg)
-                self._advance(now)
-            msg = str(ep.response_example.get("msg") or "ok")
-            text = (
-                data.text
-                if isinstance(data, Raw)
-                else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            )
-            return Response(200, _JSON, _envelope("00000", msg, text))
-        except Exception as exc:  # a sandbox bug must still be an answer, not a crash
-            log.exception("sandbox error on %s %s", method, path)
-            return _error(500, "S0500", f"Sandbox internal error: {type(exc).__name__}: {exc}")
-
-    def _call(self, ep: Endpoint, body: dict[str, Any], now: float, client: str | None) -> Any:
-        given = body.get("sign")
-        if not isinstance(given, str) or not given.strip():
-            raise documented("B0001")
-        pid = read_pid(body)
-        project = self.projects.get(pid)
-        if project is None:
-            raise documented("E0003")
-        floats = self._float_params.get(ep.name, ())
-        if not check_sign(body, project.api_key, floats):
-            raise documented("B0001")
-        project.limits.check_caller(client)
-        check_system(body)
-        if project.disabled:
-            raise documented("E0003")
-        project.limits.check_endpoint(ep.name)
-        params = read_params(ep, body)
-        return self.service.handlers[ep.name](project, params, now)
-
-    # -- shapes and small helpers used by the service --------------------------------------------
+    # -- shapes and fees ---------------------------------------------------------------------------
 
     def shape(self, endpoint: str) -> Shape:
         """The record shape of an endpoint's ``data``."""
         return self._endpoint_shapes[endpoint]
-
-    def render_rows(self, project: Project, rows: Any) -> list[str]:
-        """JSON text of trade rows."""
-        return project.trades.render(rows)
 
     def fee_for(self, project: Project, cur: int) -> int:
         """A plausible network fee for a transfer of currency ``cur`` (native units)."""
@@ -422,20 +190,17 @@ class Sandbox:
 
     # -- time ------------------------------------------------------------------------------------
 
-    def _schedule(self, when: float, action: Callable[[float], None]) -> None:
-        heapq.heappush(self._events, (when, next(self._seq), action))
-        self._kick()
+    @contextmanager
+    def moment(self) -> Iterator[float]:
+        """Hold the lock at the clock's current time, with everything due so far applied.
 
-    def _advance(self, now: float) -> None:
-        """Apply everything that has happened up to ``now`` (lock held)."""
-        while True:
-            due = self._events[0][0] if self._events and self._events[0][0] <= now else None
-            if self._live is not None:
-                self._flush_live(now if due is None else due)
-            if due is None:
-                return
-            when, _, action = heapq.heappop(self._events)
-            action(when)
+        Yields the time; what the body starts that is already due is applied on the way out.
+        """
+        with self.lock:
+            now = float(self.clock())
+            self.scheduler.advance(now)
+            yield now
+            self.scheduler.advance(now)
 
     def _flush_live(self, until: float) -> None:
         assert self._live is not None
@@ -450,48 +215,18 @@ class Sandbox:
         for offset in np.flatnonzero(kinds == DEPOSIT).tolist():
             self._after_deposit(p, rows.start + offset, float(times[offset]))
 
-    def _kick(self) -> None:
-        """Make sure the background thread runs (real clock only)."""
-        if self._closed or isinstance(self.clock, FakeClock):
-            return
-        if self._pump is None:
-            self._pump = threading.Thread(
-                target=self._run_pump, name="cregis-sandbox-callbacks", daemon=True
-            )
-            self._pump.start()
-        self._wake.set()
-
-    def _run_pump(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.deliver_callbacks()
-            except Exception:  # keep the thread alive; the log says what happened
-                log.exception("sandbox callback thread")
-            with self._lock:
-                times = [
-                    t
-                    for t in (
-                        self.dispatcher.next_due(),
-                        self._events[0][0] if self._events else None,
-                    )
-                    if t is not None
-                ]
-            wait = 0.5 if not times else min(0.5, max(0.01, min(times) - self.clock()))
-            self._wake.wait(wait)
-            self._wake.clear()
-
     def deliver_callbacks(self) -> list[CallbackAttempt]:
         """Apply what is due now and POST every callback that is due; returns the attempts.
 
         With a :class:`FakeClock` nothing happens by itself: advance the clock, then call this.
         With the real clock a background thread calls it (started when first needed).
         """
-        with self._lock:
+        with self.lock:
             now = float(self.clock())
-            self._advance(now)
+            self.scheduler.advance(now)
             due = self.dispatcher.pop_due(now)
         attempts = [self.dispatcher.post(d, now) for d in due]
-        with self._lock:
+        with self.lock:
             self.dispatcher.log.extend(attempts)
             for delivery, attempt in zip(due, attempts, strict=True):
                 if not attempt.ok:
@@ -533,7 +268,7 @@ class Sandbox:
         body.pop("sign", None)
         body["sign"] = sign(body, p.api_key)
         self.dispatcher.queue(Delivery(kind=cb.name, url=url, body=body, due=at, ack=cb.ack))
-        self._kick()
+        self.scheduler.kick()
 
     # -- transfers (payouts, withdrawals, collections) -------------------------------------------
 
@@ -545,7 +280,7 @@ class Sandbox:
             balance[0] -= lock
             balance[1] += lock
             t.locked = lock
-        self._schedule(t.final_time, lambda at: self._finish_transfer(p, t, at))
+        self.scheduler.schedule(t.final_time, lambda at: self._finish_transfer(p, t, at))
 
     def _finish_transfer(self, p: Project, t: Transfer, at: float) -> None:
         if t.locked:
@@ -611,9 +346,9 @@ class Sandbox:
             raise SandboxError(
                 f"status must be 0 (pending), 1 (success) or 2 (failed), got {status!r}"
             )
-        with self._lock:
+        with self.lock:
             now = float(self.clock())
-            self._advance(now)
+            self.scheduler.advance(now)
             p = self._project(pid)
             gid = p.sub_address(address)
             if gid is None:
@@ -629,7 +364,7 @@ class Sandbox:
             if txid is not None and (not txid or not set(txid) <= _TXID):
                 raise SandboxError("txid must be letters, digits, '_' or '-'")
             row = self._deposit(p, gid, cur, units, status, now, txid)
-            self._advance(now)
+            self.scheduler.advance(now)
             return p.trades.record(row)
 
     def _units(self, cur: int, amount: str | Decimal | int) -> int:
@@ -729,7 +464,7 @@ class Sandbox:
                     scale - min(scale, 6)
                 )
                 self._deposit(p, gid, cur, units, 1, at)
-        self._schedule(at + 1 / self.knobs.deposit_rate, self._stream_deposit)
+        self.scheduler.schedule(at + 1 / self.knobs.deposit_rate, self._stream_deposit)
 
     # -- legacy deposit orders -------------------------------------------------------------------
 
@@ -745,7 +480,7 @@ class Sandbox:
                 record["status"] = 4
                 self._callback(p, "callback_order_deposit", d.callback_url, record, at)
 
-        self._schedule(d.created + d.timeout_min * 60, expire)
+        self.scheduler.schedule(d.created + d.timeout_min * 60, expire)
 
     def deposit_record(self, p: Project, d: DepositOrder) -> dict[str, Any]:
         """The ``deposit_query`` record of a legacy deposit order."""
@@ -777,7 +512,9 @@ class Sandbox:
 
     def start_order(self, p: Project, order: Order) -> None:
         """Schedule the expiry callback of a new order."""
-        self._schedule(order.expire_ms / 1000, lambda at: self._order_event(p, order, at, None))
+        self.scheduler.schedule(
+            order.expire_ms / 1000, lambda at: self._order_event(p, order, at, None)
+        )
 
     def _order_event(self, p: Project, order: Order, at: float, event: str | None) -> None:
         now_ms = int(at * 1000)
@@ -815,9 +552,9 @@ class Sandbox:
         ``paid_partial`` or ``paid_over`` and the order callback goes out. Returns the
         ``order_info`` record as of now.
         """
-        with self._lock:
+        with self.lock:
             now = float(self.clock())
-            self._advance(now)
+            self.scheduler.advance(now)
             p, order = self._order(cregis_id, pid)
             now_ms = int(now * 1000)
             status = order.status(now_ms)
@@ -850,8 +587,8 @@ class Sandbox:
                 event = "paid_remain" if remain else order.outcome()
                 self._order_event(p, order, at, event)
 
-            self._schedule(order.confirm_ms / 1000, confirm)
-            self._advance(now)
+            self.scheduler.schedule(order.confirm_ms / 1000, confirm)
+            self.scheduler.advance(now)
             return self.shape("order_info_v2").render(order.info_record(now_ms))
 
     def _order(self, cregis_id: str, pid: int | None) -> tuple[Project, Order]:
@@ -866,9 +603,9 @@ class Sandbox:
         self, cregis_id: str, amount: str | Decimal | None = None, *, pid: int | None = None
     ) -> dict[str, Any]:
         """Refund a paid order now (default: everything paid); the refunded callback follows."""
-        with self._lock:
+        with self.lock:
             now = float(self.clock())
-            self._advance(now)
+            self.scheduler.advance(now)
             p, order = self._order(cregis_id, pid)
             now_ms = int(now * 1000)
             status = order.status(now_ms)
@@ -881,11 +618,11 @@ class Sandbox:
                 value = _sandbox_amount(amount)
             settle_ms = int(self.knobs.settle_seconds * 1000)
             order.refund = make_refund(order, value, now_ms, settle_ms)
-            self._schedule(
+            self.scheduler.schedule(
                 now + self.knobs.settle_seconds,
                 lambda at: self._order_event(p, order, at, "refunded"),
             )
-            self._advance(now)
+            self.scheduler.advance(now)
             return self.shape("order_info_v2").render(order.info_record(now_ms))
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -900,88 +637,19 @@ class Sandbox:
 
     def examples(self, pid: int | None = None) -> dict[str, Any]:
         """Identifiers worth querying: cids by status, orders by status, a funded address."""
-        with self._lock:
+        with self.lock:
             return self._project(pid).examples(float(self.clock()))
 
     def order_ids(self, pid: int | None = None) -> list[str]:
         """The ``cregis_id`` of every checkout order of the project (seeded and created)."""
-        with self._lock:
+        with self.lock:
             return list(self._project(pid).orders)
 
     def sub_addresses(self, pid: int | None = None) -> list[str]:
         """The project's sub-addresses (seeded and created), oldest first."""
-        with self._lock:
+        with self.lock:
             p = self._project(pid)
             return [p.book.text(g) for g in sorted(p.book.info)]
-
-    # -- sandbox-only HTTP endpoints -------------------------------------------------------------
-
-    def _control(self, method: str, path: str, body: bytes) -> Response:
-        name = path[len("/_sandbox/") :]
-        if name == "ping":
-            return Response(200, _JSON, _envelope("00000", "ok"))
-        try:
-            args = json.loads(body) if body.strip() else {}
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, A_BODY, "Param Error: the body is not JSON")
-        if not isinstance(args, dict):
-            return _error(400, A_BODY, "Param Error: the body must be a JSON object")
-        try:
-            if name == "info":
-                data: Any = {
-                    "base_url": self.public_url or self.base_url,
-                    "pid": self.pid,
-                    "api_key": self.api_key,
-                    "projects": sorted(self.projects),
-                    "transactions": self.project.trades.size,
-                    "examples": self.examples(),
-                }
-            elif name == "callbacks":
-                data = [
-                    {k: getattr(a, k) for k in ("kind", "url", "attempt", "at", "status", "ok")}
-                    for a in self.callback_log
-                ]
-            elif method != "POST":
-                return _error(
-                    405, A_METHOD, f"Param Error: {path} takes POST", (("allow", "POST"),)
-                )
-            elif name == "deposit":
-                data = self.simulate_deposit(
-                    str(args.get("address", "")),
-                    str(args.get("currency", "")),
-                    str(args.get("amount", "")),
-                    status=int(args.get("status", 1)),
-                    txid=args.get("txid"),
-                    pid=args.get("pid"),
-                )
-            elif name == "pay":
-                data = self.simulate_payment(
-                    str(args.get("cregis_id", "")),
-                    None if args.get("amount") is None else str(args["amount"]),
-                    token=args.get("token"),
-                    pid=args.get("pid"),
-                )
-            elif name == "refund":
-                data = self.simulate_refund(
-                    str(args.get("cregis_id", "")),
-                    None if args.get("amount") is None else str(args["amount"]),
-                    pid=args.get("pid"),
-                )
-            elif name == "advance":
-                if not isinstance(self.clock, FakeClock):
-                    return _error(400, A_VALUE, "Param Error: advance needs a FakeClock")
-                self.clock.advance(float(args.get("seconds", 0)))
-                self.deliver_callbacks()
-                data = {"now": self.clock()}
-            else:
-                return _error(404, A_PATH, f"Param Error: no sandbox control endpoint {path}")
-        except (SandboxError, ValueError, TypeError) as exc:
-            return _error(400, A_VALUE, f"Param Error: {exc}")
-        return Response(
-            200,
-            _JSON,
-            _envelope("00000", "ok", json.dumps(data, ensure_ascii=False, separators=(",", ":"))),
-        )
 
 
 def _sandbox_amount(amount: str | Decimal) -> Decimal:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec import Chain
+from ...spec import Chain
 from .addresses import address_from_bytes
 from .ids import digest, random_words
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .core import Sandbox
+from .port import Answering
 
 __all__ = ["SandboxApp"]
 
@@ -25,7 +24,7 @@ class SandboxApp:
     the status line and headers, then closes without the promised body.
     """
 
-    def __init__(self, sandbox: Sandbox, on_startup: Callable[[], None] | None = None) -> None:
+    def __init__(self, sandbox: Answering, on_startup: Callable[[], None] | None = None) -> None:
         self.sandbox = sandbox
         self.on_startup = on_startup
 

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
-from ..spec import PayCurrency, registry
+from ...spec import PayCurrency, registry
 from .addresses import txid_from_bytes
 from .book import SUB, AddressBook
 from .catalog import Catalog

@@ -1,19 +1,7 @@
 """Request checks: the body, the system parameters, the signature and each business parameter.
 
-Every refusal is an :class:`SandboxRefusal` carrying a return code. Documented codes take their
-``msg`` from the registry. The vendor does not enumerate its ``A`` codes (only "Param Error"),
-so the sandbox uses these, each with ``msg`` = ``"Param Error: <param> <what is wrong>"``:
-
-========  ===========  =====================================================================
-code      HTTP status  meaning
-========  ===========  =====================================================================
-A0001     200          a required parameter is missing (or empty)
-A0002     200          a parameter has the wrong JSON type or cannot be read as its type
-A0003     200          a value is out of range: enum, length, minimum/maximum, page_size > 100
-A0004     400          the body is not a JSON object
-A0005     404          no endpoint has this path
-A0006     405          the method is not POST
-========  ===========  =====================================================================
+Every refusal is a :class:`~cregis_notebook.errors.SandboxRefusal` carrying a return code (the
+codes and their messages: :mod:`cregis_notebook.sandbox.engine.codes`).
 
 Where the vendor documents a specific code for a limit, that code is used instead of A0003:
 ``alias`` too long -> E0002, ``order_id`` too long -> E0019, an order's ``remark`` too long ->
@@ -30,49 +18,17 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .._signing import render_value, sign
-from .._values import exact_decimal, exact_int
-from ..errors import AmountError, SandboxRefusal, UnfitValue
-from ..spec import Endpoint, Param, registry
-from .amounts import decimal_places, parse_amount
+from ..._signing import render_value, sign
+from ..._values import exact_decimal, exact_int
+from ...errors import AmountError, SandboxRefusal, UnfitValue
+from ...spec import Endpoint, Param
+from ..engine.amounts import decimal_places, parse_amount
+from ..engine.codes import A_MISSING, A_TYPE, A_VALUE, documented, param_error
 
-__all__ = [
-    "A_BODY",
-    "A_METHOD",
-    "A_MISSING",
-    "A_PATH",
-    "A_TYPE",
-    "A_VALUE",
-    "check_amount",
-    "check_sign",
-    "documented",
-    "param_error",
-    "read_params",
-]
-
-A_MISSING, A_TYPE, A_VALUE, A_BODY, A_PATH, A_METHOD = (
-    "A0001",
-    "A0002",
-    "A0003",
-    "A0004",
-    "A0005",
-    "A0006",
-)
+__all__ = ["check_amount", "check_sign", "check_system", "read_params", "read_pid"]
 
 AMOUNT_PARAMS = frozenset({"amount", "order_amount"})
 """Checked by the endpoint (coin decimals and E codes), not here."""
-
-
-def documented(code: str) -> SandboxRefusal:
-    """The error for a documented code, with its documented English ``msg``."""
-    entry = registry().return_code(code)
-    msg = entry.msg if entry is not None and entry.msg else code
-    return SandboxRefusal(code, msg)
-
-
-def param_error(code: str, name: str, problem: str, *, status: int = 200) -> SandboxRefusal:
-    """An ``A`` code error naming the parameter."""
-    return SandboxRefusal(code, f"Param Error: {name} {problem}", status=status)
 
 
 def _limit_code(ep: Endpoint, name: str) -> str | None:
