@@ -16,11 +16,13 @@ See ``docs/sandbox.md``.
 Layout: three parts, each importing only the parts below it (a test checks this).
 
 * ``engine/`` (lowest): the state and everything that happens over time. ``engine.Engine``
-  holds the projects and the lock; ``scheduler`` (timed actions, the callback thread),
-  ``clock``, ``knobs``, ``project`` / ``trades`` / ``book`` / ``orders`` / ``generate`` (the
-  seeded data), ``callbacks`` (signed deliveries), ``limits`` and ``codes`` (return codes and
-  the refusals that carry them), ``amounts``, ``shapes``, ``catalog``, ``market``, ``ids``,
-  ``addresses``. It knows nothing of requests.
+  holds the projects and the lock and composes ``scheduler`` (timed actions, the callback
+  thread), ``transfers`` (payouts, withdrawals, collections), ``deposits`` (deposits, legacy
+  deposit orders), ``payments`` (checkout orders, refunds), ``ledger`` (new trade rows, fees)
+  and ``outbox`` (signed callbacks, delivered by ``callbacks``). Beside them: ``clock``,
+  ``knobs``, the seeded data (``project``, ``trades``, ``book``, ``orders``, ``generate``),
+  ``limits`` and ``codes`` (return codes and the refusals that carry them), ``amounts``,
+  ``shapes``, ``catalog``, ``market``, ``ids``, ``addresses``. It knows nothing of requests.
 * ``api/``: the API service. ``gateway`` routes, checks and answers one request
   (``answers.Response``), ``checks`` reads the body and the parameters, ``service`` holds one
   handler per endpoint and reaches the engine only through ``port.EnginePort``, ``faults``
