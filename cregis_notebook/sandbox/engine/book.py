@@ -96,6 +96,11 @@ class AddressBook:
             self._text[gid] = text
         return text
 
+    def texts(self, gids: list[int]) -> list[str]:
+        """The address texts of ``gids`` (one call for a page: rendered ones are looked up)."""
+        known = self._text
+        return [t if (t := known[g]) is not None else self.text(g) for g in gids]
+
     def render_all(self) -> None:
         """Render every address not rendered yet (in bulk: pages then never wait for one)."""
         missing = np.array([g for g, t in enumerate(self._text) if t is None], dtype=np.int64)
