@@ -95,6 +95,17 @@ def test_system_parameters(box: Sandbox) -> None:
     assert envelope["code"] == "A0002" and "pid" in envelope["msg"]
 
 
+def test_pid_and_timestamp_are_ascii_digits_only(box: Sandbox) -> None:
+    arabic_pid = str(DEFAULT_PID).translate(
+        str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+    )
+    for field, value in (("pid", arabic_pid), ("timestamp", "\u0661\u0667\u0663\u0665")):
+        body: dict[str, Any] = {"pid": DEFAULT_PID, "nonce": "abcdef", "timestamp": 1, field: value}
+        body["sign"] = sign(body, DEFAULT_API_KEY)
+        _, envelope = raw_post(box, "/api/v1/coins", json.dumps(body).encode())
+        assert envelope["code"] == "A0002" and field in envelope["msg"], envelope
+
+
 # -- parameters -----------------------------------------------------------------------------------
 
 
