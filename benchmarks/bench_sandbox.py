@@ -88,7 +88,7 @@ def serve_naive(transactions: int) -> None:
     import uvicorn
 
     from cregis_notebook.sandbox import FakeClock, Sandbox
-    from cregis_notebook.sandbox.amounts import format_units
+    from cregis_notebook.sandbox.engine.amounts import format_units
 
     box = Sandbox(seed=0, transactions=transactions, clock=FakeClock())
     table = box.project.trades

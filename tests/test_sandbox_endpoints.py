@@ -12,7 +12,7 @@ import pytest
 from conftest import call, raw_post
 
 from cregis_notebook import AsyncClient, Client
-from cregis_notebook.sandbox import DEFAULT_API_KEY, DEFAULT_PID, Sandbox, SandboxServer
+from cregis_notebook.sandbox import DEFAULT_API_KEY, DEFAULT_PID, FakeClock, Sandbox, SandboxServer
 from cregis_notebook.spec import Endpoint, registry
 
 TRON_PAYEE = "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS"  # the docs' example address
@@ -226,8 +226,51 @@ def test_client_sandbox_constructors_are_wired(box: Sandbox) -> None:
     finally:
         client.close()
     with box.client() as own:
-        assert own.sandbox_app is box
         assert own.request("coins").ok
+
+
+class _Kept(Client):
+    """A client that keeps what it was built with: the public seam the sandbox must use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.built_with = (args, kwargs)
+        super().__init__(*args, **kwargs)
+
+
+class _AsyncKept(AsyncClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.built_with = (args, kwargs)
+        super().__init__(*args, **kwargs)
+
+
+def test_sandbox_builds_clients_through_the_public_constructor(box: Sandbox) -> None:
+    """URL, pid and key positionally, the transport (carrying ``.sandbox``) and the clock."""
+    with box.client(client_class=_Kept, retry=False) as own:
+        args, kwargs = own.built_with
+        assert args == (box.base_url, box.pid, box.api_key)
+        assert isinstance(kwargs["transport"], httpx.BaseTransport)
+        assert kwargs["transport"].sandbox is box and kwargs["clock"] is box.clock
+        assert kwargs["retry"] is False
+        assert own.request("coins").ok
+    mine = FakeClock(2_000_000_000)
+    with box.client(client_class=_Kept, clock=mine) as own:
+        assert own.built_with[1]["clock"] is mine  # a clock given in the options wins
+    later = box.client(client_class=_AsyncKept)
+    transport = later.built_with[1]["transport"]
+    assert isinstance(transport, httpx.AsyncBaseTransport) and transport.sandbox is box
+    assert isinstance(box.async_client(), AsyncClient)
+    assert type(box.client()) is Client
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_info_proves_this_is_the_projects_sandbox(
+    sandbox_server: SandboxServer, method: str
+) -> None:
+    """``/_sandbox/info`` answers ``data.sandbox == "cregis-notebook"`` and the pid."""
+    status, envelope = raw_post(sandbox_server.base_url, "/_sandbox/info", b"", method=method)
+    assert status == 200 and envelope["code"] == "00000"
+    assert envelope["data"]["sandbox"] == "cregis-notebook"
+    assert envelope["data"]["pid"] == sandbox_server.pid
 
 
 def test_async_client_sandbox() -> None:

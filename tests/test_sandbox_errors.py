@@ -9,7 +9,13 @@ import pytest
 from conftest import call, raw_post, signed_body
 
 from cregis_notebook import sign
-from cregis_notebook.sandbox import DEFAULT_API_KEY, DEFAULT_PID, ProjectSpec, Sandbox
+from cregis_notebook.sandbox import (
+    DEFAULT_API_KEY,
+    DEFAULT_PID,
+    ProjectSpec,
+    Sandbox,
+    SandboxError,
+)
 from cregis_notebook.spec import registry
 
 PAYEE = "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS"
@@ -89,6 +95,17 @@ def test_system_parameters(box: Sandbox) -> None:
     assert envelope["code"] == "A0002" and "pid" in envelope["msg"]
 
 
+def test_pid_and_timestamp_are_ascii_digits_only(box: Sandbox) -> None:
+    arabic_pid = str(DEFAULT_PID).translate(
+        str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+    )
+    for field, value in (("pid", arabic_pid), ("timestamp", "\u0661\u0667\u0663\u0665")):
+        body: dict[str, Any] = {"pid": DEFAULT_PID, "nonce": "abcdef", "timestamp": 1, field: value}
+        body["sign"] = sign(body, DEFAULT_API_KEY)
+        _, envelope = raw_post(box, "/api/v1/coins", json.dumps(body).encode())
+        assert envelope["code"] == "A0002" and field in envelope["msg"], envelope
+
+
 # -- parameters -----------------------------------------------------------------------------------
 
 
@@ -138,6 +155,26 @@ def test_bad_amount_codes(box: Sandbox) -> None:
     assert code_of(box, "payout_v1", payout(amount="1.1234567")) == "E0007"  # TRX has 6
     assert code_of(box, "payout_v1", payout(amount="abc")) == "E0016"
     assert code_of(box, "payout_v1", payout(amount="1e3")) == "E0016"
+
+
+@pytest.mark.parametrize(
+    "text", ["1_000", "\u0661\u0662\u0663", "\uff11", "1E3", " 5", "+5", "Infinity"]
+)
+def test_amounts_are_plain_ascii_decimals_only(box: Sandbox, text: str) -> None:
+    """Issue 15 item 9: ``1_000`` is not 1000 and Arabic-Indic ``123`` is not 123."""
+    assert code_of(box, "payout_v1", payout(amount=text)) == "E0016"
+    assert code_of(box, "checkout", checkout(order_amount=text)) == "E0016"
+    if text == text.strip():  # a float parameter may be padded, like an integer one
+        body = checkout(order_id=f"tol-{text}", underpaid_tolerance=text)
+        assert code_of(box, "checkout", body) == "A0002"
+    address = box.examples()["sub_address"]
+    with pytest.raises(SandboxError, match="plain decimal"):
+        box.simulate_deposit(address, box.examples()["sub_address_currency"], text)
+
+
+def test_integers_are_ascii_digits_only(box: Sandbox) -> None:
+    assert call(box, "trade_page", {"page_size": "\u0663"})["code"] == "A0002"
+    assert call(box, "trade_page", {"page_size": "1_0"})["code"] == "A0002"
 
 
 def test_bad_address_is_e0008(box: Sandbox) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 from conftest import call
 
 from cregis_notebook import (
+    AsyncClient,
     Client,
     CregisConfigError,
     CregisConnectError,
@@ -19,6 +19,7 @@ from cregis_notebook import (
     CregisResponseError,
 )
 from cregis_notebook.sandbox import FakeClock, Sandbox, SandboxServer
+from cregis_notebook.sandbox.http.transport import AsyncSandboxTransport
 
 
 def _client(box: Sandbox, **options: Any) -> Client:
@@ -44,27 +45,44 @@ def test_jitter_stays_within_its_bounds() -> None:
 
 
 def test_async_transport_latency_overlaps() -> None:
+    """Ten requests wait out their latency side by side, not one after another."""
     with Sandbox(seed=0, transactions=100, latency_ms=200) as box:
 
-        async def main() -> float:
-            async with box.async_client(retry=False) as client:
-                started = time.perf_counter()
-                await asyncio.gather(*(client.request("coins") for _ in range(10)))
-                return time.perf_counter() - started
+        async def main() -> list[float]:
+            waits: list[float] = []
+            everyone = asyncio.Event()
 
-        elapsed = asyncio.run(main())
-    assert elapsed >= 0.2  # each waited, concurrently rather than one after another
+            async def gate(seconds: float) -> None:  # holds each request until all ten wait
+                waits.append(seconds)
+                if len(waits) == 10:
+                    everyone.set()
+                await everyone.wait()
+
+            transport = AsyncSandboxTransport(box, sleep=gate)
+            async with AsyncClient(
+                box.base_url, box.pid, box.api_key, transport=transport, retry=False
+            ) as client:
+                requests = asyncio.gather(*(client.request("coins") for _ in range(10)))
+                replies = await asyncio.wait_for(requests, timeout=60)
+            assert all(reply.ok for reply in replies)
+            return waits
+
+        waits = asyncio.run(main())
+    assert waits == [pytest.approx(0.2)] * 10
 
 
-def test_latency_over_http() -> None:
-    box = Sandbox(seed=0, transactions=100, latency_ms=150)
+def test_latency_over_http_advances_a_fake_clock() -> None:
+    clock = FakeClock()
+    box = Sandbox(seed=0, transactions=100, latency_ms=150, clock=clock)
     with (
         SandboxServer(box, close_sandbox=True) as server,
         Client(server.base_url, server.pid, server.api_key, retry=False) as client,
     ):
-        started = time.perf_counter()
+        start = clock()
         assert client.request("coins").ok
-        assert time.perf_counter() - started >= 0.15
+        assert clock() - start == pytest.approx(0.15)
+        assert client.request("coins").ok
+        assert clock() - start == pytest.approx(0.30)
 
 
 def test_rate_limit_answers_429_with_retry_after() -> None:

@@ -328,7 +328,12 @@ def test_refund_callback() -> None:
     assert data["refund_requested"] == "yes" and data["type"] == "1"  # callback: 1 = full
     assert isinstance(data["refund_created_time"], str)
     info = call(box, "order_info", {"cregis_id": cregis_id})["data"]
-    assert info["status"] == "refunded" and info["refund_data"]["type"] == 2  # query: 2 = full
+    assert info["refund_data"]["type"] == 2  # query: 2 = full
+    # SPEC 10.2 lists no "refunded" status: the order stays paid, the refund is refund_data
+    assert info["status"] == "paid" and info["refund_requested"] == "yes"
+    assert data["status"] == "paid"
+    with pytest.raises(SandboxError, match="already refunded"):
+        box.simulate_refund(cregis_id)
     box.close()
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import call
 
 from cregis_notebook.sandbox import FakeClock, Sandbox
-from cregis_notebook.sandbox.trades import TradeFilter
+from cregis_notebook.sandbox.engine.trades import TradeFilter
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CregisConfigError, UnknownEndpoint
-from ..spec import registry
-from .checks import documented
+from ...errors import CregisConfigError, UnknownEndpoint
+from ...spec import registry
+from .codes import documented
 
 __all__ = ["LOCAL_IP", "Limits"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from ..errors import AmountError
+from ..._values import exact_decimal
+from ...errors import AmountError, UnfitValue
 
 __all__ = ["decimal_places", "format_units", "parse_amount", "to_units"]
 
@@ -27,20 +28,15 @@ def format_units(units: int, scale: int) -> str:
 def parse_amount(value: object) -> Decimal:
     """A finite Decimal from amount text (or a JSON number); :class:`AmountError` otherwise.
 
-    Exponent forms (``1e5``), blanks, ``NaN`` and infinities are refused.
+    Text must be plain ASCII decimal notation (the package's value contract): ``1_000``,
+    other scripts' digits, exponent forms (``1e5``), blanks, ``NaN`` and infinities are refused.
     """
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
-        raise AmountError(f"not a number: {value!r}")
-    text = value if isinstance(value, str) else format(Decimal(str(value)), "f")
-    if not text or text != text.strip() or "e" in text.lower():
+    if isinstance(value, str) and value != value.strip():
         raise AmountError(f"not a plain decimal number: {value!r}")
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise AmountError(f"not a decimal number: {value!r}") from None
-    if not number.is_finite():
-        raise AmountError(f"not a finite number: {value!r}")
-    return number
+        return exact_decimal(value)
+    except UnfitValue as exc:
+        raise AmountError(str(exc)) from None
 
 
 def decimal_places(number: Decimal) -> int:

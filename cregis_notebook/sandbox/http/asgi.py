@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .core import Sandbox
+from ..engine.clock import AsyncSleep, async_sleep_for
+from .port import Answering
 
 __all__ = ["SandboxApp"]
 
@@ -21,13 +20,22 @@ _MAX_BODY = 10 * 1024 * 1024
 class SandboxApp:
     """ASGI 3 app: every request goes through :meth:`Sandbox.respond`.
 
-    Latency is an ``asyncio.sleep`` so concurrent requests overlap; a dropped connection sends
-    the status line and headers, then closes without the promised body.
+    Latency is an ``asyncio.sleep`` so concurrent requests overlap (with a FakeClock the clock
+    is advanced instead, as the in-process transports do; ``sleep`` replaces the wait); a
+    dropped connection sends the status line and headers, then closes without the promised
+    body.
     """
 
-    def __init__(self, sandbox: Sandbox, on_startup: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        sandbox: Answering,
+        on_startup: Callable[[], None] | None = None,
+        *,
+        sleep: AsyncSleep | None = None,
+    ) -> None:
         self.sandbox = sandbox
         self.on_startup = on_startup
+        self._sleep = sleep or async_sleep_for(sandbox.clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -55,7 +63,7 @@ class SandboxApp:
             scope["method"], scope["path"], headers, body, client=peer[0] if peer else None
         )
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         if response is None:
             await send(
                 {

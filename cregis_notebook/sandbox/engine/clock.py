@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-__all__ = ["DEFAULT_FAKE_START", "Clock", "FakeClock", "sleep_for"]
+__all__ = ["DEFAULT_FAKE_START", "AsyncSleep", "Clock", "FakeClock", "async_sleep_for", "sleep_for"]
 
 Clock = Callable[[], float]
 """Anything that returns the current time in epoch seconds (``time.time`` is one)."""
+
+AsyncSleep = Callable[[float], Awaitable[None]]
+"""An asynchronous wait of some seconds (``asyncio.sleep`` is one)."""
 
 DEFAULT_FAKE_START = 1_735_689_600.0
 """2025-01-01T00:00:00Z: where a :class:`FakeClock` starts unless told otherwise."""
@@ -59,3 +63,15 @@ def sleep_for(clock: Clock) -> Callable[[float], None]:
     if isinstance(clock, FakeClock):
         return clock.sleep
     return time.sleep
+
+
+def async_sleep_for(clock: Clock) -> AsyncSleep:
+    """The asynchronous twin of :func:`sleep_for`: a FakeClock advances, anything else waits."""
+    if isinstance(clock, FakeClock):
+        fake = clock
+
+        async def advance(seconds: float) -> None:
+            fake.sleep(seconds)
+
+        return advance
+    return asyncio.sleep

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..spec import Callback, Endpoint, Field
+from ...spec import Callback, Endpoint, Field
 from .amounts import format_units
 
 __all__ = ["WIRE_OVERRIDES", "Shape", "callback_shape", "endpoint_shape"]

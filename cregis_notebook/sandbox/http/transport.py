@@ -1,16 +1,16 @@
-"""httpx transports that answer from a :class:`~cregis_notebook.sandbox.Sandbox` in-process."""
+"""httpx transports that answer from a :class:`~cregis_notebook.sandbox.Sandbox` in-process.
+
+Each keeps the sandbox as its public ``.sandbox`` attribute: that is how a client built on one
+finds the sandbox behind it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
-
 import httpx
 
-from .clock import FakeClock, sleep_for
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .core import Response, Sandbox
+from ..api.answers import Response
+from ..engine.clock import AsyncSleep, async_sleep_for, sleep_for
+from .port import Answering
 
 __all__ = ["AsyncSandboxTransport", "SandboxTransport"]
 
@@ -31,7 +31,7 @@ def _to_httpx(request: httpx.Request, response: Response | None) -> httpx.Respon
 class SandboxTransport(httpx.BaseTransport):
     """Synchronous: latency is a blocking sleep (a FakeClock is advanced instead)."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Answering) -> None:
         self.sandbox = sandbox
         self._sleep = sleep_for(sandbox.clock)
 
@@ -46,10 +46,15 @@ class SandboxTransport(httpx.BaseTransport):
 
 
 class AsyncSandboxTransport(httpx.AsyncBaseTransport):
-    """Asynchronous: latency is ``asyncio.sleep``, so many requests overlap."""
+    """Asynchronous: latency is an ``asyncio.sleep``, so many requests overlap.
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    With a FakeClock the clock is advanced instead. ``sleep`` replaces the wait (an async
+    callable taking seconds), for instance to watch requests wait side by side.
+    """
+
+    def __init__(self, sandbox: Answering, *, sleep: AsyncSleep | None = None) -> None:
         self.sandbox = sandbox
+        self._sleep = sleep or async_sleep_for(sandbox.clock)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -57,9 +62,5 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
             request.method, request.url.path, request.headers, body
         )
         if delay > 0:
-            clock = self.sandbox.clock
-            if isinstance(clock, FakeClock):
-                clock.advance(delay)
-            else:
-                await asyncio.sleep(delay)
+            await self._sleep(delay)
         return _to_httpx(request, response)

@@ -291,7 +291,10 @@ class Project:
         }
 
     def examples(self, now: float) -> dict[str, object]:
-        """Ids worth trying: a payout and a withdrawal cid per status, an order per status."""
+        """Ids worth trying: a payout and a withdrawal cid per status, an order per status.
+
+        ``refunded_order`` is an order with a refund (its status stays paid, as SPEC 10.2 says).
+        """
         payouts: dict[int, int] = {}
         withdrawals: dict[int, int] = {}
         tr = self.trades
@@ -306,14 +309,19 @@ class Project:
                 target = payouts if t.kind == PAYOUT else withdrawals
                 target.setdefault(t.fixed_status, t.cid)
         orders: dict[str, str] = {}
+        refunded = None
         for order in self.orders.values():
             orders.setdefault(order.status(int(now * 1000)), order.cregis_id)
+            if refunded is None and order.refund is not None:
+                refunded = order.cregis_id
         rich = max(self.balances.items(), key=lambda kv: kv[1][0], default=None)
         out: dict[str, object] = {
             "payout_cid_by_status": dict(sorted(payouts.items())),
             "withdrawal_cid_by_status": dict(sorted(withdrawals.items())),
             "order_by_status": orders,
         }
+        if refunded is not None:
+            out["refunded_order"] = refunded  # a paid order with refund_data
         if rich is not None:
             (gid, cur), _ = rich
             out["sub_address"] = self.book.text(gid)

@@ -371,9 +371,7 @@ class _Page:
 
 
 def _addresses(page: _Page, name: str) -> list[object]:
-    book = page.t.book
-    known = book._text
-    return [t if (t := known[g]) is not None else book.text(g) for g in page.col(name)]
+    return list(page.t.book.texts(page.col(name)))
 
 
 def _per_currency(values_name: str) -> Callable[[_Page], list[object]]:

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from .asgi import SandboxApp
-from .core import Sandbox
+from .port import Servable
 
 __all__ = ["SandboxServer"]
 
@@ -50,7 +50,7 @@ class SandboxServer:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: Servable,
         host: str = "127.0.0.1",
         port: int = 0,
         *,

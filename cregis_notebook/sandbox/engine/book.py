@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec import Chain
+from ...spec import Chain
 from .addresses import address_from_bytes
 from .ids import digest, random_words
 
@@ -95,6 +95,11 @@ class AddressBook:
             text = address_from_bytes(style, seed)
             self._text[gid] = text
         return text
+
+    def texts(self, gids: list[int]) -> list[str]:
+        """The address texts of ``gids`` (one call for a page: rendered ones are looked up)."""
+        known = self._text
+        return [t if (t := known[g]) is not None else self.text(g) for g in gids]
 
     def render_all(self) -> None:
         """Render every address not rendered yet (in bulk: pages then never wait for one)."""

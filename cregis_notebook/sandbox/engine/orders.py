@@ -3,8 +3,10 @@
 An order's status is computed from the clock: ``new`` until it is paid or its ``valid_time``
 runs out (``expired``); a payment confirms ``settle_seconds`` after it is made and the order
 becomes ``paid``, ``paid_partial`` or ``paid_over`` by comparing the amount received (in the
-order currency) with ``order_amount`` widened by the tolerances; a refund turns it
-``refunded``. Settlement follows: ``unsettled`` -> ``settling`` -> ``settled``.
+order currency) with ``order_amount`` widened by the tolerances. A refund shows in
+``refund_data`` and in the ``refunded`` callback while the order keeps its paid status (SPEC
+10.2 lists no ``refunded`` status). Settlement follows: ``unsettled`` -> ``settling`` ->
+``settled``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
-from ..spec import PayCurrency, registry
+from ...spec import PayCurrency, registry
 from .addresses import txid_from_bytes
 from .book import SUB, AddressBook
 from .catalog import Catalog
@@ -143,8 +145,6 @@ class Order:
         """The order status at ``now_ms``."""
         if self.canceled_ms is not None and now_ms >= self.canceled_ms:
             return "canceled"
-        if self.refund is not None and now_ms >= self.refund.created_ms:
-            return "refunded"
         if self.confirm_ms is not None and now_ms >= self.confirm_ms:
             return self.outcome()
         if not self.payments and now_ms >= self.expire_ms:
@@ -520,7 +520,7 @@ def seed_orders(
             settle_ms=settle_ms,
             merchant_wallet=wallets,
         )
-        if status in ("paid", "paid_partial", "paid_over", "refunded"):
+        if status in ("paid", "paid_partial", "paid_over", "refunded"):  # refunded: paid first
             token = tokens[0]
             due = receive_amount(amount, order.rate(token), token)
             factor = {"paid_partial": Decimal("0.6"), "paid_over": Decimal("1.25")}.get(

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import CregisConfigError
+from ...errors import CregisConfigError
 from .clock import Clock
 from .limits import Limits
 
@@ -55,7 +55,7 @@ class ProjectSpec:
     withdrawal_quota: int | None = None
 
     def limits(self) -> Limits:
-        """This project's checked :class:`~cregis_notebook.sandbox.limits.Limits`."""
+        """This project's checked :class:`~cregis_notebook.sandbox.engine.limits.Limits`."""
         return Limits.of(self, f"project {self.pid}")
 
 
@@ -90,7 +90,7 @@ class Knobs:
     withdrawal_quota: int | None = None
 
     def limits(self) -> Limits:
-        """The default project's checked :class:`~cregis_notebook.sandbox.limits.Limits`."""
+        """The default project's checked :class:`~cregis_notebook.sandbox.engine.limits.Limits`."""
         return Limits.of(self, "the sandbox")
 
     @classmethod

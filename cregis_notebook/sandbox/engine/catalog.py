@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec import Chain, Currency, registry
+from ...spec import Chain, Currency, registry
 from .market import usd_price
 
 __all__ = ["MAX_USD", "Catalog", "catalog"]

@@ -2,7 +2,8 @@
 
 Every registry endpoint has a handler here (current, legacy and SDK-only); a handler gets the
 project, the checked parameters and the clock, and returns ``data`` (or raises
-:class:`~cregis_notebook.sandbox.checks.SandboxRefusal`).
+:class:`~cregis_notebook.errors.SandboxRefusal`). It reaches the engine only through
+:class:`~cregis_notebook.sandbox.api.port.EnginePort`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..spec import PayCurrency, registry
-from .addresses import is_valid_address
-from .amounts import decimal_places, format_units, to_units
-from .book import EXTERNAL, SUB
-from .checks import A_VALUE, check_amount, documented, param_error
-from .orders import Order, cregis_id_for, new_order_addresses
-from .project import (
+from ...spec import PayCurrency, registry
+from ..engine.addresses import is_valid_address
+from ..engine.amounts import decimal_places, format_units, to_units
+from ..engine.book import EXTERNAL, SUB
+from ..engine.codes import A_VALUE, documented, param_error
+from ..engine.orders import Order, cregis_id_for, new_order_addresses
+from ..engine.project import (
     APPROVAL_REJECTED,
     CANCELLED,
     FAILED,
@@ -28,10 +29,9 @@ from .project import (
     Project,
     Transfer,
 )
-from .trades import PAYOUT, SWEEP, WITHDRAWAL, TradeFilter
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .core import Sandbox
+from ..engine.trades import PAYOUT, SWEEP, WITHDRAWAL, TradeFilter
+from .checks import check_amount
+from .port import EnginePort
 
 __all__ = ["Raw", "Service"]
 
@@ -61,9 +61,9 @@ Handler = Callable[[Project, dict[str, Any], float], Any]
 class Service:
     """The endpoint handlers of one sandbox."""
 
-    def __init__(self, box: Sandbox) -> None:
-        self.box = box
-        self.cat = box.cat
+    def __init__(self, engine: EnginePort) -> None:
+        self.engine = engine
+        self.cat = engine.cat
         self.handlers: dict[str, Handler] = {
             "project_coins": self.project_coins,
             "trade_page": self.trade_page,
@@ -185,7 +185,7 @@ class Service:
         rows = p.trades.select(f)
         start = (page_num - 1) * page_size
         chosen = rows[start : start + page_size] if start < len(rows) else range(0)
-        body = ",".join(self.box.render_rows(p, chosen))
+        body = ",".join(p.trades.render(chosen))
         return Raw(
             f'{{"total":{len(rows)},"rows":[{body}],"pageNum":{page_num},"pageSize":{page_size}}}'
         )
@@ -246,8 +246,8 @@ class Service:
             raise documented("E0008")
         balance = p.balance(frm, cur)
         native = self.cat.currencies[cur].native
-        fee = self.box.fee_for(p, cur)
-        fee_units = self.box.fee_in_amount_units(cur, fee) if native else 0
+        fee = self.engine.fee_for(p, cur)
+        fee_units = self.engine.fee_in_amount_units(cur, fee) if native else 0
         if "amount" in a:
             amount = self._amount(cur, a["amount"])
             if amount + fee_units > balance[0]:
@@ -265,10 +265,10 @@ class Service:
             amount=amount,
             fee=fee,
             created=now,
-            settle=self.box.knobs.settle_seconds,
+            settle=self.engine.settle_seconds,
         )
         t.txid = p.new_txid(cur, "sweep", t.cid)
-        self.box.start_transfer(p, t, lock=amount + fee_units)
+        self.engine.start_transfer(p, t, lock=amount + fee_units)
         return {"cid": t.cid}
 
     def _balance_rows(
@@ -309,7 +309,7 @@ class Service:
                 "processing": format_units(processing, scale),
             }
             name = "sub_address_balance_v2" if v2 else "sub_address_balance"
-            out.append(self.box.shape(name).render(record))
+            out.append(self.engine.shape(name).render(record))
         return {"total": len(rows), "rows": out, "pageNum": page_num, "pageSize": page_size}
 
     def sub_address_balance(self, p: Project, a: dict[str, Any], now: float) -> Any:
@@ -356,7 +356,7 @@ class Service:
         if from_key and from_key in a:
             frm = p.book.owned(a[from_key]) or p.book.add_text(chain, EXTERNAL, a[from_key])
         t = self._transfer(p, PAYOUT, cur, frm, a[to_key], amount, a, memo, now)
-        self.box.start_transfer(p, t, lock=0)
+        self.engine.start_transfer(p, t, lock=0)
         return {"cid": t.cid}
 
     def _transfer(
@@ -386,14 +386,14 @@ class Service:
             frm=frm,
             to=to,
             amount=amount,
-            fee=self.box.fee_for(p, cur),
+            fee=self.engine.fee_for(p, cur),
             created=now,
             third_party_id=a["third_party_id"],
             remark=remark,
             memo=memo,
             callback_url=a.get("callback_url") or "",
             outcome=outcome,
-            settle=self.box.knobs.settle_seconds,
+            settle=self.engine.settle_seconds,
         )
         t.txid = p.new_txid(cur, "transfer", t.cid)
         p.third_party_ids.add(t.third_party_id)
@@ -415,8 +415,8 @@ class Service:
         memo = self._memo(cur, a.get("memo"))
         self._third_party_id(p, a["third_party_id"])
         native = self.cat.currencies[cur].native
-        fee = self.box.fee_for(p, cur)
-        fee_units = self.box.fee_in_amount_units(cur, fee) if native else 0
+        fee = self.engine.fee_for(p, cur)
+        fee_units = self.engine.fee_in_amount_units(cur, fee) if native else 0
         need = amount + fee_units
         if "from_address" in a:
             frm = p.sub_address(a["from_address"], chain)
@@ -434,7 +434,7 @@ class Service:
         p.withdrawals_made += 1
         t = self._transfer(p, WITHDRAWAL, cur, frm, a["to_address"], amount, a, memo, now)
         t.fee = fee
-        self.box.start_transfer(p, t, lock=need)
+        self.engine.start_transfer(p, t, lock=need)
         return {"cid": t.cid}
 
     def _transfer_query(
@@ -443,7 +443,7 @@ class Service:
         record = p.transfer_record(a["cid"], kind, now)
         if record is None:
             raise documented("E0014")
-        return self.box.shape(name).render(record)
+        return self.engine.shape(name).render(record)
 
     def payout_query(self, p: Project, a: dict[str, Any], now: float) -> Any:
         return self._transfer_query(p, a, now, PAYOUT, "payout_query")
@@ -497,7 +497,7 @@ class Service:
             raise documented("E0018")
         now_ms = int(now * 1000)
         serial = len(p.orders)
-        url = self.box.public_url or self.box.base_url
+        url = self.engine.order_base_url()
         order = Order(
             cregis_id=cregis_id_for(p.salt, "order", serial, a["order_id"]),
             order_id=a["order_id"],
@@ -524,7 +524,7 @@ class Service:
             order_details=a.get("order_details"),
             sub_merchant=a.get("sub_merchant"),
             checkout_url=f"{url}/checkout?cid={p.new_txid(0, 'co', serial)[:32]}",
-            settle_ms=int(self.box.knobs.settle_seconds * 1000),
+            settle_ms=int(self.engine.settle_seconds * 1000),
             merchant_wallet={
                 self.cat.chains[ch].chain_id: p.book.text(gid)
                 for ch, gid in p.seeded.wallets.items()
@@ -532,16 +532,16 @@ class Service:
         )
         p.orders[order.cregis_id] = order
         p.order_ids.add(order.order_id)
-        self.box.start_order(p, order)
+        self.engine.start_order(p, order)
         return order
 
     def checkout(self, p: Project, a: dict[str, Any], now: float) -> Any:
         order = self._new_order(p, a, now, 2, fiat_only=False)
-        return self.box.shape("checkout_create_v2").render(order.created_record())
+        return self.engine.shape("checkout_create_v2").render(order.created_record())
 
     def order_v1(self, p: Project, a: dict[str, Any], now: float) -> Any:
         order = self._new_order(p, a, now, 1, fiat_only=True)
-        return self.box.shape("order_create_v1").render(order.created_record())
+        return self.engine.shape("order_create_v1").render(order.created_record())
 
     def _order(self, p: Project, a: dict[str, Any]) -> Order:
         order = p.orders.get(a["cregis_id"])
@@ -551,12 +551,12 @@ class Service:
 
     def order_info_v2(self, p: Project, a: dict[str, Any], now: float) -> Any:
         record = self._order(p, a).info_record(int(now * 1000))
-        return self.box.shape("order_info_v2").render(record)
+        return self.engine.shape("order_info_v2").render(record)
 
     def order_info_v1(self, p: Project, a: dict[str, Any], now: float) -> Any:
         record = self._order(p, a).info_record(int(now * 1000))
         record.pop("remark", None)  # the v1 table spells it "reamrk"
-        return self.box.shape("order_info_v1").render(record)
+        return self.engine.shape("order_info_v1").render(record)
 
     # -- legacy order deposit (2023) -------------------------------------------------------------
 
@@ -587,7 +587,7 @@ class Service:
         p.third_party_ids.add(d.third_party_id)
         p.deposits[d.cid] = d
         p.deposit_by_gid[gid] = d.cid
-        self.box.start_deposit_order(p, d)
+        self.engine.start_deposit_order(p, d)
         return {"cid": d.cid, "address": p.book.text(gid)}
 
     def _deposit(self, p: Project, a: dict[str, Any]) -> DepositOrder:
@@ -598,7 +598,7 @@ class Service:
 
     def deposit_query(self, p: Project, a: dict[str, Any], now: float) -> Any:
         d = self._deposit(p, a)
-        return self.box.shape("deposit_query").render(self.box.deposit_record(p, d))
+        return self.engine.shape("deposit_query").render(self.engine.deposit_record(p, d))
 
     def deposit_cancel(self, p: Project, a: dict[str, Any], now: float) -> Any:
         d = self._deposit(p, a)

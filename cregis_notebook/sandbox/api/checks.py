@@ -1,19 +1,7 @@
 """Request checks: the body, the system parameters, the signature and each business parameter.
 
-Every refusal is an :class:`SandboxRefusal` carrying a return code. Documented codes take their
-``msg`` from the registry. The vendor does not enumerate its ``A`` codes (only "Param Error"),
-so the sandbox uses these, each with ``msg`` = ``"Param Error: <param> <what is wrong>"``:
-
-========  ===========  =====================================================================
-code      HTTP status  meaning
-========  ===========  =====================================================================
-A0001     200          a required parameter is missing (or empty)
-A0002     200          a parameter has the wrong JSON type or cannot be read as its type
-A0003     200          a value is out of range: enum, length, minimum/maximum, page_size > 100
-A0004     400          the body is not a JSON object
-A0005     404          no endpoint has this path
-A0006     405          the method is not POST
-========  ===========  =====================================================================
+Every refusal is a :class:`~cregis_notebook.errors.SandboxRefusal` carrying a return code (the
+codes and their messages: :mod:`cregis_notebook.sandbox.engine.codes`).
 
 Where the vendor documents a specific code for a limit, that code is used instead of A0003:
 ``alias`` too long -> E0002, ``order_id`` too long -> E0019, an order's ``remark`` too long ->
@@ -27,51 +15,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from .._signing import render_value, sign
-from ..errors import AmountError, SandboxRefusal
-from ..spec import Endpoint, Param, registry
-from .amounts import decimal_places, parse_amount
+from ..._signing import render_value, sign
+from ..._values import exact_decimal, exact_int
+from ...errors import AmountError, SandboxRefusal, UnfitValue
+from ...spec import Endpoint, Param
+from ..engine.amounts import decimal_places, parse_amount
+from ..engine.codes import A_MISSING, A_TYPE, A_VALUE, documented, param_error
 
-__all__ = [
-    "A_BODY",
-    "A_METHOD",
-    "A_MISSING",
-    "A_PATH",
-    "A_TYPE",
-    "A_VALUE",
-    "check_amount",
-    "check_sign",
-    "documented",
-    "param_error",
-    "read_params",
-]
-
-A_MISSING, A_TYPE, A_VALUE, A_BODY, A_PATH, A_METHOD = (
-    "A0001",
-    "A0002",
-    "A0003",
-    "A0004",
-    "A0005",
-    "A0006",
-)
+__all__ = ["check_amount", "check_sign", "check_system", "read_params", "read_pid"]
 
 AMOUNT_PARAMS = frozenset({"amount", "order_amount"})
 """Checked by the endpoint (coin decimals and E codes), not here."""
-
-
-def documented(code: str) -> SandboxRefusal:
-    """The error for a documented code, with its documented English ``msg``."""
-    entry = registry().return_code(code)
-    msg = entry.msg if entry is not None and entry.msg else code
-    return SandboxRefusal(code, msg)
-
-
-def param_error(code: str, name: str, problem: str, *, status: int = 200) -> SandboxRefusal:
-    """An ``A`` code error naming the parameter."""
-    return SandboxRefusal(code, f"Param Error: {name} {problem}", status=status)
 
 
 def _limit_code(ep: Endpoint, name: str) -> str | None:
@@ -105,13 +62,10 @@ def _is_empty(value: Any) -> bool:
 def _as_int(p: Param, value: Any) -> int:
     if isinstance(value, bool):
         raise param_error(A_TYPE, p.name, f"must be an integer, got {json.dumps(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise param_error(A_TYPE, p.name, f"must be an integer, got {_show(value)}")
+    try:
+        return exact_int(value)
+    except UnfitValue:
+        raise param_error(A_TYPE, p.name, f"must be an integer, got {_show(value)}") from None
 
 
 def _show(value: Any) -> str:
@@ -150,15 +104,10 @@ def _convert(ep: Endpoint, p: Param, value: Any) -> Any:
                 A_TYPE, p.name, f"must be a decimal number, got {_show(value)}"
             ) from None
     if kind == "float":
-        if isinstance(value, bool):
-            raise param_error(A_TYPE, p.name, f"must be a number, got {_show(value)}")
         try:
-            real = Decimal(value.strip()) if isinstance(value, str) else Decimal(str(value))
-        except (InvalidOperation, AttributeError):
+            return exact_decimal(value)
+        except UnfitValue:
             raise param_error(A_TYPE, p.name, f"must be a number, got {_show(value)}") from None
-        if not real.is_finite():
-            raise param_error(A_TYPE, p.name, f"must be a finite number, got {_show(value)}")
-        return real
     if kind == "bool_string":
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -230,10 +179,7 @@ def check_system(body: Mapping[str, Any]) -> None:
         if _is_empty(value):
             raise param_error(A_MISSING, name, "is required")
     stamp = body["timestamp"]
-    ok = isinstance(stamp, int) and not isinstance(stamp, bool)
-    if isinstance(stamp, str) and stamp.isdigit():
-        ok = True
-    if not ok:
+    if isinstance(stamp, bool) or not isinstance(stamp, (int, str)) or not _is_int(stamp):
         raise param_error(A_TYPE, "timestamp", f"must be epoch milliseconds, got {_show(stamp)}")
     if not isinstance(body["nonce"], (str, int)) or isinstance(body["nonce"], bool):
         raise param_error(A_TYPE, "nonce", f"must be text, got {_show(body['nonce'])}")
@@ -246,11 +192,18 @@ def read_pid(body: Mapping[str, Any]) -> int:
         raise param_error(A_MISSING, "pid", "is required")
     if isinstance(value, bool):
         raise param_error(A_TYPE, "pid", f"must be the numeric project id, got {_show(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, (int, str)) and _is_int(value):
+        return exact_int(value)
     raise param_error(A_TYPE, "pid", f"must be the numeric project id, got {_show(value)}")
+
+
+def _is_int(value: int | str) -> bool:
+    """True for an int or ASCII integer text (no other scripts' digits, no ``_``)."""
+    try:
+        exact_int(value)
+    except UnfitValue:
+        return False
+    return True
 
 
 def check_sign(body: Mapping[str, Any], api_key: str, float_params: tuple[str, ...] = ()) -> bool:

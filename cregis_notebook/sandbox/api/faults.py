@@ -12,7 +12,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from .knobs import Knobs
+from ..engine.knobs import Knobs
 
 __all__ = ["HTML_5XX", "Decision", "Faults"]
 

@@ -1,0 +1,4 @@
+"""The sandbox engine: state, clock, scheduler, transfers, deposits, orders and callbacks.
+
+Imports nothing else of the sandbox (not ``api``, not ``http``, not the facade).
+"""
