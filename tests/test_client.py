@@ -73,7 +73,9 @@ class Recorder:
 
 
 def make_client(handler: Any, **options: Any) -> Client:
+    """A client over ``handler``; writes allowed (the guard has its own tests)."""
     options.setdefault("retry", False)
+    options.setdefault("allow_writes", True)
     return Client(
         BASE, PID, KEY, transport=httpx.MockTransport(handler), clock=lambda: NOW, **options
     )
@@ -530,6 +532,7 @@ def test_the_key_is_not_pickled() -> None:
 
 def make_async(handler: Any, **options: Any) -> AsyncClient:
     options.setdefault("retry", False)
+    options.setdefault("allow_writes", True)
     return AsyncClient(
         BASE, PID, KEY, transport=httpx.MockTransport(handler), clock=lambda: NOW, **options
     )

@@ -57,7 +57,7 @@ from .shapes import Shape, callback_shape, endpoint_shape
 from .trades import DEPOSIT, PAYOUT, SWEEP, WITHDRAWAL
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..client import AsyncClient, Client
+    from ..client import AsyncClient
 
 __all__ = ["Response", "Sandbox", "SandboxError"]
 
@@ -267,17 +267,26 @@ class Sandbox:
 
         return SandboxApp(self)
 
-    def client(self, **options: Any) -> Client:
-        """A :class:`~cregis_notebook.Client` wired to this sandbox, sharing its clock."""
-        from ..client import Client
+    def client(self, *, client_class: type[Any] | None = None, **options: Any) -> Any:
+        """A client wired to this sandbox through its public transport, sharing its clock.
 
-        return Client._wired_to(self, **options)
+        ``client_class`` defaults to :class:`~cregis_notebook.Client`; an
+        :class:`~cregis_notebook.AsyncClient` (or subclass) gets the asynchronous transport.
+        """
+        from ..client import AsyncClient, Client
+
+        cls = Client if client_class is None else client_class
+        is_async = issubclass(cls, AsyncClient)
+        transport = self.async_transport() if is_async else self.transport()
+        options.setdefault("clock", self.clock)
+        return cls(self.base_url, self.pid, self.api_key, transport=transport, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
         """An :class:`~cregis_notebook.AsyncClient` wired to this sandbox, sharing its clock."""
         from ..client import AsyncClient
 
-        return AsyncClient._wired_to(self, **options)
+        client: AsyncClient = self.client(client_class=AsyncClient, **options)
+        return client
 
     # -- the core --------------------------------------------------------------------------------
 
@@ -927,6 +936,7 @@ class Sandbox:
         try:
             if name == "info":
                 data: Any = {
+                    "sandbox": "cregis-notebook",  # how a client proves it talks to a sandbox
                     "base_url": self.public_url or self.base_url,
                     "pid": self.pid,
                     "api_key": self.api_key,
