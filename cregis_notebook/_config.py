@@ -140,16 +140,25 @@ def check_settings(
     try:
         problem = (
             _url_problem(base_url, allow_insecure)
-            or _key_problem(api_key)
             or _pid_problem(pid, api_key)
+            or _key_problem(api_key)
         )
         if problem is not None:
-            return problem
+            return _masked(problem, api_key)
         key = api_key if isinstance(api_key, Secret) else Secret(str(api_key).strip())
         assert isinstance(base_url, str) and isinstance(pid, (int, str))
         return Settings(base_url.strip().rstrip("/"), int(pid), key, allow_writes)
     except Exception as exc:  # pragma: no cover - each check above is total
         return f"the client settings could not be read ({type(exc).__name__})"
+
+
+def _masked(text: str, api_key: object) -> str:
+    """``text`` with the key, should it appear (inside a URL, say), replaced by a mask."""
+    if isinstance(api_key, Secret):
+        api_key = api_key.reveal()
+    if isinstance(api_key, str) and api_key.strip():
+        return text.replace(api_key.strip(), "<API_KEY>")
+    return text
 
 
 def _writes_value(value: str | None, where: str) -> bool | str | None:
@@ -215,7 +224,7 @@ def _gather(
         )
     url_problem = _url_problem(merged["CREGIS_BASE_URL"], allow_insecure=True)
     if url_problem is not None:
-        text = url_problem.replace("base_url", "CREGIS_BASE_URL", 1)
+        text = _masked(url_problem.replace("base_url", "CREGIS_BASE_URL", 1), key)
         if key.is_key(merged["CREGIS_BASE_URL"]):
             text += " (it holds the API key)"
         return text
@@ -234,6 +243,7 @@ def settings_from_env(
     its value).
     """
     found = _gather(environ, env_file)
+    del environ  # it holds the key: keep it out of this frame should an error be raised
     if isinstance(found, str):
         raise CregisConfigError(found)
     return found
