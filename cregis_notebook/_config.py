@@ -53,7 +53,8 @@ class Settings:
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    """True for this machine: ``localhost``, loopback addresses (``127.0.0.0/8``, ``::1``), and
+    the unspecified ``0.0.0.0`` / ``::`` a server prints when it listens everywhere."""
     host = host.strip("[]").lower()
     if host == "localhost":
         return True
@@ -62,7 +63,9 @@ def is_loopback(host: str) -> bool:
     except ValueError:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+    if mapped is not None:
+        address = mapped
+    return bool(address.is_loopback or address.is_unspecified)
 
 
 def _describe(value: object) -> str:

@@ -310,7 +310,15 @@ def test_plain_http_elsewhere_is_refused(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9", "http://127.8.9.10", LIVE],
+    [
+        "http://127.0.0.1:9",
+        "http://localhost:9",
+        "http://[::1]:9",
+        "http://127.8.9.10",
+        "http://0.0.0.0:8600",
+        "http://[::ffff:127.0.0.1]:9",
+        LIVE,
+    ],
 )
 def test_plain_http_on_this_machine_and_https_are_fine(url: str) -> None:
     assert Client(url, PID, KEY).base_url == url
