@@ -133,7 +133,6 @@ def check_settings(
     api_key: object,
     *,
     allow_insecure: bool = False,
-    allow_writes: bool | None = None,
 ) -> Settings | str:
     """The checked :class:`Settings`, or the text of what is wrong. Never raises.
 
@@ -150,7 +149,7 @@ def check_settings(
             return _masked(problem, api_key)
         key = api_key if isinstance(api_key, Secret) else Secret(str(api_key).strip())
         assert isinstance(base_url, str) and isinstance(pid, (int, str))
-        return Settings(base_url.strip().rstrip("/"), int(pid), key, allow_writes)
+        return Settings(base_url.strip().rstrip("/"), int(pid), key)
     except Exception as exc:  # pragma: no cover - each check above is total
         return f"the client settings could not be read ({type(exc).__name__})"
 
