@@ -11,22 +11,24 @@ import asyncio
 import logging
 import secrets
 import string
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
 
-from ._config import Secret, settings_from_env
+from ._config import check_settings, is_loopback, settings_from_env, writes_from_env
 from ._helpers import AsyncHelpers, SyncHelpers
 from ._retry import RetryPolicy
-from ._signing import canonical_string, sign, wire_value
+from ._signing import Secret, signed_bytes, wire_value
 from ._validation import prepare_params
+from ._values import loads_exact
 from ._version import __version__
-from .envelope import Envelope
+from .envelope import SUCCESS, Envelope
 from .errors import (
     CregisConfigError,
     CregisConnectError,
@@ -36,6 +38,7 @@ from .errors import (
     CregisTimeoutError,
     CregisTransportError,
     CregisValidationError,
+    CregisWriteRefused,
     UnknownEndpoint,
 )
 from .spec import Endpoint, registry
@@ -47,6 +50,8 @@ log = logging.getLogger("cregis_notebook")
 _NONCE_ALPHABET = string.ascii_lowercase + string.digits
 _EXCERPT = 200
 KEY_MASK = "<API_KEY>"
+SANDBOX_INFO_PATH = "/_sandbox/info"
+SANDBOX_NAME = "cregis-notebook"
 _HEADERS = {"Content-Type": "application/json", "User-Agent": f"cregis-notebook/{__version__}"}
 
 
@@ -101,6 +106,18 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+def _uncertain(ep: Endpoint) -> str:
+    """What to say when a call that is not read-only may or may not have taken effect."""
+    if ep.is_read_only:
+        return ""
+    what = "moves money" if ep.moves_money else "creates state"
+    return (
+        f" It may have taken effect: this call {what} and is never retried automatically, so "
+        "check whether it did (for example query by third_party_id or order_id) before "
+        "sending it again."
+    )
+
+
 class _BaseClient:
     """What the sync and async clients share: configuration, preparation and parsing."""
 
@@ -110,32 +127,27 @@ class _BaseClient:
         self,
         base_url: str,
         pid: int | str,
-        api_key: str,
+        api_key: str | Secret,
         *,
         timeout: float = 30.0,
-        transport: Any = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         strict: bool = False,
         retry: RetryPolicy | bool = True,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] | None = None,
         nonce: Callable[[], str] = new_nonce,
+        allow_writes: bool | None = None,
+        allow_insecure: bool = False,
     ) -> None:
-        if not base_url or urlsplit(base_url).scheme not in ("http", "https"):
-            raise CregisConfigError(
-                f"base_url must start with http:// or https://, got {base_url!r} "
-                "(each project has its own API domain, shown in the Cregis client)"
-            )
-        if isinstance(pid, str):
-            if not pid.strip().isdigit():
-                raise CregisConfigError(f"pid must be the numeric project id, got {pid!r}")
-            pid = int(pid)
-        if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
-            raise CregisConfigError(f"pid must be a positive integer, got {pid!r}")
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise CregisConfigError("api_key must be the project's API key (a non-empty string)")
-        self.base_url = base_url.rstrip("/")
-        self.pid = pid
-        self._key = Secret(api_key.strip())
+        in_process = getattr(transport, "sandbox", None) is not None  # nothing crosses a network
+        found = check_settings(base_url, pid, api_key, allow_insecure=allow_insecure or in_process)
+        del base_url, pid, api_key  # from here on the key is only inside a Secret
+        if isinstance(found, str):
+            raise CregisConfigError(found)
+        self.base_url = found.base_url
+        self.pid = found.pid
+        self._key = found.api_key
+        self.allow_writes = writes_from_env() if allow_writes is None else bool(allow_writes)
         self.timeout = timeout
         self.strict = strict
         if retry is True:
@@ -146,8 +158,11 @@ class _BaseClient:
         self._clock = clock
         self._nonce = nonce
         self._sleep: Any = sleep or (asyncio.sleep if self._is_async else time.sleep)
-        self._sandbox: Any = None
-        pool = {
+        self._transport = transport
+        self._loopback = is_loopback(urlsplit(self.base_url).hostname or "")
+        self._proven: bool | None = None  # the answer of probe_sandbox(), once there is one
+        self._probe_lock = threading.Lock()
+        pool: dict[str, Any] = {
             "base_url": self.base_url,
             "timeout": timeout,
             "transport": transport,
@@ -159,17 +174,17 @@ class _BaseClient:
     # -- configuration -----------------------------------------------------------------------
 
     @property
-    def is_sandbox(self) -> bool:
-        """True for the in-process sandbox or a server on this machine (never a live project)."""
-        if self._sandbox is not None:
-            return True
-        host = urlsplit(self.base_url).hostname or ""
-        return host in ("localhost", "::1") or host.startswith("127.")
+    def sandbox_app(self) -> Any:
+        """The in-process sandbox behind this client's transport, or ``None`` for a server."""
+        return getattr(self._transport, "sandbox", None)
 
     @property
-    def sandbox_app(self) -> Any:
-        """The in-process sandbox behind this client, or ``None`` for a real service."""
-        return self._sandbox
+    def is_sandbox(self) -> bool:
+        """True for the in-process sandbox, or a server that :meth:`probe_sandbox` proved.
+
+        Never by address alone: a server on this machine may forward to a live project.
+        """
+        return self.sandbox_app is not None or self._proven is True
 
     def __repr__(self) -> str:
         kind = "sandbox" if self.is_sandbox else "live"
@@ -177,6 +192,52 @@ class _BaseClient:
             f"{type(self).__name__}(base_url={self.base_url!r}, pid={self.pid}, "
             f"api_key='********', {kind})"
         )
+
+    # -- the live-write guard ------------------------------------------------------------------
+
+    def _sends_freely(self, ep: Endpoint, confirmed: bool) -> bool:
+        """True when ``ep`` may be sent now, without asking anything of the network."""
+        return ep.is_read_only or confirmed or self.allow_writes or self.is_sandbox
+
+    def _should_probe(self, ep: Endpoint, confirmed: bool) -> bool:
+        """True when only a (first) probe of a server on this machine can allow ``ep``."""
+        return not self._sends_freely(ep, confirmed) and self._loopback and self._proven is None
+
+    def _check_write(self, ep: Endpoint, confirmed: bool) -> None:
+        """Raise :class:`CregisWriteRefused` when ``ep`` may not be sent (nothing is sent)."""
+        if self._sends_freely(ep, confirmed):
+            return
+        what = "moves money" if ep.moves_money else "creates state"
+        text = (
+            f"{ep.name} {what}, and {self.base_url} is treated as a LIVE project: the call was "
+            "refused and nothing was sent. To allow writes from this client, make it with "
+            "allow_writes=True (or set CREGIS_ALLOW_WRITES=1); to send this one call, use "
+            "client.send(client.prepare(...), confirmed=True)."
+        )
+        if self._loopback:
+            text += (
+                f" The server is on this machine but did not prove to be a {SANDBOX_NAME} "
+                f"sandbox (GET {SANDBOX_INFO_PATH} must answer data.sandbox = "
+                f"{SANDBOX_NAME!r} and pid {self.pid})."
+            )
+        raise CregisWriteRefused(text)
+
+    def _proves_sandbox(self, response: httpx.Response) -> bool:
+        """True when ``response`` is a sandbox's ``/_sandbox/info`` answer for this project."""
+        if response.status_code != 200:
+            return False
+        try:
+            parsed = loads_exact(response.content)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(parsed, dict) or parsed.get("code") != SUCCESS:
+            return False
+        data = parsed.get("data")
+        if not isinstance(data, dict) or data.get("sandbox") != SANDBOX_NAME:
+            return False
+        projects = data.get("projects")
+        pids = [data.get("pid"), *(projects if isinstance(projects, list) else [])]
+        return any(type(p) is int and p == self.pid for p in pids)
 
     # -- preparation -------------------------------------------------------------------------
 
@@ -191,16 +252,28 @@ class _BaseClient:
             raise CregisValidationError(str(exc), endpoint=str(key)) from None
 
     def prepare(self, endpoint: str | Endpoint, /, **params: Any) -> PreparedRequest:
-        """Validate ``params``, add ``pid``, ``nonce``, ``timestamp`` and ``sign``; send nothing."""
+        """Validate ``params``, add ``pid``, ``nonce``, ``timestamp`` and ``sign``; send nothing.
+
+        Everything is checked and rendered before the key is touched, so an error raised here
+        (always a :class:`CregisValidationError`) never carries the key.
+        """
         ep = self.endpoint(endpoint)
         business = prepare_params(ep, params, strict=self.strict)
-        body: dict[str, Any] = {k: wire_value(v) for k, v in business.items()}
-        body["pid"] = self.pid
-        body["nonce"] = self._nonce()
-        body["timestamp"] = int(self._clock() * 1000)
-        key = self._key.reveal()
-        body["sign"] = sign(body, key)
-        masked = KEY_MASK + canonical_string(body, key)[len(key) :]
+        problem: CregisValidationError | None = None
+        try:
+            body: dict[str, Any] = {k: wire_value(v, k) for k, v in business.items()}
+            body["pid"] = self.pid
+            body["nonce"] = self._nonce()
+            body["timestamp"] = int(self._clock() * 1000)
+            payload = signed_bytes(body)
+        except CregisValidationError as exc:
+            problem = exc
+        if problem is not None:  # raised outside the except block: one clean error
+            raise CregisValidationError(
+                f"{ep.name}: {problem}", endpoint=ep.name, param=problem.param
+            )
+        body["sign"] = self._key.digest(payload)
+        masked = KEY_MASK + payload.decode("utf-8")
         return PreparedRequest(ep, self.base_url + ep.path, body, masked)
 
     # -- parsing -----------------------------------------------------------------------------
@@ -217,6 +290,8 @@ class _BaseClient:
             raise CregisRateLimitError(
                 text, endpoint=ep.name, body_excerpt=excerpt, retry_after=wait
             )
+        if status >= 500:
+            text += "." + _uncertain(ep)
         raise CregisHTTPError(text, endpoint=ep.name, status=status, body_excerpt=excerpt)
 
     @staticmethod
@@ -229,22 +304,20 @@ class _BaseClient:
     ) -> Envelope:
         content = response.content
         kind = response.headers.get("content-type", "unknown content type")
+        problem = None
         try:
-            parsed = response.json()
-        except ValueError:
+            parsed = loads_exact(content)  # amounts sent as JSON numbers keep every digit
+        except (ValueError, RecursionError):
+            problem = "the body is not JSON"
+        if problem is None and (
+            not isinstance(parsed, dict) or "code" not in parsed or "msg" not in parsed
+        ):
+            problem = "the JSON body is not a {code, msg, data} envelope"
+        if problem is not None:
             excerpt = _excerpt(content)
             raise CregisResponseError(
-                f"{ep.name}: HTTP {response.status_code} ({kind}) but the body is not JSON: "
-                f"{excerpt!r}",
-                endpoint=ep.name,
-                status=response.status_code,
-                body_excerpt=excerpt,
-            ) from None
-        if not isinstance(parsed, dict) or "code" not in parsed or "msg" not in parsed:
-            excerpt = _excerpt(content)
-            raise CregisResponseError(
-                f"{ep.name}: HTTP {response.status_code}: the JSON body is not a "
-                f"{{code, msg, data}} envelope: {excerpt!r}",
+                f"{ep.name}: HTTP {response.status_code} ({kind}) but {problem}: "
+                f"{excerpt!r}.{_uncertain(ep)}",
                 endpoint=ep.name,
                 status=response.status_code,
                 body_excerpt=excerpt,
@@ -265,13 +338,7 @@ class _BaseClient:
 
     @staticmethod
     def _transport_error(ep: Endpoint, exc: httpx.HTTPError) -> CregisTransportError:
-        advice = ""
-        if not ep.is_read_only:
-            advice = (
-                " This call moves money or creates state and is never retried automatically: "
-                "check whether it took effect (for example query by third_party_id or order_id) "
-                "before sending it again."
-            )
+        advice = _uncertain(ep)
         if isinstance(exc, httpx.TimeoutException):
             return CregisTimeoutError(
                 f"{ep.name}: no answer from {ep.path} in time ({type(exc).__name__}).{advice}",
@@ -309,29 +376,26 @@ class _BaseClient:
     def from_env(cls: type[_C], *, env_file: str | None = ".env", **options: Any) -> _C:
         """Build a client from ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY``.
 
-        Values in the environment win over a ``.env`` file in the working directory. A missing
-        variable raises :class:`CregisConfigError` naming it.
+        Values in the environment win over a ``.env`` file in the working directory, and
+        ``CREGIS_ALLOW_WRITES`` is read from either. A missing or malformed variable raises
+        :class:`CregisConfigError` naming it.
         """
-        base_url, pid, key = settings_from_env(env_file=env_file)
-        return cls(base_url, pid, key, **options)
+        found = settings_from_env(env_file=env_file)
+        if found.allow_writes is not None:
+            options.setdefault("allow_writes", found.allow_writes)
+        return cls(found.base_url, found.pid, found.api_key, **options)
 
     @classmethod
     def sandbox(cls: type[_C], seed: int = 0, **knobs: Any) -> _C:
-        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``."""
+        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``.
+
+        Client options (``timeout``, ``retry``, ...) go to the client; everything else,
+        ``clock`` included, to the sandbox, whose clock the client then shares.
+        """
         from .sandbox import Sandbox
 
-        # the clock goes to the sandbox, and the client shares it (see _wired_to)
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS - {"clock"}}
-        return cls._wired_to(Sandbox(seed=seed, **knobs), **options)
-
-    @classmethod
-    def _wired_to(cls: type[_C], box: Any, **options: Any) -> _C:
-        """A client of this class talking to the in-process sandbox ``box``, on its clock."""
-        options.setdefault("clock", box.clock)
-        transport = box.async_transport() if cls._is_async else box.transport()
-        client = cls(box.base_url, box.pid, box.api_key, transport=transport, **options)
-        client._sandbox = box
-        return client
+        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
+        return cast(_C, Sandbox(seed=seed, **knobs).client(client_class=cls, **options))
 
     def _log(self, envelope: Envelope) -> None:
         log.debug(
@@ -352,7 +416,8 @@ class Client(SyncHelpers, _BaseClient):
     """A synchronous client for one Cregis project.
 
     Args:
-        base_url: the project's API domain, e.g. ``https://t-xxxx.cregis.io``.
+        base_url: the project's API domain, e.g. ``https://t-xxxx.cregis.io``. Plain
+            ``http://`` is refused unless the host is this machine (or ``allow_insecure``).
         pid: the project id.
         api_key: the project's API key; it is used for signing and never shown.
         timeout: seconds per HTTP attempt.
@@ -361,38 +426,51 @@ class Client(SyncHelpers, _BaseClient):
         retry: a :class:`RetryPolicy`, ``True`` for the default one, ``False`` for none.
         clock: returns the current epoch time in seconds (for ``timestamp``).
         sleep: waits between retries; replace it in tests.
+        nonce: makes the 6-character ``nonce`` of each request.
+        allow_writes: send calls that move money or create state to a live project; ``None``
+            reads ``CREGIS_ALLOW_WRITES`` (``1``, ``true`` or ``yes`` allow). A sandbox always
+            takes them.
+        allow_insecure: accept a plain ``http://`` URL to another machine.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        pid: int | str,
-        api_key: str,
-        *,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-        strict: bool = False,
-        retry: RetryPolicy | bool = True,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        super().__init__(
-            base_url,
-            pid,
-            api_key,
-            timeout=timeout,
-            transport=transport,
-            strict=strict,
-            retry=retry,
-            clock=clock,
-            sleep=sleep,
-            nonce=nonce,
-        )
+    def probe_sandbox(self) -> bool:
+        """True when this client talks to a cregis-notebook sandbox (asked once, then cached).
 
-    def send(self, prepared: PreparedRequest) -> Envelope:
-        """Send a prepared request (retrying read-only calls per the policy)."""
+        The in-process sandbox is one. A server on this machine is one only when
+        ``GET /_sandbox/info`` answers ``data.sandbox == "cregis-notebook"`` with this pid; a
+        URL on another machine is never asked. A connection failure is not cached.
+        """
+        if self.sandbox_app is not None:
+            return True
+        if self._loopback and self._proven is None:
+            with self._probe_lock:
+                if self._proven is None:
+                    try:
+                        response = self._http.get(SANDBOX_INFO_PATH)
+                    except httpx.HTTPError:
+                        return False
+                    self._proven = self._proves_sandbox(response)
+        return self._proven is True
+
+    def writes_allowed(self, endpoint: str | Endpoint) -> bool:
+        """True when :meth:`send` would send ``endpoint`` without ``confirmed=True``."""
+        ep = self.endpoint(endpoint)
+        if self._should_probe(ep, False):
+            self.probe_sandbox()
+        return self._sends_freely(ep, False)
+
+    def send(self, prepared: PreparedRequest, *, confirmed: bool = False) -> Envelope:
+        """Send a prepared request (retrying read-only calls per the policy).
+
+        A call that moves money or creates state on a live project raises
+        :class:`CregisWriteRefused` (nothing sent) unless the client allows writes or
+        ``confirmed`` is true. Before the first such call to a server on this machine, the
+        client asks it once whether it is a sandbox (:meth:`probe_sandbox`).
+        """
         ep = prepared.endpoint
+        if self._should_probe(ep, confirmed):
+            self.probe_sandbox()
+        self._check_write(ep, confirmed)
         started = time.perf_counter()
         attempt, waited = 0, 0.0
         while True:
@@ -436,40 +514,38 @@ class Client(SyncHelpers, _BaseClient):
 
 
 class AsyncClient(AsyncHelpers, _BaseClient):
-    """The asynchronous twin of :class:`Client`: the same arguments, coroutine methods."""
+    """The asynchronous twin of :class:`Client`: the same arguments, coroutine methods.
+
+    ``probe_sandbox()``, ``writes_allowed()`` and ``send()`` are coroutines here.
+    """
 
     _is_async = True
 
-    def __init__(
-        self,
-        base_url: str,
-        pid: int | str,
-        api_key: str,
-        *,
-        timeout: float = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-        strict: bool = False,
-        retry: RetryPolicy | bool = True,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Any] = asyncio.sleep,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        super().__init__(
-            base_url,
-            pid,
-            api_key,
-            timeout=timeout,
-            transport=transport,
-            strict=strict,
-            retry=retry,
-            clock=clock,
-            sleep=sleep,
-            nonce=nonce,
-        )
+    async def probe_sandbox(self) -> bool:
+        """As :meth:`Client.probe_sandbox` (asked once, then cached)."""
+        if self.sandbox_app is not None:
+            return True
+        if self._loopback and self._proven is None:
+            try:
+                response = await self._http.get(SANDBOX_INFO_PATH)
+            except httpx.HTTPError:
+                return False
+            self._proven = self._proves_sandbox(response)
+        return self._proven is True
 
-    async def send(self, prepared: PreparedRequest) -> Envelope:
-        """Send a prepared request (retrying read-only calls per the policy)."""
+    async def writes_allowed(self, endpoint: str | Endpoint) -> bool:
+        """As :meth:`Client.writes_allowed`."""
+        ep = self.endpoint(endpoint)
+        if self._should_probe(ep, False):
+            await self.probe_sandbox()
+        return self._sends_freely(ep, False)
+
+    async def send(self, prepared: PreparedRequest, *, confirmed: bool = False) -> Envelope:
+        """Send a prepared request, as :meth:`Client.send`."""
         ep = prepared.endpoint
+        if self._should_probe(ep, confirmed):
+            await self.probe_sandbox()
+        self._check_write(ep, confirmed)
         started = time.perf_counter()
         attempt, waited = 0, 0.0
         while True:
@@ -510,4 +586,6 @@ class AsyncClient(AsyncHelpers, _BaseClient):
         await self.aclose()
 
 
-_CLIENT_OPTIONS = frozenset({"timeout", "strict", "retry", "clock", "sleep", "nonce"})
+_CLIENT_OPTIONS = frozenset(
+    {"timeout", "strict", "retry", "sleep", "nonce", "allow_writes", "allow_insecure"}
+)

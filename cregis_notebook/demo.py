@@ -327,7 +327,8 @@ def run_demo(
     from .frames import to_csv
 
     started = time.perf_counter()
-    sandbox = bool(client.is_sandbox)
+    # the in-process sandbox, or a server that proves it is one: never an address alone
+    sandbox = bool(client.probe_sandbox())
     if create is None:
         create = sandbox
     if create and not sandbox:

@@ -24,6 +24,7 @@ from cregis_notebook import (
     CregisRateLimitError,
     CregisResponseError,
     CregisTimeoutError,
+    CregisTransportError,
     CregisUnknownParamWarning,
     CregisValidationError,
     RetryPolicy,
@@ -73,7 +74,9 @@ class Recorder:
 
 
 def make_client(handler: Any, **options: Any) -> Client:
+    """A client over ``handler``; writes allowed (the guard has its own tests)."""
     options.setdefault("retry", False)
+    options.setdefault("allow_writes", True)
     return Client(
         BASE, PID, KEY, transport=httpx.MockTransport(handler), clock=lambda: NOW, **options
     )
@@ -433,16 +436,50 @@ def test_client_errors_are_not_retried() -> None:
     ids=[e.name for e in ENDPOINTS if not e.is_read_only],
 )
 def test_calls_that_move_money_or_create_state_are_never_retried(endpoint: Any) -> None:
-    for failure in (httpx.Response(503, text="busy"), httpx.ReadTimeout("slow")):
+    failures: list[httpx.Response | Exception] = [
+        httpx.Response(503, text="busy"),
+        httpx.Response(500, json={"code": "00000"}),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+        httpx.Response(200, text='{"code": "000'),  # cut short
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.Response(200, json={"error": "not an envelope"}),
+    ]
+    for failure in failures:
         flaky = Flaky(failure)
         client = make_client(flaky, retry=RetryPolicy(attempts=5), sleep=lambda s: None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with pytest.raises((CregisHTTPError, CregisTimeoutError)) as info:
+            with pytest.raises((CregisHTTPError, CregisTransportError)) as info:
                 client.request(endpoint.name, **business(dict(endpoint.request_example)))
-        assert flaky.calls == 1
-        if isinstance(info.value, CregisTimeoutError):
-            assert "never retried" in str(info.value)
+        assert flaky.calls == 1, failure
+        text = str(info.value)
+        assert "may have taken effect" in text and "never retried" in text, failure
+
+
+def test_a_failed_read_does_not_say_it_may_have_taken_effect() -> None:
+    for failure in (httpx.Response(503, text="busy"), httpx.Response(200, text="{")):
+        client = make_client(Flaky(failure))
+        with pytest.raises(CregisTransportError) as info:
+            client.request("trade_page")
+        assert "taken effect" not in str(info.value)
+
+
+EXACT = "0.123456789012345678901234567890"
+
+
+def exact_answer(_: httpx.Request) -> httpx.Response:
+    content = (
+        '{"code": "00000", "msg": "ok", "data": {"amount": ' + EXACT + ', "fee": 1e-30, "n": 12}}'
+    )
+    return httpx.Response(200, content=content.encode())
+
+
+def test_json_numbers_in_answers_keep_every_digit() -> None:
+    with make_client(Recorder(exact_answer)) as client:
+        data = client.request("trade_page").data
+    assert data["amount"] == Decimal(EXACT) and str(data["amount"]) == EXACT
+    assert data["fee"] == Decimal("1e-30") and data["n"] == 12 and type(data["n"]) is int
 
 
 # -- configuration and secrets -------------------------------------------------------------
@@ -531,6 +568,7 @@ def test_the_key_is_not_pickled() -> None:
 
 def make_async(handler: Any, **options: Any) -> AsyncClient:
     options.setdefault("retry", False)
+    options.setdefault("allow_writes", True)
     return AsyncClient(
         BASE, PID, KEY, transport=httpx.MockTransport(handler), clock=lambda: NOW, **options
     )
@@ -562,6 +600,13 @@ async def test_async_retries_read_only_only() -> None:
         with pytest.raises(CregisHTTPError):
             await client.request("address_create", chain_id="195")
     assert flaky.calls == 1
+
+
+@pytest.mark.anyio
+async def test_async_answers_keep_every_digit() -> None:
+    async with make_async(Recorder(exact_answer)) as client:
+        envelope = await client.request("trade_page")
+    assert str(envelope.data["amount"]) == EXACT
 
 
 @pytest.fixture

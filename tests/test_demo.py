@@ -143,11 +143,58 @@ def test_a_live_project_is_only_read(tmp_path):
 
 def test_live_without_ids_says_what_was_skipped(tmp_path):
     box = Sandbox(seed=4, transactions=50)
+    # the recorder hides the sandbox behind the transport: the client looks live
     client = Client(
-        "https://t-demo.cregis.invalid", box.pid, box.api_key, transport=box.transport()
+        "https://t-demo.cregis.invalid", box.pid, box.api_key, transport=_Recorder(box.transport())
     )
     result = run_demo(client, tmp_path)
     client.close()
     box.close()
     assert any("--payout-cid" in note for note in result.notes)
     assert (tmp_path / "order_funnel.png").read_bytes().startswith(PNG)
+
+
+class _Forwarder(_Recorder):
+    """A server on this machine that passes the API through but does not prove it is a sandbox
+    (``prove=False``), as a proxy to a live project would; or does (``prove=True``)."""
+
+    def __init__(self, inner: httpx.BaseTransport, *, prove: bool) -> None:
+        super().__init__(inner)
+        self.prove = prove
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/_sandbox/") and not self.prove:
+            self.paths.append(request.url.path)
+            return httpx.Response(404, text="Not Found")
+        return super().handle_request(request)
+
+
+WRITE_PATHS = {"/api/v1/payout", "/api/v2/payout", "/api/v1/sub_address_withdrawal"}
+
+
+def test_a_loopback_address_alone_is_not_a_sandbox(tmp_path, monkeypatch):
+    monkeypatch.setenv("CREGIS_ALLOW_WRITES", "1")  # allowing writes does not make a sandbox
+    box = Sandbox(seed=4, transactions=50)
+    forwarder = _Forwarder(box.transport(), prove=False)
+    client = Client("http://127.0.0.1:8765", box.pid, box.api_key, transport=forwarder)
+    with pytest.raises(CregisError, match="never live"):
+        run_demo(client, tmp_path / "refused", create=True)
+    result = run_demo(client, tmp_path / "read")
+    client.close()
+    box.close()
+    assert "/_sandbox/info" in forwarder.paths
+    assert not set(forwarder.paths) & (WRITE_PATHS | {"/api/v2/checkout"})
+    assert "live project" in result.source
+    assert any("--payout-cid" in note for note in result.notes)
+
+
+def test_a_loopback_server_that_proves_itself_gets_the_sandbox_activity(tmp_path):
+    box = Sandbox(seed=4, transactions=50)
+    forwarder = _Forwarder(box.transport(), prove=True)
+    client = Client("http://127.0.0.1:8765", box.pid, box.api_key, transport=forwarder)
+    assert client.sandbox_app is None and not client.is_sandbox
+    result = run_demo(client, tmp_path)
+    client.close()
+    box.close()
+    assert "local sandbox" in result.source
+    assert set(forwarder.paths) & WRITE_PATHS

@@ -317,6 +317,51 @@ def test_confirmation_rule() -> None:
     builder.send()  # a live read needs no confirmation
 
 
+def test_the_confirmation_is_the_clients_guard() -> None:
+    """A client allowed to write needs no box; a confirmed send is the client's opt-in."""
+    from cregis_notebook.errors import CregisWriteRefused
+
+    assert issubclass(ConfirmationRequired, CregisWriteRefused)
+    recorder = Recorder()
+    allowed = Client(
+        "https://t-xxx.cregis.io",
+        1382528827416576,
+        LIVE_KEY,
+        transport=httpx.MockTransport(recorder),
+        allow_writes=True,
+    )
+    assert not needs_confirmation(registry().endpoint("payout_create_v2"), allowed)
+    builder = RequestBuilder(allowed, "address_create")
+    assert builder.confirm.layout.display == "none"
+    builder.set(chain_id="195")
+    assert builder.send().ok and recorder.paths()[-1] == "/api/v1/address/create"
+
+
+def test_a_loopback_server_that_does_not_prove_itself_needs_confirmation() -> None:
+    recorder = Recorder()
+
+    def forwarder(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/_sandbox/info":
+            return httpx.Response(404, text="Not Found")
+        return recorder(request)
+
+    client = Client(
+        "http://127.0.0.1:8765",
+        1382528827416576,
+        LIVE_KEY,
+        transport=httpx.MockTransport(forwarder),
+    )
+    builder = RequestBuilder(client, "address_create")
+    assert "LIVE" in builder.badge.value and builder.confirm.layout.display == ""
+    builder.set(chain_id="195")
+    with pytest.raises(ConfirmationRequired):
+        builder.send()
+    assert "/api/v1/address/create" not in recorder.paths()
+    builder.confirm.value = True
+    assert builder.send().ok  # the ticked box confirms this one call to the client's guard
+    assert recorder.paths().count("/api/v1/address/create") == 1
+
+
 def test_sandbox_writes_need_no_confirmation(sandbox: Client) -> None:
     builder = RequestBuilder(sandbox, "address_create")
     assert "SANDBOX" in builder.badge.value

@@ -145,3 +145,11 @@ def test_copy_as_python_marks_writes_and_paging() -> None:
     trade = python_text(reg.endpoint("trade_page"), {"page_size": 5, "status": 1})
     assert "fetch_frame(client, 'trade_page', status=1)" in trade
     assert python_text(reg.endpoint("project_coins"), {}).count("client.coins()") == 1
+
+
+def test_python_text_for_a_write_says_how_a_live_project_takes_it() -> None:
+    from cregis_notebook.widgets._codegen import python_text
+
+    payout = python_text(registry().endpoint("payout_create_v2"), {"amount": "1"})
+    assert "CREGIS_ALLOW_WRITES=1" in payout and "allow_writes=True" in payout
+    assert "CREGIS_ALLOW_WRITES" not in python_text(registry().endpoint("trade_page"), {})

@@ -352,14 +352,12 @@ class RequestBuilder(W.VBox):
         with self._shown_errors():
             try:
                 prepared = self._prepare()
-                if L.needs_confirmation(ep, self.client) and not self.confirm.value:
-                    raise L.ConfirmationRequired(
-                        f"{ep.name} {'moves money' if ep.moves_money else 'creates state'} on "
-                        "the LIVE project: tick the confirmation box first. Nothing was sent."
-                    )
+                confirmed = bool(self.confirm.value)
+                if not confirmed and L.needs_confirmation(ep, self.client):
+                    raise L.confirmation_refused(ep)
                 started = time.perf_counter()
                 try:
-                    envelope = self.client.send(prepared)
+                    envelope = self.client.send(prepared, confirmed=confirmed)
                 except CregisError as exc:
                     self._remember(ep.name, None, str(exc), time.perf_counter() - started, None)
                     raise

@@ -49,6 +49,11 @@ def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
         lines.append("# This call moves money: run it once, then check the result before retrying.")
     elif endpoint.creates_state:
         lines.append("# This call creates state on the project.")
+    if not endpoint.is_read_only:
+        lines.append(
+            "# A live project takes it only with CREGIS_ALLOW_WRITES=1 (or "
+            "Client.from_env(allow_writes=True)); a sandbox always does."
+        )
     if params:
         lines.append(f"data = client.{endpoint.helper}(")
         for name, value in params.items():

@@ -161,13 +161,13 @@ def explore(client: Client | None = None) -> Explorer:
     built-in sandbox otherwise, and says which.
     """
     if client is not None:
-        kind = "the sandbox" if client.is_sandbox else "a LIVE project"
+        kind = "the sandbox" if client.probe_sandbox() else "a LIVE project"
         note = f"Using the client you passed ({kind})."
     elif is_configured():
         client = Client.from_env()
         note = (
             "Using the project configured in CREGIS_BASE_URL / CREGIS_PID / CREGIS_API_KEY "
-            f"({'sandbox' if client.is_sandbox else 'LIVE'})."
+            f"({'sandbox' if client.probe_sandbox() else 'LIVE'})."
         )
     else:
         client = Client.sandbox()

@@ -44,8 +44,21 @@ _EFFECT_TEXT = {
 
 
 def needs_confirmation(endpoint: Endpoint, client: Any) -> bool:
-    """True when sending ``endpoint`` with ``client`` needs the explicit confirmation."""
-    return not endpoint.is_read_only and not client.is_sandbox
+    """True when the client would refuse ``endpoint`` unless the call is confirmed.
+
+    The rule is the client's live-write guard (:meth:`~cregis_notebook.Client.writes_allowed`):
+    a read, a sandbox, or a client made with ``allow_writes=True`` needs no confirmation.
+    """
+    return not client.writes_allowed(endpoint)
+
+
+def confirmation_refused(endpoint: Endpoint) -> ConfirmationRequired:
+    """The error for a live write whose confirmation box is not ticked (nothing is sent)."""
+    what = "moves money" if endpoint.moves_money else "creates state"
+    return ConfirmationRequired(
+        f"{endpoint.name} {what} on the LIVE project: tick the confirmation box first. "
+        "Nothing was sent."
+    )
 
 
 def confirmation_text(endpoint: Endpoint) -> str:
@@ -83,7 +96,7 @@ def badge_html(client: Any) -> str:
     from urllib.parse import urlsplit
 
     host = urlsplit(client.base_url).netloc or client.base_url
-    if client.is_sandbox:
+    if client.probe_sandbox():  # a server on this machine is a sandbox only once it proves it
         colour, word = "#1a7f37", "SANDBOX"
     else:
         colour, word = "#cf222e", "LIVE"
