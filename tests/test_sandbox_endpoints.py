@@ -227,6 +227,9 @@ def test_client_sandbox_constructors_are_wired(box: Sandbox) -> None:
         client.close()
     with box.client() as own:
         assert own.request("coins").ok
+        assert own.sandbox_app is box and own.is_sandbox
+    async_own = box.async_client()
+    assert async_own.sandbox_app is box and type(async_own).__name__ == "AsyncClient"
 
 
 class _Kept(Client):
