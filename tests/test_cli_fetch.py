@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cregis_notebook._cli_fetch import output_format, parse_params
+from cregis_notebook.cli.fetch import output_format, parse_params
 from cregis_notebook.errors import CliError
 from cregis_notebook.spec import registry
 
