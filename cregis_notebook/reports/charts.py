@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .tables import (
-    currency_label,
     currency_labels,
     exact_text,
     fees_table,
     flows_table,
     funnel_table,
     is_balances,
+    label_in,
     order_value_table,
     resolve_freq,
     short_id,
@@ -170,7 +170,7 @@ def flows(
     per = "day" if freq == "D" else "week"
     table = flows_table(transactions, freq=freq)
     if currency is not None:
-        currency = currency_label(None, None, currency)
+        currency = label_in(transactions, currency)
         table = table[table["currency"] == currency]
     title = f"Inflow and outflow per {per}" + (f": {currency}" if currency else "")
     currencies = list(dict.fromkeys(table["currency"].tolist()))
@@ -307,7 +307,7 @@ def top_addresses(
     ax = _axes(ax)
     table = top_addresses_table(frame, n=n, currency=currency)
     what = "balance" if is_balances(frame) else "volume"
-    cur = currency_label(None, None, currency) if currency else None
+    cur = label_in(frame, currency) if currency else None
     if cur is None and not table.empty:
         cur = table["currency"].iloc[0]
     title = f"Top {n} addresses by {what}" + (f": {cur}" if cur else "")

@@ -18,11 +18,22 @@ This module imports no plotting library.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,6 +54,7 @@ __all__ = [
     "flows_table",
     "funnel_table",
     "is_balances",
+    "label_in",
     "order_value_table",
     "resolve_freq",
     "short_id",
@@ -63,6 +75,27 @@ AUTO_WEEKLY_DAYS = 62
 
 _ZERO = Decimal(0)
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+_EXACT = Context(
+    prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, InvalidOperation, Overflow]
+)
+"""Where the tables add: every digit kept, so no sum is rounded (``Inexact`` would say so).
+
+Python's default context keeps 28 significant digits: ``Decimal(0) + amount`` rounds an amount
+such as ``12345678901234567890.123456789``, and a sum of 18-decimal amounts past ``10**10``.
+"""
+
+
+def _exact_sums(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run a table function in the exact context (additions only: no division inside)."""
+
+    @functools.wraps(function)
+    def exact(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with localcontext(_EXACT):
+            return function(*args, **kwargs)
+
+    return exact
 
 
 # -- reading cells by the value contract -------------------------------------------------------
@@ -205,41 +238,70 @@ def short_id(text: str, keep: int = 6) -> str:
     return text if len(text) <= 2 * keep + 1 else f"{text[:keep]}…{text[-4:]}"
 
 
-def currency_label(chain_id: str | None, token_id: str | None, currency: str | None) -> str:
-    """A readable name for a coin: the registry name (``USDT-TRC20``) when known."""
+def _coin(chain_id: str | None, token_id: str | None, currency: str | None) -> tuple[str, str]:
+    """``(identity, label)`` of one coin: the identity tells coins apart, the label reads well.
+
+    A coin the registry knows is its ``chain_id@token_id`` and its name (``USDT-TRC20``); an
+    unknown one is its full ``chain_id@token_id`` (or ``currency`` text) and a shortened label.
+    """
     reg = registry()
+    keys = [f"{chain_id}@{token_id}"] if chain_id and token_id else []
+    for key in [*keys, *([currency] if currency else [])]:
+        known = reg.currency(key)
+        if known is not None:
+            return known.identifier, known.name
     if chain_id and token_id:
-        known = reg.currency(f"{chain_id}@{token_id}")
-        if known is not None:
-            return known.name
+        return f"{chain_id}@{token_id}", f"{chain_id}@{short_id(token_id)}"
     if currency:
-        known = reg.currency(currency)
-        if known is not None:
-            return known.name
         if "@" in currency:
             chain, _, token = currency.partition("@")
-            return f"{chain}@{short_id(token)}"
-        return currency
-    if chain_id and token_id:
-        return f"{chain_id}@{short_id(token_id)}"
-    return "unknown"
+            return currency, f"{chain}@{short_id(token)}"
+        return currency, currency
+    return "unknown", "unknown"
 
 
-def currency_labels(frame: pd.DataFrame) -> list[str]:
-    """The :func:`currency_label` of every row, from ``chain_id``/``token_id`` or ``currency``."""
-    cache: dict[tuple[str | None, str | None, str | None], str] = {}
-    labels: list[str] = []
+def currency_label(chain_id: str | None, token_id: str | None, currency: str | None) -> str:
+    """A readable name for a coin: the registry name (``USDT-TRC20``) when known."""
+    return _coin(chain_id, token_id, currency)[1]
+
+
+def _coins(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """Each row's coin identity, and one label per identity (distinct coins, distinct labels).
+
+    Two unknown coins whose shortened labels happen to be equal are labelled by their full
+    ``chain_id@token_id`` instead, so that no table ever adds them together.
+    """
+    cache: dict[tuple[str | None, str | None, str | None], tuple[str, str]] = {}
+    identities: list[str] = []
     for key in zip(
         _texts(frame, "chain_id"), _texts(frame, "token_id"), _texts(frame, "currency"), strict=True
     ):
         if key not in cache:
-            cache[key] = currency_label(*key)
-        labels.append(cache[key])
-    return labels
+            cache[key] = _coin(*key)
+        identities.append(cache[key][0])
+    labels = dict(cache.values())
+    uses = Counter(labels.values())
+    return identities, {i: lab if uses[lab] == 1 else i for i, lab in labels.items()}
+
+
+def currency_labels(frame: pd.DataFrame) -> list[str]:
+    """The label of every row's coin, from ``chain_id``/``token_id`` or ``currency``.
+
+    This is :func:`currency_label`, except that two different coins of the frame never share
+    a label: the ``currency`` column of every table of this module.
+    """
+    identities, labels = _coins(frame)
+    return [labels[i] for i in identities]
+
+
+def label_in(frame: pd.DataFrame, currency: str) -> str:
+    """The label the tables of ``frame`` give ``currency`` (a name or ``chain_id@token_id``)."""
+    identity, label = _coin(None, None, currency)
+    return _coins(frame)[1].get(identity, label)
 
 
 def top_currency(frame: pd.DataFrame) -> str | None:
-    """The label of the currency with the most rows, ``None`` when no row names a known one."""
+    """The label of the currency with the most rows, ``None`` when no row names a coin."""
     labels = [lab for lab in currency_labels(frame) if lab != "unknown"]
     if not labels:
         return None
@@ -276,15 +338,19 @@ def _enum_labels(frame: pd.DataFrame, column: str, endpoint: str) -> list[str | 
 
 
 def _succeeded(frame: pd.DataFrame) -> list[bool]:
-    """True for rows with status 1 (success), or every row when there is no ``status``."""
+    """True for rows with status 1 (success), or every row when there is no ``status`` column.
+
+    A row whose status is missing or unreadable is not known to have moved anything: False.
+    """
     if "status" not in frame.columns:
         return [True] * len(frame)
-    return [s in (1, None) for s in _ints(frame, "status")]
+    return [s == 1 for s in _ints(frame, "status")]
 
 
 # -- transactions ------------------------------------------------------------------------------
 
 
+@_exact_sums
 def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     """Exact inflow and outflow per period and currency.
 
@@ -325,6 +391,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+@_exact_sums
 def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact inflow, outflow and net per currency over the whole frame (successful only).
 
@@ -353,6 +420,7 @@ def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+@_exact_sums
 def volume_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact volume (sum of ``amount``) and count per chain and token, largest count first.
 
@@ -415,6 +483,7 @@ def status_table(transactions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@_exact_sums
 def fees_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact sum of ``fee`` per chain (fees are paid in the chain's native coin).
 
@@ -456,6 +525,7 @@ def is_balances(frame: pd.DataFrame) -> bool:
     return "total" in frame.columns and "address" in frame.columns and "amount" not in frame.columns
 
 
+@_exact_sums
 def top_addresses_table(
     frame: pd.DataFrame, *, n: int = 10, currency: str | None = None
 ) -> pd.DataFrame:
@@ -477,7 +547,7 @@ def top_addresses_table(
             return pd.DataFrame(columns=columns)
         currency = Counter(known).most_common(1)[0][0]
     else:
-        currency = currency_label(None, None, currency)  # "195@195" and "TRON" alike
+        currency = label_in(frame, currency)  # "195@195" and "TRON" alike
     sums: dict[str, list[Any]] = {}
 
     def add(address: str | None, amount: Decimal | None) -> None:
@@ -561,6 +631,7 @@ def funnel_table(orders: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+@_exact_sums
 def order_value_table(orders: pd.DataFrame) -> pd.DataFrame:
     """Exact order value per order currency: everything ordered and what was paid in full.
 
