@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .tables import (
-    currency_labels,
+    currency_label,
+    currency_name,
+    currency_names,
     exact_text,
     fees_table,
     flows_table,
     funnel_table,
     is_balances,
-    label_in,
     order_value_table,
     resolve_freq,
     short_id,
@@ -170,14 +171,14 @@ def flows(
     per = "day" if freq == "D" else "week"
     table = flows_table(transactions, freq=freq)
     if currency is not None:
-        currency = label_in(transactions, currency)
-        table = table[table["currency"] == currency]
+        table = table[table["currency"] == currency_name(None, None, currency)]
+        currency = currency_label(None, None, currency)
     title = f"Inflow and outflow per {per}" + (f": {currency}" if currency else "")
     currencies = list(dict.fromkeys(table["currency"].tolist()))
     if table.empty:
         return _no_data(ax, title, f"{per} (UTC)", "amount")
     if len(currencies) == 1:
-        cur = currencies[0]
+        cur = currency_label(None, None, currencies[0])
         x = [p.to_pydatetime() for p in table["period"]]
         width = 0.8 if freq == "D" else 5.6
         ax.bar(x, [float(v) for v in table["inflow"]], width=width, color="#2e7d32", label="inflow")
@@ -191,8 +192,9 @@ def flows(
         import matplotlib.pyplot as plt
 
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-        for i, cur in enumerate(currencies):
-            part = table[table["currency"] == cur]
+        for i, name in enumerate(currencies):
+            part = table[table["currency"] == name]
+            cur = currency_label(None, None, name)
             x = [p.to_pydatetime() for p in part["period"]]
             colour = colours[i % len(colours)]
             ax.plot(
@@ -237,7 +239,10 @@ def volume_by_token(transactions: pd.DataFrame, *, n: int = 12, ax: Axes | None 
     if len(table) > n:
         title += f" (busiest {n} of {len(table)})"
         table = table.head(n)
-    names = [_token_name(c, cur) for c, cur in zip(table["chain"], table["currency"], strict=True)]
+    names = [
+        _token_name(chain, currency_label(None, None, name))
+        for chain, name in zip(table["chain"], table["currency"], strict=True)
+    ]
     if _hbars(ax, names, list(table["volume"]), color="#1565c0"):
         xlabel += ", log scale"
     ax.set_title(title)
@@ -307,9 +312,9 @@ def top_addresses(
     ax = _axes(ax)
     table = top_addresses_table(frame, n=n, currency=currency)
     what = "balance" if is_balances(frame) else "volume"
-    cur = label_in(frame, currency) if currency else None
+    cur = currency_label(None, None, currency) if currency else None
     if cur is None and not table.empty:
-        cur = table["currency"].iloc[0]
+        cur = currency_label(None, None, table["currency"].iloc[0])
     title = f"Top {n} addresses by {what}" + (f": {cur}" if cur else "")
     xlabel = f"{what} ({cur})" if cur else what
     if table.empty:
@@ -459,7 +464,7 @@ def report(
     status_breakdown(tx, ax=fig.add_subplot(grid[0, 2]))
     volume_by_token(tx, n=10, ax=fig.add_subplot(grid[1, 0]))
     fees_by_chain(tx, ax=fig.add_subplot(grid[1, 1]))
-    if not bal.empty and top is not None and top in set(currency_labels(bal)):
+    if not bal.empty and top is not None and top in set(currency_names(bal)):
         top_addresses(bal, n=8, currency=top, ax=fig.add_subplot(grid[1, 2]))
     else:
         top_addresses(tx, n=8, currency=top, ax=fig.add_subplot(grid[1, 2]))

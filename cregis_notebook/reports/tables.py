@@ -48,13 +48,13 @@ __all__ = [
     "PAID_STATUSES",
     "chain_label",
     "currency_label",
-    "currency_labels",
+    "currency_name",
+    "currency_names",
     "exact_text",
     "fees_table",
     "flows_table",
     "funnel_table",
     "is_balances",
-    "label_in",
     "order_value_table",
     "resolve_freq",
     "short_id",
@@ -239,17 +239,13 @@ def short_id(text: str, keep: int = 6) -> str:
 
 
 def _coin(chain_id: str | None, token_id: str | None, currency: str | None) -> tuple[str, str]:
-    """``(identity, label)`` of one coin: the identity tells coins apart, the label reads well.
-
-    A coin the registry knows is its ``chain_id@token_id`` and its name (``USDT-TRC20``); an
-    unknown one is its full ``chain_id@token_id`` (or ``currency`` text) and a shortened label.
-    """
+    """``(name, label)`` of one coin: see :func:`currency_name` and :func:`currency_label`."""
     reg = registry()
     keys = [f"{chain_id}@{token_id}"] if chain_id and token_id else []
     for key in [*keys, *([currency] if currency else [])]:
         known = reg.currency(key)
         if known is not None:
-            return known.identifier, known.name
+            return known.name, known.name
     if chain_id and token_id:
         return f"{chain_id}@{token_id}", f"{chain_id}@{short_id(token_id)}"
     if currency:
@@ -260,52 +256,43 @@ def _coin(chain_id: str | None, token_id: str | None, currency: str | None) -> t
     return "unknown", "unknown"
 
 
+def currency_name(chain_id: str | None, token_id: str | None, currency: str | None) -> str:
+    """The exact name of a coin in the tables' ``currency`` column.
+
+    The registry name (``USDT-TRC20``) for a coin it knows, else the full ``chain_id@token_id``
+    (or the ``currency`` text as given): two different coins never share a name, so no table
+    adds them together. ``currency`` may be a name or a ``chain_id@token_id``.
+    """
+    return _coin(chain_id, token_id, currency)[0]
+
+
 def currency_label(chain_id: str | None, token_id: str | None, currency: str | None) -> str:
-    """A readable name for a coin: the registry name (``USDT-TRC20``) when known."""
+    """A readable name for a coin, for a chart: the registry name, or a shortened id.
+
+    Unlike :func:`currency_name`, two unknown coins may get the same label here.
+    """
     return _coin(chain_id, token_id, currency)[1]
 
 
-def _coins(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
-    """Each row's coin identity, and one label per identity (distinct coins, distinct labels).
-
-    Two unknown coins whose shortened labels happen to be equal are labelled by their full
-    ``chain_id@token_id`` instead, so that no table ever adds them together.
-    """
-    cache: dict[tuple[str | None, str | None, str | None], tuple[str, str]] = {}
-    identities: list[str] = []
+def currency_names(frame: pd.DataFrame) -> list[str]:
+    """The :func:`currency_name` of every row, from ``chain_id``/``token_id`` or ``currency``."""
+    cache: dict[tuple[str | None, str | None, str | None], str] = {}
+    names: list[str] = []
     for key in zip(
         _texts(frame, "chain_id"), _texts(frame, "token_id"), _texts(frame, "currency"), strict=True
     ):
         if key not in cache:
-            cache[key] = _coin(*key)
-        identities.append(cache[key][0])
-    labels = dict(cache.values())
-    uses = Counter(labels.values())
-    return identities, {i: lab if uses[lab] == 1 else i for i, lab in labels.items()}
-
-
-def currency_labels(frame: pd.DataFrame) -> list[str]:
-    """The label of every row's coin, from ``chain_id``/``token_id`` or ``currency``.
-
-    This is :func:`currency_label`, except that two different coins of the frame never share
-    a label: the ``currency`` column of every table of this module.
-    """
-    identities, labels = _coins(frame)
-    return [labels[i] for i in identities]
-
-
-def label_in(frame: pd.DataFrame, currency: str) -> str:
-    """The label the tables of ``frame`` give ``currency`` (a name or ``chain_id@token_id``)."""
-    identity, label = _coin(None, None, currency)
-    return _coins(frame)[1].get(identity, label)
+            cache[key] = currency_name(*key)
+        names.append(cache[key])
+    return names
 
 
 def top_currency(frame: pd.DataFrame) -> str | None:
-    """The label of the currency with the most rows, ``None`` when no row names a coin."""
-    labels = [lab for lab in currency_labels(frame) if lab != "unknown"]
-    if not labels:
+    """The name of the currency with the most rows, ``None`` when no row names a coin."""
+    names = [name for name in currency_names(frame) if name != "unknown"]
+    if not names:
         return None
-    return Counter(labels).most_common(1)[0][0]
+    return Counter(names).most_common(1)[0][0]
 
 
 def chain_label(chain_id: str) -> str:
@@ -366,7 +353,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     sums: dict[tuple[pd.Timestamp, str], list[Any]] = {}
     for when, cur, kind, amount, good in zip(
         _periods(transactions, "block_time", freq),
-        currency_labels(transactions),
+        currency_names(transactions),
         _ints(transactions, "trade_type"),
         _decimals(transactions, "amount"),
         _succeeded(transactions),
@@ -435,7 +422,7 @@ def volume_table(transactions: pd.DataFrame) -> pd.DataFrame:
     for chain, token, label, amount, good in zip(
         _texts(transactions, "chain_id"),
         _texts(transactions, "token_id"),
-        currency_labels(transactions),
+        currency_names(transactions),
         _decimals(transactions, "amount"),
         _succeeded(transactions),
         strict=True,
@@ -540,14 +527,14 @@ def top_addresses_table(
     columns = ["address", "currency", "volume", "count"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    labels = currency_labels(frame)
+    labels = currency_names(frame)
     if currency is None:
         known = [lab for lab in labels if lab != "unknown"]
         if not known:
             return pd.DataFrame(columns=columns)
         currency = Counter(known).most_common(1)[0][0]
     else:
-        currency = label_in(frame, currency)  # "195@195" and "TRON" alike
+        currency = currency_name(None, None, currency)  # "195@195" and "TRON" alike
     sums: dict[str, list[Any]] = {}
 
     def add(address: str | None, amount: Decimal | None) -> None:
