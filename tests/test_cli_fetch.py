@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,20 @@ def test_fetch_on_the_in_process_sandbox_when_asked(tmp_path):
 
     frame = read_csv(tmp_path / "sub" / "in.csv")
     assert len(frame) > 0 and set(frame["trade_type"]) == {1}
+
+
+def test_every_command_module_is_a_subcommand():
+    import cregis_notebook.cli as cli
+
+    package = Path(cli.__file__).parent
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__", "common"}
+    assert modules == {"sandbox", "fetch", "demo"}
+    listed = cli.build_parser().format_help().split("positional arguments:")[1]
+    assert re.findall(r"^    (\w+) ", listed, re.M) == ["sandbox", "fetch", "demo"]
+    result = subprocess.run(
+        [sys.executable, "-m", "cregis_notebook.cli", "fetch", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "--sandbox" in result.stdout
