@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import CliError
 
@@ -13,7 +13,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["fail", "make_client"]
 
 
-def make_client(*, sandbox: bool, seed: int = 0, unconfigured: str = "refuse") -> Client:
+def make_client(
+    *, sandbox: bool, seed: int = 0, unconfigured: Literal["refuse", "sandbox"] = "refuse"
+) -> Client:
     """The live client from ``CREGIS_*`` (or ``.env``), or the in-process sandbox when asked.
 
     Without a configured project, ``unconfigured="refuse"`` raises :class:`CliError` saying how
@@ -23,7 +25,7 @@ def make_client(*, sandbox: bool, seed: int = 0, unconfigured: str = "refuse") -
     from ..client import Client
 
     if not sandbox and not is_configured():
-        if unconfigured != "sandbox":
+        if unconfigured == "refuse":
             raise CliError(
                 "no project configured: set CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY "
                 "(or put them in .env), or add --sandbox to use the built-in sandbox"
