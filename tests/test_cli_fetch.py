@@ -34,6 +34,13 @@ def test_params_are_read_by_registry_type():
     assert balance == {"minimum_balance": "0.1"}  # decimal text stays text: exact
 
 
+def test_integers_are_plain_ascii_digits():
+    ep = registry().endpoint("trade_page")
+    assert parse_params(ep, ["cid=-42"]) == {"cid": -42}
+    # other scripts' digits are not read as a number (the client's validation refuses them)
+    assert parse_params(ep, ["cid=١٢٣", "status=²"]) == {"cid": "١٢٣", "status": "²"}
+
+
 def test_bad_params_are_explained():
     ep = registry().endpoint("trade_page")
     with pytest.raises(CliError, match="has no parameter 'colour'"):

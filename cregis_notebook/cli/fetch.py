@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import CliError, CregisError, UnknownEndpoint
+from .._values import exact_int
+from ..errors import CliError, CregisError, UnfitValue, UnknownEndpoint
 from ..spec import Endpoint, Param, registry
 from .common import fail, make_client
 
@@ -85,8 +86,10 @@ def parse_value(param: Param, text: str) -> Any:
     kind = param.type
     stripped = text.strip()
     if kind in ("int", "int_string"):
-        if stripped.lstrip("-").isdigit():
-            return int(stripped)
+        try:
+            return exact_int(stripped)  # ASCII digits only: "١٢٣" or "²" stay text
+        except UnfitValue:
+            pass
         if param.unit in ("s", "ms"):
             return _time_value(stripped, param)
         return stripped  # an enum label ("success"), checked by the client
