@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._values import exact_decimal, exact_int
 from .errors import CregisError
 from .spec import registry
 
@@ -224,7 +225,7 @@ def _sandbox_activity(
             remark="demo",
         )
         if data:
-            made.payouts.append(int(data["cid"]))
+            made.payouts.append(exact_int(data["cid"]))
 
     if not balances.empty and {"address", "currency", "available"} <= set(balances.columns):
         rows: list[dict[Any, Any]] = balances.to_dict("records")
@@ -241,12 +242,12 @@ def _sandbox_activity(
                 currency=currency,
                 from_address=str(row["address"]),
                 to_address=to,
-                amount=_tenth(Decimal(row["available"]), currency),
+                amount=_tenth(exact_decimal(row["available"]), currency),
                 third_party_id=f"demo-withdrawal-{stamp}-{i}",
                 remark="demo",
             )
             if data:
-                made.withdrawals.append(int(data["cid"]))
+                made.withdrawals.append(exact_int(data["cid"]))
 
     plans = [("USD", "25.00"), ("HKD", "199.90")]
     for i, (order_currency, amount) in enumerate(plans):
