@@ -17,21 +17,20 @@ exact totals per currency, where the files are).
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pandas as pd
 
+from ._values import exact_decimal, exact_int
 from .errors import CregisError
 from .spec import registry
 
-__all__ = ["DemoResult", "add_demo_parser", "run_demo", "run_demo_command"]
+__all__ = ["CHARTS", "DEFAULT_OUT", "TABLES", "DemoResult", "run_demo"]
 
 DEFAULT_OUT = "demo-output"
 SUMMARY_CURRENCIES = 10
@@ -62,7 +61,7 @@ class DemoResult:
 
     def summary(self) -> str:
         """The text the command prints."""
-        from .reports import _fmt, totals_by_currency
+        from .reports import exact_text, totals_by_currency
 
         lines = [f"cregis-notebook demo on {self.source} ({self.seconds:.1f} s)", ""]
         lines.append("tables (rows -> file):")
@@ -82,9 +81,10 @@ class DemoResult:
                 f"  {'currency':<{width}} {'txs':>5}  {'in':>20}  {'out':>20}  {'net':>20}"
             )
             for row in shown.to_dict("records"):
+                inflow, outflow, net = (exact_text(row[k]) for k in ("inflow", "outflow", "net"))
                 lines.append(
-                    f"  {row['currency']:<{width}} {row['count']:>5}  {_fmt(row['inflow']):>20}  "
-                    f"{_fmt(row['outflow']):>20}  {_fmt(row['net']):>20}"
+                    f"  {row['currency']:<{width}} {row['count']:>5}  {inflow:>20}  "
+                    f"{outflow:>20}  {net:>20}"
                 )
             if len(totals) > len(shown):
                 lines.append(
@@ -99,7 +99,7 @@ class DemoResult:
             for row in order_value_table(orders).to_dict("records"):
                 lines.append(
                     f"  {row['order_currency']:<5} {row['orders']:>3} orders, ordered "
-                    f"{_fmt(row['ordered'])}, paid in full {_fmt(row['paid'])}"
+                    f"{exact_text(row['ordered'])}, paid in full {exact_text(row['paid'])}"
                 )
         if self.charts:
             lines += ["", f"charts ({len(self.charts)} PNG files) in {self.out_dir}:"]
@@ -225,7 +225,7 @@ def _sandbox_activity(
             remark="demo",
         )
         if data:
-            made.payouts.append(int(data["cid"]))
+            made.payouts.append(exact_int(data["cid"]))
 
     if not balances.empty and {"address", "currency", "available"} <= set(balances.columns):
         rows: list[dict[Any, Any]] = balances.to_dict("records")
@@ -242,12 +242,12 @@ def _sandbox_activity(
                 currency=currency,
                 from_address=str(row["address"]),
                 to_address=to,
-                amount=_tenth(Decimal(row["available"]), currency),
+                amount=_tenth(exact_decimal(row["available"]), currency),
                 third_party_id=f"demo-withdrawal-{stamp}-{i}",
                 remark="demo",
             )
             if data:
-                made.withdrawals.append(int(data["cid"]))
+                made.withdrawals.append(exact_int(data["cid"]))
 
     plans = [("USD", "25.00"), ("HKD", "199.90")]
     for i, (order_currency, amount) in enumerate(plans):
@@ -282,7 +282,7 @@ def _charts(result: DemoResult, freq: str) -> None:
     orders = orders if orders is not None else pd.DataFrame()
     balances = result.tables.get("balances", pd.DataFrame())
     drawings: dict[str, Callable[[], Any]] = {
-        "flows": lambda: reports.flows(tx, freq=freq, currency=reports._top_currency(tx)),
+        "flows": lambda: reports.flows(tx, freq=freq, currency=reports.top_currency(tx)),
         "volume": lambda: reports.volume_by_token(tx),
         "status": lambda: reports.status_breakdown(tx),
         "fees": lambda: reports.fees_by_chain(tx),
@@ -324,7 +324,7 @@ def run_demo(
     ``create`` makes a few payouts, withdrawals and orders first; it defaults to ``True`` on a
     sandbox and is refused against a live project, so a live run only reads.
     """
-    from .frames import to_csv
+    from .export import to_csv
 
     started = time.perf_counter()
     # the in-process sandbox, or a server that proves it is one: never an address alone
@@ -381,79 +381,3 @@ def run_demo(
     _charts(result, freq)
     result.seconds = time.perf_counter() - started
     return result
-
-
-# -- command line ------------------------------------------------------------------------------
-
-
-def add_demo_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``demo`` subcommand to an ``argparse`` subparsers object."""
-    parser = subparsers.add_parser(
-        "demo",
-        help="fetch everything, write CSVs and charts, print a summary",
-        description=(
-            "The main job: transactions, balances, payouts, withdrawals and orders to CSV, the "
-            "report charts to PNG, and a summary. Runs on the built-in sandbox unless "
-            "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY are set; against a live project it "
-            "only reads."
-        ),
-    )
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder ({DEFAULT_OUT}/)")
-    parser.add_argument(
-        "--sandbox", action="store_true", help="use the sandbox even when CREGIS_* are set"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="sandbox seed")
-    parser.add_argument(
-        "--freq",
-        choices=("auto", "D", "W"),
-        default="auto",
-        help="flows per day, per week, or auto (weekly beyond two months of data)",
-    )
-    parser.add_argument(
-        "--payout-cid", type=int, action="append", default=[], help="a payout to query"
-    )
-    parser.add_argument(
-        "--withdrawal-cid", type=int, action="append", default=[], help="a withdrawal to query"
-    )
-    parser.add_argument(
-        "--order-id", action="append", default=[], help="a payment order (cregis_id) to query"
-    )
-    parser.add_argument("--progress", action="store_true", help="progress bars on stderr")
-    parser.set_defaults(handler=run_demo_command)
-    return parser
-
-
-def run_demo_command(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    """The ``demo`` subcommand; returns the exit status."""
-    import matplotlib
-
-    from ._config import is_configured
-    from .client import Client
-
-    matplotlib.use("Agg")  # files only: no window, whatever the environment says
-    stdout = out or sys.stdout
-    try:
-        if args.sandbox or not is_configured():
-            client = Client.sandbox(seed=args.seed)
-        else:
-            client = Client.from_env()
-    except CregisError as exc:
-        print(f"cregis-notebook demo: {exc}", file=sys.stderr)
-        return 2
-    try:
-        result = run_demo(
-            client,
-            args.out,
-            payout_cids=args.payout_cid,
-            withdrawal_cids=args.withdrawal_cid,
-            order_ids=args.order_id,
-            freq=args.freq,
-            progress=args.progress,
-        )
-    except CregisError as exc:
-        print(f"cregis-notebook demo: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
-    print(result.summary(), file=stdout)
-    return 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from cregis_notebook._cli_fetch import output_format, parse_params
+from cregis_notebook.cli.fetch import output_format, parse_params
 from cregis_notebook.errors import CliError
 from cregis_notebook.spec import registry
 
@@ -31,6 +32,13 @@ def test_params_are_read_by_registry_type():
     assert params["blocktime_start"] == dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
     balance = parse_params(registry().endpoint("sub_address_balance"), ["minimum_balance=0.1"])
     assert balance == {"minimum_balance": "0.1"}  # decimal text stays text: exact
+
+
+def test_integers_are_plain_ascii_digits():
+    ep = registry().endpoint("trade_page")
+    assert parse_params(ep, ["cid=-42"]) == {"cid": -42}
+    # other scripts' digits are not read as a number (the client's validation refuses them)
+    assert parse_params(ep, ["cid=١٢٣", "status=²"]) == {"cid": "١٢٣", "status": "²"}
 
 
 def test_bad_params_are_explained():
@@ -130,3 +138,20 @@ def test_fetch_on_the_in_process_sandbox_when_asked(tmp_path):
 
     frame = read_csv(tmp_path / "sub" / "in.csv")
     assert len(frame) > 0 and set(frame["trade_type"]) == {1}
+
+
+def test_every_command_module_is_a_subcommand():
+    import cregis_notebook.cli as cli
+
+    package = Path(cli.__file__).parent
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__", "common"}
+    assert modules == {"sandbox", "fetch", "demo"}
+    listed = cli.build_parser().format_help().split("positional arguments:")[1]
+    assert re.findall(r"^    (\w+) ", listed, re.M) == ["sandbox", "fetch", "demo"]
+    result = subprocess.run(
+        [sys.executable, "-m", "cregis_notebook.cli", "fetch", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "--sandbox" in result.stdout

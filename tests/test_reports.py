@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import random
+import subprocess
+import sys
+from collections import Counter, defaultdict
 from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
 
 import matplotlib
 
@@ -12,8 +18,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cregis_notebook import reports
+from cregis_notebook.errors import CregisDataWarning
 
 USDT_TRC20 = ("195", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
 TRX = ("195", "195")
@@ -343,3 +352,280 @@ def test_volume_keeps_the_busiest_tokens_and_uses_a_log_axis_for_wide_spreads():
     assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()  # 1e-18 ETH vs 7 TRX
     ax = reports.volume_by_token(TINY.iloc[:3])
     assert ax.get_xscale() == "linear"
+
+
+# -- the value contract: what does not fit is left out, and said --------------------------------
+
+
+def test_amounts_that_are_not_plain_decimals_are_left_out_with_a_warning():
+    raw = pd.DataFrame(
+        {
+            "chain_id": ["195"] * 5,
+            "token_id": ["195"] * 5,
+            "amount": ["0.1", "1_000", "١٢٣", "1e3", D("0.2")],
+            "trade_type": [1] * 5,
+            "status": [1] * 5,
+            "block_time": [1_721_900_581] * 5,
+        }
+    )
+    with pytest.warns(CregisDataWarning, match=r"3 value\(s\) of column 'amount'.*'1_000'"):
+        table = reports.flows_table(raw)
+    assert table.iloc[0]["inflow"] == D("0.3") and table.iloc[0]["count"] == 2
+
+
+def test_unreadable_or_missing_status_is_not_success():
+    raw = pd.DataFrame(
+        {
+            "chain_id": ["195"] * 4,
+            "token_id": ["195"] * 4,
+            "amount": [D("1"), D("2"), D("4"), D("8")],
+            "trade_type": [1] * 4,
+            "status": [1, "abc", None, 1.5],
+        }
+    )
+    with pytest.warns(CregisDataWarning, match="column 'status'"):
+        volume = reports.volume_table(raw)
+    assert volume.iloc[0]["volume"] == D("1") and volume.iloc[0]["count"] == 1
+
+
+def test_epoch_times_beyond_any_calendar_are_left_out_with_a_warning():
+    raw = pd.DataFrame(
+        {
+            "chain_id": ["195"] * 2,
+            "token_id": ["195"] * 2,
+            "amount": [D("1"), D("2")],
+            "trade_type": [1, 1],
+            "block_time": [1_721_900_581_000, 10**17],
+        }
+    )
+    with pytest.warns(CregisDataWarning, match="column 'block_time'"):
+        table = reports.flows_table(raw)
+    assert list(table["inflow"]) == [D("1")]
+
+
+def test_sums_keep_every_digit():
+    big = D("12345678901234567890.123456789")  # 29 digits: Python's default context keeps 28
+    frame = tx_frame([tx(ETH, str(big)), tx(ETH, "0.000000000000000001", fee=str(big))])
+    total = D("12345678901234567890.123456789000000001")
+    assert reports.volume_table(frame).iloc[0]["volume"] == total
+    assert reports.flows_table(frame).iloc[0]["inflow"] == total
+    assert reports.totals_by_currency(frame).iloc[0]["net"] == total
+    assert reports.fees_table(frame).iloc[0]["fees"] == D("12345678901234567890.223456789")
+    orders = pd.DataFrame({"status": ["paid"], "order_amount": [big], "order_currency": ["USD"]})
+    assert reports.order_value_table(orders).iloc[0]["paid"] == big
+
+
+UNKNOWN_A = ("60", "0xAAAAAA" + "1" * 30 + "BBBB")
+UNKNOWN_B = ("60", "0xAAAAAA" + "2" * 30 + "BBBB")
+
+
+def test_unknown_coins_that_shorten_alike_are_never_added_together():
+    assert reports.currency_label(*UNKNOWN_A, None) == reports.currency_label(*UNKNOWN_B, None)
+    frame = tx_frame([tx(UNKNOWN_A, "1"), tx(UNKNOWN_B, "2"), tx(UNKNOWN_B, "4")])
+    totals = reports.totals_by_currency(frame).set_index("currency")
+    assert totals.loc["@".join(UNKNOWN_A), "inflow"] == D("1")
+    assert totals.loc["@".join(UNKNOWN_B), "inflow"] == D("6")
+    assert len(reports.volume_table(frame)) == 2
+    top = reports.top_addresses_table(frame, currency="@".join(UNKNOWN_B))
+    assert list(top["volume"]) == [D("6")]
+    ax = reports.flows(frame, currency="@".join(UNKNOWN_A))
+    assert bar_heights(ax) == [pytest.approx(1.0), pytest.approx(0.0)]
+
+
+# -- two parts: the tables import no plotting library ---------------------------------------------
+
+
+def test_the_tables_import_no_plotting_library():
+    script = f"""
+import sys
+import pandas as pd
+from decimal import Decimal
+from cregis_notebook.reports import tables
+frame = pd.DataFrame({{"chain_id": ["195"], "token_id": ["195"], "amount": [Decimal(1)],
+    "fee": [Decimal(1)], "trade_type": [1], "status": [1], "business_type": [3],
+    "block_time": [1721900581], "to_address": ["T"], "address": ["T"], "total": [Decimal(1)],
+    "order_amount": [Decimal(1)], "order_currency": ["USD"]}})
+for name in {sorted(TABLE_FUNCTIONS)!r}:
+    getattr(tables, name)(frame)
+print(sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib"))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    source = Path(reports.tables.__file__).read_text(encoding="utf-8")
+    assert "matplotlib" not in source.replace("imports no plotting library", "")
+
+
+def test_every_public_name_is_kept_and_nothing_private_is_imported_across_modules():
+    for name in reports.__all__:
+        assert getattr(reports, name) is not None
+    package = Path(reports.__file__).parent.parent
+    private = []
+    mine = [*package.joinpath("reports").glob("*.py"), *package.joinpath("cli").glob("*.py")]
+    for path in [*mine, package / "demo.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
+
+
+# -- every table against a sum from scratch ------------------------------------------------------
+
+TABLE_FUNCTIONS = {
+    "fees_table",
+    "flows_table",
+    "funnel_table",
+    "order_value_table",
+    "status_table",
+    "top_addresses_table",
+    "totals_by_currency",
+    "volume_table",
+}
+COINS = {  # coin -> the label the tables must give it
+    USDT_TRC20: "USDT-TRC20",
+    TRX: "TRON",
+    ETH: "Ethereum",
+    UNKNOWN_A: "@".join(UNKNOWN_A),
+    UNKNOWN_B: "@".join(UNKNOWN_B),
+}
+STATUS = {0: "pending", 1: "success", 2: "failed"}
+amounts = st.builds(
+    lambda digits, places: D(digits).scaleb(-places),
+    st.integers(0, 10**36),
+    st.integers(0, 24),
+)
+rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "coin": st.sampled_from(sorted(COINS)),
+            "amount": amounts,
+            "fee": st.none() | amounts,
+            "kind": st.sampled_from([1, 2]),
+            "status": st.sampled_from(sorted(STATUS)),
+            "business": st.sampled_from([0, 2, 3]),
+            "when": st.integers(1_735_689_600, 1_735_689_600 + 20 * DAY),
+            "to": st.sampled_from(["T1", "T2", "T3"]),
+            "frm": st.sampled_from(["F1", "F2", "T1"]),
+        }
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _frame(drawn: list[dict]) -> pd.DataFrame:
+    return tx_frame(
+        [
+            tx(
+                r["coin"],
+                r["amount"],
+                when=r["when"],
+                kind=r["kind"],
+                status=r["status"],
+                business=r["business"],
+                fee=r["fee"],
+                to=r["to"],
+                frm=r["frm"],
+            )
+            for r in drawn
+        ]
+    )
+
+
+def _sums(pairs) -> dict:
+    """Exact sums per key from scratch, as fractions (no decimal context involved)."""
+    out: dict = defaultdict(Fraction)
+    for key, amount in pairs:
+        out[key] += Fraction(amount)
+    return dict(out)
+
+
+def _as_fractions(keys, values) -> dict:
+    values = list(values)
+    assert all(isinstance(v, Decimal) for v in values)
+    return {k: Fraction(v) for k, v in zip(keys, values, strict=True)}
+
+
+def _day(when: int) -> pd.Timestamp:
+    return pd.Timestamp(when, unit="s", tz="UTC").floor("D")
+
+
+PROPERTY = settings(max_examples=40, deadline=None)
+
+
+@PROPERTY
+@given(rows)
+def test_flows_and_totals_equal_sums_from_scratch(drawn):
+    frame = _frame(drawn)
+    ok = [r for r in drawn if r["status"] == 1]
+    for kind, column in ((1, "inflow"), (2, "outflow")):
+        moved = [r for r in ok if r["kind"] == kind]
+        by_day = _sums(((_day(r["when"]), COINS[r["coin"]]), r["amount"]) for r in moved)
+        table = reports.flows_table(frame)
+        got = _as_fractions(zip(table["period"], table["currency"], strict=True), table[column])
+        assert {k: v for k, v in got.items() if k in by_day or v} == by_day
+        totals = reports.totals_by_currency(frame)
+        expected = _sums((COINS[r["coin"]], r["amount"]) for r in moved)
+        got = _as_fractions(totals["currency"], totals[column])
+        assert {k: v for k, v in got.items() if k in expected or v} == expected
+    totals = reports.totals_by_currency(frame).set_index("currency")
+    for label, count in Counter(COINS[r["coin"]] for r in ok).items():
+        assert totals.loc[label, "count"] == count
+        inflow, outflow = (Fraction(totals.loc[label, c]) for c in ("inflow", "outflow"))
+        assert Fraction(totals.loc[label, "net"]) == inflow - outflow
+
+
+@PROPERTY
+@given(rows)
+def test_volume_fees_and_top_addresses_equal_sums_from_scratch(drawn):
+    frame = _frame(drawn)
+    ok = [r for r in drawn if r["status"] == 1]
+    volume = reports.volume_table(frame)
+    keys = zip(volume["chain_id"], volume["token_id"], strict=True)
+    assert _as_fractions(keys, volume["volume"]) == _sums((r["coin"], r["amount"]) for r in ok)
+    fees = reports.fees_table(frame)
+    expected = _sums((r["coin"][0], r["fee"]) for r in drawn if r["fee"] is not None)
+    assert _as_fractions(fees["chain_id"], fees["fees"]) == expected
+    for coin, label in COINS.items():
+        top = reports.top_addresses_table(frame, n=100, currency="@".join(coin))
+        moved = [r for r in ok if r["coin"] == coin]
+        expected = _sums((r["frm"] if r["kind"] == 2 else r["to"], r["amount"]) for r in moved)
+        assert _as_fractions(top["address"], top["volume"]) == expected
+        assert set(top["currency"]) <= {label}
+
+
+@PROPERTY
+@given(rows)
+def test_status_counts_equal_counts_from_scratch(drawn):
+    table = reports.status_table(_frame(drawn))
+    counts = Counter(STATUS[r["status"]] for r in drawn)
+    assert {s: int(table[s].sum()) for s in table.columns} == dict(counts)
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["new", "paid", "paid_over", "paid_partial", "expired", "canceled"]),
+            amounts,
+            st.sampled_from(["USD", "HKD", "USDT"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_order_tables_equal_sums_from_scratch(drawn):
+    orders = pd.DataFrame(drawn, columns=["status", "order_amount", "order_currency"])
+    value = reports.order_value_table(orders)
+    ordered = _sums((cur, amount) for _, amount, cur in drawn)
+    paid = _sums((cur, amount if s in ("paid", "paid_over") else 0) for s, amount, cur in drawn)
+    assert _as_fractions(value["order_currency"], value["ordered"]) == ordered
+    assert _as_fractions(value["order_currency"], value["paid"]) == paid
+    assert dict(zip(value["order_currency"], value["orders"], strict=True)) == Counter(
+        cur for _, _, cur in drawn
+    )
+    funnel = reports.funnel_table(orders).set_index("stage")["orders"]
+    statuses = Counter(s for s, _, _ in drawn)
+    assert funnel["created"] == len(drawn)
+    assert all(funnel[s] == n for s, n in statuses.items())

@@ -1,31 +1,22 @@
-"""The ``cregis-notebook`` command: one subcommand per job.
+"""``cregis-notebook sandbox``: serve the seeded sandbox over HTTP until stopped.
 
 ::
 
     cregis-notebook sandbox --port 8600 --transactions 100000 --latency-ms 20
-    cregis-notebook fetch trade_page --sandbox --out tx.csv
-    cregis-notebook demo
+    cregis-notebook sandbox --port 0 --json   # one JSON line: base URL, pid, key, knobs
 
-Each subcommand module offers ``add_<name>_parser(subparsers)``, which registers its options
-and sets ``handler`` (a function of the parsed arguments returning the exit status).
+It prints how to connect (base URL, pid, the docs' public example key, the knobs in effect) and
+serves until Ctrl-C. Exit status 2 for a knob the sandbox refuses, 1 when the port is taken.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["add_sandbox_parser", "build_parser", "main", "run_sandbox"]
-
-# (module, function) pairs that add further subcommands; a missing one is skipped
-_SUBCOMMANDS = (
-    ("cregis_notebook._cli_fetch", "add_fetch_parser"),
-    ("cregis_notebook.demo", "add_demo_parser"),
-)
+__all__ = ["add_sandbox_parser", "run_sandbox", "sandbox_knobs"]
 
 
 def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -122,8 +113,8 @@ def sandbox_knobs(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_sandbox(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """The ``sandbox`` subcommand: build the sandbox, print how to connect, serve."""
-    from .errors import CregisConfigError
-    from .sandbox import Sandbox, SandboxServer
+    from ..errors import CregisConfigError
+    from ..sandbox import Sandbox, SandboxServer
 
     out = out or sys.stdout
     knobs = sandbox_knobs(args)
@@ -187,39 +178,3 @@ def _banner(base_url: str, box: Any, seed: int, knobs: dict[str, Any]) -> str:
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="cregis-notebook",
-        description="Explore the Cregis API from Jupyter: sandbox, fetch and demo.",
-    )
-    subparsers = parser.add_subparsers(dest="command", metavar="command")
-    subparsers.required = True
-    add_sandbox_parser(subparsers)
-    for module_name, function_name in _SUBCOMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        adder = getattr(module, function_name, None)
-        if callable(adder):
-            adder(subparsers)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cregis-notebook`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
-    result = handler(args)
-    return int(result or 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

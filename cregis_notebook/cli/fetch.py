@@ -22,10 +22,19 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import CliError, CregisError, UnknownEndpoint
-from .spec import Endpoint, Param, registry
+from .._values import exact_int
+from ..errors import CliError, CregisError, UnfitValue, UnknownEndpoint
+from ..spec import Endpoint, Param, registry
+from .common import fail, make_client
 
-__all__ = ["add_fetch_parser", "fetch_to_file", "parse_params", "run_fetch"]
+__all__ = [
+    "add_fetch_parser",
+    "fetch_to_file",
+    "output_format",
+    "parse_params",
+    "parse_value",
+    "run_fetch",
+]
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -77,8 +86,10 @@ def parse_value(param: Param, text: str) -> Any:
     kind = param.type
     stripped = text.strip()
     if kind in ("int", "int_string"):
-        if stripped.lstrip("-").isdigit():
-            return int(stripped)
+        try:
+            return exact_int(stripped)  # ASCII digits only: "١٢٣" or "²" stay text
+        except UnfitValue:
+            pass
         if param.unit in ("s", "ms"):
             return _time_value(stripped, param)
         return stripped  # an enum label ("success"), checked by the client
@@ -125,8 +136,8 @@ def fetch_to_file(
     progress: bool = True,
 ) -> tuple[Path, Any]:
     """Fetch ``endpoint`` with ``params`` and write the frame; returns the path and the frame."""
-    from .frames import to_csv, to_parquet
-    from .pagination import fetch_frame
+    from ..export import to_csv, to_parquet
+    from ..pagination import fetch_frame
 
     ep = registry().endpoint(endpoint)
     if not ep.is_read_only:
@@ -150,36 +161,19 @@ def fetch_to_file(
     return path, frame
 
 
-def make_client(*, sandbox: bool, seed: int = 0) -> Any:
-    """The live client from the environment, or the in-process sandbox when asked."""
-    from ._config import is_configured
-    from .client import Client
-
-    if sandbox:
-        return Client.sandbox(seed=seed)
-    if not is_configured():
-        raise CliError(
-            "no project configured: set CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY "
-            "(or put them in .env), or add --sandbox to use the built-in sandbox"
-        )
-    return Client.from_env()
-
-
 def run_fetch(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     """The ``fetch`` subcommand; returns the exit status."""
     stdout = out or sys.stdout
     try:
         ep = registry().endpoint(args.endpoint)
     except UnknownEndpoint as exc:
-        print(f"cregis-notebook fetch: {exc}", file=sys.stderr)
-        return 2
+        return fail("fetch", exc, 2)
     try:
         params = parse_params(ep, list(args.param))
         output_format(args.out)
         client = make_client(sandbox=args.sandbox, seed=args.seed)
     except CregisError as exc:
-        print(f"cregis-notebook fetch: {exc}", file=sys.stderr)
-        return 2
+        return fail("fetch", exc, 2)
     where = "the built-in sandbox" if client.sandbox_app is not None else repr(client)
     print(f"fetching {ep.name} ({ep.path}) from {where}", file=sys.stderr)
     try:
@@ -193,8 +187,7 @@ def run_fetch(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             progress=not args.no_progress,
         )
     except CregisError as exc:
-        print(f"cregis-notebook fetch: {exc}", file=sys.stderr)
-        return 1
+        return fail("fetch", exc, 1)
     finally:
         client.close()
     print(f"{len(frame)} rows, {len(frame.columns)} columns -> {path}", file=stdout)
