@@ -125,7 +125,7 @@ def fetch_to_file(
     progress: bool = True,
 ) -> tuple[Path, Any]:
     """Fetch ``endpoint`` with ``params`` and write the frame; returns the path and the frame."""
-    from .frames import to_csv, to_parquet
+    from .export import to_csv, to_parquet
     from .pagination import fetch_frame
 
     ep = registry().endpoint(endpoint)

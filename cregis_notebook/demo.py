@@ -324,7 +324,7 @@ def run_demo(
     ``create`` makes a few payouts, withdrawals and orders first; it defaults to ``True`` on a
     sandbox and is refused against a live project, so a live run only reads.
     """
-    from .frames import to_csv
+    from .export import to_csv
 
     started = time.perf_counter()
     sandbox = bool(client.is_sandbox)

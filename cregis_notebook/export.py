@@ -29,7 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _dtypes
+from ._dtypes import BOOL, FLOAT, INT, LABEL_SUFFIX, as_int, as_string, int64_array, string_array
+from .frames import record_schema
+from .spec import registry
 
 __all__ = ["column_kinds", "read_csv", "read_parquet", "to_csv", "to_parquet"]
 
@@ -193,7 +195,7 @@ def _from_text(values: pd.Series, info: Mapping[str, Any], name: str) -> Any:
     raw = values.to_numpy(dtype=object)
     texts: list[Any] = [v if isinstance(v, str) else None for v in raw]
     if kind == "int":
-        return _dtypes.as_int(texts, name)
+        return as_int(texts, name)
     if kind == "decimal":
         out = np.empty(len(texts), dtype=object)
         out[:] = [_parse_decimal(v) for v in texts]
@@ -203,9 +205,9 @@ def _from_text(values: pd.Series, info: Mapping[str, Any], name: str) -> Any:
         return times.dt.as_unit("ms").array
     if kind == "bool":
         table = {"True": True, "False": False, "true": True, "false": False, None: None}
-        return pd.array([table[v] for v in texts], dtype=_dtypes.BOOL)
+        return pd.array([table[v] for v in texts], dtype=BOOL)
     if kind == "float":
-        return pd.array([None if v is None else float(v) for v in texts], dtype=_dtypes.FLOAT)
+        return pd.array([None if v is None else float(v) for v in texts], dtype=FLOAT)
     if kind == "category":
         return pd.Categorical(texts, categories=info.get("categories") or [])
     if kind == "json":
@@ -218,19 +220,16 @@ def _from_text(values: pd.Series, info: Mapping[str, Any], name: str) -> Any:
     elif isinstance(blank, list):
         for i in blank:
             texts[i] = ""
-    return _dtypes.as_string(texts)
+    return as_string(texts)
 
 
 def _registry_kinds(columns: list[str], endpoint: str) -> dict[str, dict[str, Any]]:
-    from .frames import _schema
-    from .spec import registry
-
-    schema = _schema(registry().endpoint(endpoint))
+    schema = record_schema(registry().endpoint(endpoint))
     kinds: dict[str, dict[str, Any]] = {}
     for name in columns:
         field = schema.field(name)
         kind = "string"
-        if name.endswith(_dtypes.LABEL_SUFFIX) and schema.field(name[: -len(_dtypes.LABEL_SUFFIX)]):
+        if name.endswith(LABEL_SUFFIX) and schema.field(name[: -len(LABEL_SUFFIX)]):
             kind = "string"
         elif field is not None:
             kind = {
@@ -304,7 +303,7 @@ def _arrow_column(series: pd.Series, kind: str) -> pa.Array | pa.ChunkedArray:
         values = [None if v is None or (isinstance(v, float) and v != v) else v for v in series]
         return pa.array(values, type=_decimal_type(values))
     if kind == "int":
-        return pa.array(series.astype(_dtypes.INT).array, type=pa.int64())
+        return pa.array(series.astype(INT).array, type=pa.int64())
     if kind == "string":
         return pa.array(
             series.astype(object).where(series.notna(), None).tolist(), type=pa.string()
@@ -366,18 +365,18 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
             out[:] = [None if v is None else _normal(v) for v in values]
             data[name] = out
         elif kind == "int" or (kind is None and pa.types.is_integer(typ)):
-            data[name] = _dtypes._arrow_to_int64(column.combine_chunks().cast(pa.int64()))
+            data[name] = int64_array(column.combine_chunks().cast(pa.int64()))
         elif kind == "string" or (kind is None and pa.types.is_string(typ)):
-            data[name] = _dtypes._string_array(column.cast(pa.string()))
+            data[name] = string_array(column.cast(pa.string()))
         elif kind == "timestamp" or pa.types.is_timestamp(typ):
             data[name] = column.to_pandas().dt.as_unit("ms").array
         elif kind == "category":
             cats = kinds[name].get("categories") or []
             data[name] = pd.Categorical(column.cast(pa.string()).to_pylist(), categories=cats)
         elif kind == "bool":
-            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.BOOL)
+            data[name] = pd.array(column.to_pylist(), dtype=BOOL)
         elif kind == "float":
-            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.FLOAT)
+            data[name] = pd.array(column.to_pylist(), dtype=FLOAT)
         elif kind == "json":
             out = np.empty(len(column), dtype=object)
             out[:] = [None if v is None else json.loads(v) for v in column.to_pylist()]

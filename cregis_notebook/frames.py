@@ -11,8 +11,8 @@
 * every documented column is present even when no record has it (a stable schema), typed by
   the contract in :mod:`cregis_notebook._dtypes`.
 
-Export (:func:`to_csv`, :func:`read_csv`, :func:`to_parquet`, :func:`read_parquet`) lives in
-:mod:`cregis_notebook.export` and is re-exported here.
+Export (:func:`~cregis_notebook.export.to_csv`, ``read_csv``, ``to_parquet``, ``read_parquet``)
+lives in :mod:`cregis_notebook.export`, which builds on this module.
 """
 
 from __future__ import annotations
@@ -31,18 +31,14 @@ import pyarrow as pa
 from . import _dtypes
 from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
 from .envelope import SUCCESS, Envelope
-from .export import read_csv, read_parquet, to_csv, to_parquet
 from .spec import Endpoint, Field, registry
 
 __all__ = [
     "CregisDataWarning",
     "frame_records",
-    "read_csv",
-    "read_parquet",
-    "to_csv",
+    "record_schema",
     "to_frame",
     "to_frames",
-    "to_parquet",
 ]
 
 CregisDataWarning = _dtypes.CregisDataWarning
@@ -147,6 +143,11 @@ def _as_records(items: list[Any]) -> list[Mapping[str, Any]]:
 
 def _record(item: Any) -> dict[str, Any]:
     return dict(item) if isinstance(item, Mapping) else {"value": item}
+
+
+def record_schema(ep: Endpoint | None) -> Schema:
+    """The documented fields of ``ep``'s records by column name: what types a frame's columns."""
+    return _schema(ep)
 
 
 def _schema(ep: Endpoint | None) -> Schema:
