@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import operator
 import re
 from collections.abc import Iterator, Mapping
@@ -171,40 +172,55 @@ def to_epoch(value: Any, unit: Literal["s", "ms"] | str) -> int:
     return millis if unit == "ms" else millis // 1000
 
 
-def dumps_exact(value: Any) -> str:
+def dumps_exact(value: Any, *, keep_types: bool = False) -> str:
     """Compact JSON text (UTF-8 kept) whose numbers keep every digit.
 
     A :class:`~decimal.Decimal` is written as a JSON number in plain notation
-    (``Decimal("12345678901234567.89")`` -> ``12345678901234567.89``), never through float;
-    ``loads_exact`` reads it back equal. NaN and infinities are refused with ``UnfitValue``.
+    (``Decimal("12345678901234567.89")`` -> ``12345678901234567.89``), never through float, and
+    an integral float as an integer. NaN and infinities are refused with ``UnfitValue``.
+
+    ``keep_types=True`` writes numbers so that their type survives a reading: a float as its
+    ``repr`` (``json.loads`` gives the same float), a Decimal always with a fraction or an
+    exponent (``Decimal("5")`` -> ``5E0``), so that ``loads_exact`` gives an equal Decimal with
+    the same exponent.
     """
-    return "".join(_json_parts(value))
+    return "".join(_json_parts(value, keep_types))
 
 
-def _json_parts(value: Any) -> Iterator[str]:
+def _number_text(value: float | Decimal, keep_types: bool) -> str:
+    if isinstance(value, float):
+        if not keep_types and value.is_integer():
+            return str(int(value))
+        if keep_types and math.isfinite(value):
+            return repr(value)
+    number = exact_decimal(value)  # refuses NaN and infinities
+    exponent = number.as_tuple().exponent
+    if keep_types and isinstance(exponent, int) and exponent >= 0:
+        return str(number) if exponent else f"{number}E0"
+    return format(number, "f")
+
+
+def _json_parts(value: Any, keep_types: bool) -> Iterator[str]:
     if value is None or isinstance(value, (bool, str)):
         yield json.dumps(value, ensure_ascii=False)
     elif isinstance(value, int) or (hasattr(value, "__index__") and not isinstance(value, float)):
         yield str(operator.index(value))  # numpy integers too
     elif isinstance(value, (float, Decimal)):
-        if isinstance(value, float) and value.is_integer():
-            yield str(int(value))
-        else:
-            yield format(exact_decimal(value), "f")
+        yield _number_text(value, keep_types)
     elif isinstance(value, Mapping):
         yield "{"
         for i, (key, item) in enumerate(value.items()):
             if isinstance(key, bool) or not isinstance(key, (str, int)):
                 raise UnfitValue(f"a JSON object key must be text, got {key!r}")
             yield ("," if i else "") + json.dumps(str(key), ensure_ascii=False) + ":"
-            yield from _json_parts(item)
+            yield from _json_parts(item, keep_types)
         yield "}"
     elif isinstance(value, (list, tuple)):
         yield "["
         for i, item in enumerate(value):
             if i:
                 yield ","
-            yield from _json_parts(item)
+            yield from _json_parts(item, keep_types)
         yield "]"
     else:
         raise UnfitValue(f"a {type(value).__name__} cannot be written as JSON")

@@ -205,6 +205,18 @@ _CHUNK = 65_536
 _STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
 
 
+def _only_ints(records: Sequence[Mapping[str, Any]], keys: list[str]) -> bool:
+    """Whether every value of ``keys`` is an int or missing (one pass over the records)."""
+    if not keys:
+        return True
+    try:  # a tuple of the keys' values per record; KeyError when a record lacks one
+        values = chain.from_iterable(map(itemgetter(*keys, keys[0]), records))
+        return set(map(type, values)) <= {int}
+    except KeyError:
+        found = set(chain.from_iterable(map(type, _extract(records, k)) for k in keys))
+        return found <= {int, type(None)}
+
+
 def _struct_columns(
     records: Sequence[Mapping[str, Any]],
     keys: list[str],
@@ -226,6 +238,9 @@ def _struct_columns(
         types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
         if len(types) == 1 and None not in types:
             fields.append((key, types.pop()))
+    ints = [key for key, typ in fields if typ == pa.int64()]
+    if not _only_ints(records, ints):  # Arrow truncates a float or Decimal into int64 (1.9 -> 1)
+        fields = [(key, typ) for key, typ in fields if key not in ints]
     if not fields:
         return {}
     typ = pa.struct(fields)
