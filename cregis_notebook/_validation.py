@@ -127,6 +127,10 @@ def _as_float(endpoint: Endpoint, param: Param, value: Any) -> int | float:
     if isinstance(value, bool):
         raise _fail(endpoint, param, f"must be a number, not the bool {value!r}")
     if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            raise _fail(endpoint, param, f"is too large for a number: {value}") from None
         return value  # exact as it is; the limits below bound it
     if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
         raise _fail(endpoint, param, f"must be a number in plain ASCII digits, got {value!r}")
