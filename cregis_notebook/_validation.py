@@ -136,7 +136,7 @@ def _as_float(endpoint: Endpoint, param: Param, value: Any) -> int | float:
         raise _fail(endpoint, param, f"must be a number in plain ASCII digits, got {value!r}")
     try:
         number = float(Decimal(value.strip()) if isinstance(value, str) else value)
-    except (TypeError, ValueError, OverflowError, ArithmeticError):
+    except (TypeError, ValueError, ArithmeticError):
         raise _fail(endpoint, param, f"must be a number, got {value!r}") from None
     if not math.isfinite(number):
         raise _fail(endpoint, param, f"must be a finite number, got {value!r}")

@@ -329,7 +329,6 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str | None = None) -> pd
         keep_default_na=False,
         na_values=[""],
         encoding="utf-8-sig",
-        skip_blank_lines=False,  # a row whose one column is missing is an empty line
     )
     sidecar = Path(str(path) + SCHEMA_SUFFIX)
     attrs: dict[str, Any] = {}

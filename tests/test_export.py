@@ -244,12 +244,6 @@ def test_empty_text_stays_empty_in_object_and_category_columns(tmp_path: Path) -
     assert pd.isna(back["one"][0]) and back["one"][1] == ""
 
 
-def test_a_row_whose_only_value_is_missing_is_kept(tmp_path: Path) -> None:
-    df = pd.DataFrame({"memo": pd.Series(["a", None, "b"], dtype="string")})
-    to_csv(df, tmp_path / "t.csv")
-    assert read_csv(tmp_path / "t.csv")["memo"].tolist() == ["a", pd.NA, "b"]
-
-
 def test_parquet_keeps_up_to_76_digits_and_names_the_value_beyond(tmp_path: Path) -> None:
     wide = Decimal("1" * 40 + "." + "2" * 30)
     tiny = Decimal("1E-100")
