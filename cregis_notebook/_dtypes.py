@@ -150,12 +150,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def as_string(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    """``string[pyarrow]``; non-text values become their JSON text (``True`` -> ``"true"``)."""
+def as_string(values: Sequence[Any], column: str = "") -> Any:
+    """``string[pyarrow]``; non-text values become their JSON text (``True`` -> ``"true"``).
+
+    Text Arrow cannot hold (a lone surrogate such as ``"\\ud800"``, which JSON can escape) keeps
+    the column as ``object`` holding the Python strings, with a warning.
+    """
     try:
-        arr = pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+        try:
+            arr = pa.array(values, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+    except UnicodeEncodeError:
+        _warn(column, "holds text that is not valid Unicode (a lone surrogate); kept as object")
+        # a Series: pandas would infer a plain object array of text as Arrow text again
+        return pd.Series([None if v is None else _text(v) for v in values], dtype=object)
     return string_array(arr)
 
 
@@ -232,7 +241,7 @@ def as_int(values: Sequence[Any], column: str = "") -> pd.api.extensions.Extensi
     arr = _int_arrow(values)
     if arr is None:
         _warn(column, "holds values that are not whole numbers; kept as text")
-        return as_string(values)
+        return as_string(values, column)
     return int64_array(arr)
 
 
@@ -263,7 +272,7 @@ def as_decimal(values: Sequence[Any], column: str = "") -> Any:
             out = [_decimal_or_none(v) for v in values]
     except UnfitValue:
         _warn(column, "holds values that are not decimal numbers; kept as text")
-        return as_string(values)
+        return as_string(values, column)
     result = np.empty(n, dtype=object)
     result[:] = out
     return result
@@ -274,7 +283,7 @@ def as_timestamp(values: Any, unit: str | None, column: str = "") -> Any:
     arr = _int_arrow(values)
     if arr is None:
         _warn(column, "holds values that are not epoch numbers; kept as text")
-        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values)
+        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values, column)
     data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=True)
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     present = data[~mask]
@@ -284,7 +293,7 @@ def as_timestamp(values: Any, unit: str | None, column: str = "") -> Any:
         int(present.min()) < EPOCH_MS_MIN // per or int(present.max()) > EPOCH_MS_MAX // per
     ):
         _warn(column, f"holds epoch {unit} outside the years 1 to 9999; kept as text")
-        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values)
+        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values, column)
     scaled = data * per
     scaled[mask] = _NAT
     return pd.array(scaled.view("M8[ms]"), dtype="M8[ms]").tz_localize("UTC")
@@ -313,7 +322,7 @@ def as_bool(values: Sequence[Any], column: str = "") -> Any:
         return pd.array([table[v] for v in values], dtype=BOOL)
     except (KeyError, TypeError):
         _warn(column, "holds values that are not booleans; kept as text")
-        return as_string(values)
+        return as_string(values, column)
 
 
 def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue]) -> Any:
@@ -347,7 +356,7 @@ def infer(values: Sequence[Any], column: str = "") -> Any:
     ):  # ints that a float holds exactly
         return pd.array(values, dtype=FLOAT)
     if kinds == {str}:
-        return as_string(values)
+        return as_string(values, column)
     return _objects(values)
 
 
@@ -408,7 +417,7 @@ def convert(values: Any, field: Field | None, column: str = "") -> Any:
     if kind == "bool":
         return as_bool(values, column)
     if kind in ("string", "enum_string", "currency"):
-        return as_string(values)
+        return as_string(values, column)
     return infer(values, column)
 
 

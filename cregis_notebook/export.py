@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -78,8 +79,26 @@ def _kind(series: pd.Series) -> str:
     if len(values) and all(isinstance(v, Decimal) for v in values):
         return "decimal"
     if len(values) and all(isinstance(v, str) for v in values):
-        return "string"
+        # text UTF-8 cannot hold (a lone surrogate) goes as JSON text, which escapes it
+        return "string" if _is_unicode("".join(values)) else "json"
     return "json"
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether UTF-8 can hold ``text`` (it cannot hold a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(json_text: str) -> str:
+    """JSON text with each lone surrogate written as its ``\\uXXXX`` escape (read back as is)."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
 
 
 def column_kinds(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -126,19 +145,22 @@ def _json_cells(series: pd.Series, name: str) -> list[str | None]:
     out: list[str | None] = []
     for row, value in enumerate(values):
         try:
-            out.append(None if value is None else dumps_exact(value, keep_types=True))
+            text = None if value is None else dumps_exact(value, keep_types=True)
         except UnfitValue as exc:
             raise CregisExportError(
                 f"column {name!r}, row {row}: {value!r} cannot be written exactly ({exc}); "
                 "convert it to text or a number first"
             ) from None
+        out.append(text if text is None or _is_unicode(text) else _escape_surrogates(text))
     return out
 
 
-def _json_values(texts: list[Any], info: Mapping[str, Any], fmt: int) -> Any:
-    """The values of a ``json`` column from their JSON texts (see :func:`_json_cells`)."""
+def _json_values(texts: list[Any], info: Mapping[str, Any], fmt: int) -> pd.Series:
+    """The values of a ``json`` column from their JSON texts (see :func:`_json_cells`).
+
+    A Series of ``object`` dtype: pandas would infer a plain array of text as Arrow text.
+    """
     read = json.loads if info.get("numbers") == "float" else loads_exact
-    out = np.empty(len(texts), dtype=object)
     values: list[Any] = []
     for text in texts:
         if text is None:
@@ -150,8 +172,7 @@ def _json_values(texts: list[Any], info: Mapping[str, Any], fmt: int) -> Any:
             if fmt >= 2:
                 raise
             values.append(text)  # format 1 wrote text cells as they were
-    out[:] = values
-    return out
+    return pd.Series(values, dtype=object)
 
 
 def _json_safe(value: Any) -> Any:

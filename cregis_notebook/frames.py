@@ -249,7 +249,7 @@ def _struct_columns(
         for start in range(0, len(records), _CHUNK):
             part = pa.array(records[start : start + _CHUNK], type=typ)
             chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
         return {}
     return {
         key: pa.chunked_array([c.field(i) for c in chunks], type=t)
@@ -396,7 +396,11 @@ def _typed(columns: Mapping[str, list[Any]], schema: Schema, labels: bool) -> di
 
 
 def _split_currency(values: Any) -> tuple[Any, Any]:
-    arr = pa.array(pd.Series(values, dtype=object).where(pd.notna(values), None), type=pa.string())
+    texts = pd.Series(values, dtype=object).where(pd.notna(values), None)
+    try:
+        arr = pa.array(texts, type=pa.string())
+    except UnicodeEncodeError:  # text that is not Unicode (warned about): no parts to tell
+        arr = pa.array([None] * len(texts), type=pa.string())
     has_at = pa.compute.match_substring(arr, "@")
     parts = pa.compute.split_pattern(arr, "@", max_splits=1)
     first = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 0)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cregis_notebook import (
+    CregisDataWarning,
     CregisExportError,
     read_csv,
     read_parquet,
@@ -268,3 +269,15 @@ def test_a_column_mixing_floats_and_decimals_is_refused(tmp_path: Path) -> None:
     to_csv(floats, tmp_path / "f.csv")
     back = read_csv(tmp_path / "f.csv")["x"].tolist()
     assert back == [0.1, 2.0, "a"] and [type(v) for v in back] == [float, float, str]
+
+
+def test_lone_surrogates_from_json_escapes_warn_and_round_trip(tmp_path: Path) -> None:
+    text = '{"code": "00000", "msg": "ok", "data": {"total": 1, "rows": [{"cid": 1,'
+    text += ' "remark": "a\\ud800b", "currency": "195@\\udc00", "extra": "\\udfff"}]}}'
+    with pytest.warns(CregisDataWarning, match="remark"):
+        df = to_frame(json.loads(text), "trade_page")
+    assert df["remark"][0] == "a\ud800b" and df["extra"][0] == "\udfff"
+    to_csv(df, tmp_path / "t.csv")
+    to_parquet(df, tmp_path / "t.parquet")
+    for back in (read_csv(tmp_path / "t.csv"), read_parquet(tmp_path / "t.parquet")):
+        assert_same(df, back)
