@@ -115,6 +115,8 @@ def column_kinds(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
             info["tz"] = str(tz) if tz is not None else None
         if kind == "json" and _number_types(series.dropna()) == {float}:
             info["numbers"] = "float"
+        if kind == "string" and series.dtype == object:
+            info["dtype"] = "object"  # Python strings, read back as such (not Arrow text)
         kinds[str(name)] = info
     return kinds
 
@@ -302,6 +304,13 @@ def _from_text(values: pd.Series, info: Mapping[str, Any], name: str, fmt: int) 
         return pd.Categorical(texts, categories=info.get("categories") or [])
     if kind == "json":
         return _json_values(texts, info, fmt)
+    return _text_column(texts, info)
+
+
+def _text_column(texts: list[Any], info: Mapping[str, Any]) -> Any:
+    """A ``string`` kind column: Arrow text, or Python strings when the frame had ``object``."""
+    if info.get("dtype") == "object":
+        return pd.Series(texts, dtype=object)
     return as_string(texts)
 
 
@@ -472,6 +481,8 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
             data[name] = out
         elif kind == "int" or (kind is None and pa.types.is_integer(typ)):
             data[name] = int64_array(column.combine_chunks().cast(pa.int64()))
+        elif kind == "string" and kinds[name].get("dtype") == "object":
+            data[name] = _text_column(column.to_pylist(), kinds[name])
         elif kind == "string" or (kind is None and pa.types.is_string(typ)):
             data[name] = string_array(column.cast(pa.string()))
         elif kind == "timestamp" or pa.types.is_timestamp(typ):
