@@ -58,8 +58,9 @@ EPOCH_MS_MAX = 253_402_300_799_999
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 """Amount text as the API writes it: ASCII digits, one optional sign and decimal point."""
 
-NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
-"""Numeric text as received: a plain decimal, optionally with an exponent (``1e-8``)."""
+NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+"""Numeric text as received: what :class:`~decimal.Decimal` reads as a finite number, in ASCII
+digits and without ``_`` (``1e-8``, ``+1``, ``.5`` are read exactly; ``"١٢٣"`` is not a number)."""
 
 PLAIN_INT = re.compile(r"-?[0-9]+", re.ASCII)
 """Integer text as the API writes it: ASCII digits and one optional minus sign."""

@@ -265,7 +265,11 @@ def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any
     """Decimals of ``key`` when every record has it as text: one pass, no intermediate list."""
     try:
         # itemgetter: KeyError when a record lacks the key; str.strip: TypeError for non-text
-        parsed = list(map(Decimal, map(str.strip, map(itemgetter(key), records))))
+        texts = list(map(str.strip, map(itemgetter(key), records)))
+        joined = "".join(texts)  # Decimal also reads "1_000" and other scripts' digits: not ours
+        if not joined.isascii() or "_" in joined:
+            return None
+        parsed = list(map(Decimal, texts))
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
     if not all(map(Decimal.is_finite, parsed)):

@@ -358,3 +358,13 @@ def test_an_undocumented_column_of_big_ints_and_floats_stays_exact() -> None:
     rows = [dict(ROW, extra=2**60 + 1), dict(ROW, extra=0.5)]
     df = to_frame(page(rows), "trade_page")
     assert df["extra"].tolist() == [2**60 + 1, 0.5]
+
+
+@pytest.mark.parametrize("count", [1, 100])
+@pytest.mark.parametrize("amount", ["١٢٣", "1_000", "１"])
+def test_amount_text_in_other_digits_is_not_read_as_a_number(count: int, amount: str) -> None:
+    rows = [dict(ROW, cid=i) for i in range(count)]
+    rows[count // 2] = dict(ROW, amount=amount)
+    with pytest.warns(CregisDataWarning, match="amount"):
+        df = to_frame(page(rows), "trade_page")
+    assert df["amount"].tolist()[count // 2] == amount
