@@ -18,8 +18,12 @@ registry type  column
                floats -> ``Float64``, anything with text -> ``string``, mixed -> ``object``
 ============== ==================================================================================
 
-A value that does not fit its documented type is never dropped: the column falls back to
-``string`` (or ``object``) and a :class:`CregisDataWarning` says which column and why.
+A value that does not fit its documented type is never dropped, rounded or wrapped: the column
+falls back to ``string`` (or ``object``) and a :class:`CregisDataWarning` says which column and
+why. What fits is decided by the value contract (:mod:`cregis_notebook._values`): whole numbers
+for integers (``1.9`` does not fit), ASCII number text for decimals, epoch times within the
+years 1 to 9999 read by its seconds-or-milliseconds rule. The vectorised paths here apply the
+same rules to whole columns.
 """
 
 from __future__ import annotations
