@@ -283,3 +283,14 @@ def test_lone_surrogates_from_json_escapes_warn_and_round_trip(tmp_path: Path) -
     to_parquet(df, tmp_path / "t.parquet")
     for back in (read_csv(tmp_path / "t.csv"), read_parquet(tmp_path / "t.parquet")):
         assert_same(df, back)
+
+
+def test_files_of_the_first_format_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_text("cid,extra\n1,abc\n2,5\n3,\n", encoding="utf-8-sig")
+    columns = {"cid": {"kind": "int"}, "extra": {"kind": "json"}}
+    doc = {"format": 1, "columns": columns, "attrs": {}}
+    Path(str(path) + ".schema.json").write_text(json.dumps(doc), encoding="utf-8")
+    back = read_csv(path)
+    assert back["cid"].tolist() == [1, 2, 3]
+    assert back["extra"].tolist() == ["abc", 5, None]
