@@ -7,10 +7,16 @@ makes, so that notebook users can pass natural Python values:
 * ``datetime`` / ``date`` / ``pandas.Timestamp`` for time parameters, converted to the documented
   unit (naive datetimes are taken as UTC);
 * enum labels for enum values (``status="success"`` -> ``1``);
-* ``Decimal`` or ``int`` amounts -> decimal text; floats are refused for amounts (not exact);
+* ``Decimal`` or ``int`` amounts -> decimal text; floats are refused for amounts (not exact), and
+  amount text must be plain ASCII decimal notation (no ``_``, exponent or other scripts' digits);
 * ``bool`` -> ``"true"``/``"false"`` for the string booleans of the payment engine;
-* ``dict`` / ``list`` -> compact JSON text for JSON-string parameters;
-* digit strings for integer parameters, integers for string parameters.
+* ``dict`` / ``list`` -> compact JSON text for JSON-string parameters, a ``Decimal`` inside
+  written as a JSON number with every digit (the documented examples write prices as numbers);
+* ASCII digit strings for integer parameters, integers for string parameters.
+
+Every rule about a single value (integers, amounts, epoch units, booleans) is the value contract
+of :mod:`cregis_notebook._values`. Anything refused raises :class:`CregisValidationError`, and
+text that cannot be sent as UTF-8 (a lone surrogate) is refused too.
 """
 
 from __future__ import annotations
