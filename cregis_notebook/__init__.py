@@ -21,6 +21,7 @@ from .errors import (
     CregisConsistencyWarning,
     CregisDataWarning,
     CregisError,
+    CregisExportError,
     CregisFetchError,
     CregisFetchInterrupted,
     CregisHTTPError,
@@ -36,8 +37,10 @@ from .errors import (
 from .spec import registry
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from ._receiver import CallbackReceiver
     from .callbacks import callbacks_frame, parse_callback
-    from .frames import read_csv, read_parquet, to_csv, to_frame, to_frames, to_parquet
+    from .export import read_csv, read_parquet, to_csv, to_parquet
+    from .frames import to_frame, to_frames
     from .pagination import afetch_frame, fetch_frame, last_fetch_error
     from .sandbox import Sandbox
 
@@ -48,17 +51,19 @@ _LAZY = {
     "last_fetch_error": "pagination",
     "to_frame": "frames",
     "to_frames": "frames",
-    "to_csv": "frames",
-    "read_csv": "frames",
-    "to_parquet": "frames",
-    "read_parquet": "frames",
+    "to_csv": "export",
+    "read_csv": "export",
+    "to_parquet": "export",
+    "read_parquet": "export",
     "parse_callback": "callbacks",
     "callbacks_frame": "callbacks",
+    "CallbackReceiver": "_receiver",
     "Sandbox": "sandbox",
 }
 
 __all__ = [
     "AsyncClient",
+    "CallbackReceiver",
     "Client",
     "CregisAPIError",
     "CregisConfigError",
@@ -66,6 +71,7 @@ __all__ = [
     "CregisConsistencyWarning",
     "CregisDataWarning",
     "CregisError",
+    "CregisExportError",
     "CregisFetchError",
     "CregisFetchInterrupted",
     "CregisHTTPError",

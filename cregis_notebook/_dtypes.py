@@ -18,17 +18,20 @@ registry type  column
                floats -> ``Float64``, anything with text -> ``string``, mixed -> ``object``
 ============== ==================================================================================
 
-A value that does not fit its documented type is never dropped: the column falls back to
-``string`` (or ``object``) and a :class:`CregisDataWarning` says which column and why.
+A value that does not fit its documented type is never dropped, rounded or wrapped: the column
+falls back to ``string`` (or ``object``) and a :class:`CregisDataWarning` says which column and
+why. What fits is decided by the value contract (:mod:`cregis_notebook._values`): whole numbers
+for integers (``1.9`` does not fit), ASCII number text for decimals, epoch times within the
+years 1 to 9999 read by its seconds-or-milliseconds rule. The vectorised paths here apply the
+same rules to whole columns.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -36,12 +39,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import CregisDataWarning
+from ._values import (
+    EPOCH_MS_MAX,
+    EPOCH_MS_MIN,
+    NUMBER_TEXT,
+    dumps_exact,
+    epoch_unit,
+    exact_decimal,
+    exact_int,
+)
+from .errors import CregisDataWarning, UnfitValue
 from .spec import EnumValue, Field
 
 __all__ = [
     "BOOL",
     "DECIMAL",
+    "FLOAT",
     "INT",
     "LABEL_SUFFIX",
     "STRING",
@@ -51,6 +64,8 @@ __all__ = [
     "convert",
     "dtype_name",
     "field_pattern",
+    "int64_array",
+    "string_array",
 ]
 
 STRING = pd.StringDtype("pyarrow")
@@ -61,7 +76,6 @@ TIME = pd.DatetimeTZDtype(unit="ms", tz="UTC")
 DECIMAL = np.dtype(object)
 LABEL_SUFFIX = "_label"
 
-_MS_THRESHOLD = 100_000_000_000  # 1e11: an epoch value above this is in milliseconds
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAT = np.iinfo(np.int64).min
 _ARROW = (pa.Array, pa.ChunkedArray)
@@ -132,43 +146,44 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return dumps_exact(value)
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
     return str(value)
 
 
-def as_string(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    """``string[pyarrow]``; non-text values become their JSON text (``True`` -> ``"true"``)."""
+def as_string(values: Sequence[Any], column: str = "") -> Any:
+    """``string[pyarrow]``; non-text values become their JSON text (``True`` -> ``"true"``).
+
+    Text Arrow cannot hold (a lone surrogate such as ``"\\ud800"``, which JSON can escape) keeps
+    the column as ``object`` holding the Python strings, with a warning.
+    """
     try:
-        arr = pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
-    return _string_array(arr)
+        try:
+            arr = pa.array(values, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array([None if v is None else _text(v) for v in values], type=pa.string())
+    except UnicodeEncodeError:
+        _warn(column, "holds text that is not valid Unicode (a lone surrogate); kept as object")
+        # a Series: pandas would infer a plain object array of text as Arrow text again
+        return pd.Series([None if v is None else _text(v) for v in values], dtype=object)
+    return string_array(arr)
 
 
-def _string_array(arr: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+def string_array(arr: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """``string[pyarrow]`` over an Arrow string array, without copying it."""
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr], type=arr.type)
     return pd.arrays.ArrowStringArray(arr)
 
 
 def _int_or_none(value: Any) -> int | None:
-    """An exact integer from an int or digit text; ``None`` for missing/empty; raises otherwise."""
+    """An exact integer (the value contract's ``exact_int``); ``None`` for missing or ``""``."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("+-").isdigit():
-            return int(text)
-        raise ValueError(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(value)
+    return exact_int(value)
 
 
 def _digits_arrow(text: Any) -> Any:
@@ -191,24 +206,32 @@ def _int_arrow(values: Any) -> Any:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
         values = values.to_pylist()
-    try:
-        return pa.array(values, type=pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        pass
-    try:  # all digit text (block_height): parsed by Arrow
-        return _digits_arrow(pa.array(values, type=pa.string()))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {int}:  # Arrow would truncate floats (1.9 -> 1): only ints go this way
+        try:
+            return pa.array(values, type=pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
+    if kinds <= {str}:
+        try:  # all digit text (block_height): parsed by Arrow
+            return _digits_arrow(pa.array(values, type=pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass
     try:
         ints = [_int_or_none(v) for v in values]
-    except (ValueError, TypeError):
+    except UnfitValue:
         return None
     if any(v is not None and not _INT64_MIN <= v <= _INT64_MAX for v in ints):
         return None
     return pa.array(ints, type=pa.int64())
 
 
-def _arrow_to_int64(arr: Any) -> pd.arrays.IntegerArray:
+_string_array = string_array  # the old private name, until frames.py uses the public one
+
+
+def int64_array(arr: Any) -> pd.arrays.IntegerArray:
+    """``Int64`` from an Arrow int64 array (nulls become ``<NA>``)."""
     if arr.null_count == 0:
         data = arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
         return pd.arrays.IntegerArray(data, np.zeros(len(data), dtype=bool))
@@ -222,52 +245,38 @@ def as_int(values: Sequence[Any], column: str = "") -> pd.api.extensions.Extensi
     arr = _int_arrow(values)
     if arr is None:
         _warn(column, "holds values that are not whole numbers; kept as text")
-        return as_string(values)
-    return _arrow_to_int64(arr)
+        return as_string(values, column)
+    return int64_array(arr)
 
 
-def _decimal_slow(value: Any) -> Decimal | None:
+def _decimal_or_none(value: Any) -> Decimal | None:
+    """An exact decimal (the value contract's ``exact_decimal``); ``None`` for missing or ``""``."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, float):
-        value = repr(value)  # the shortest text that reads back as this float: "0.1" for 0.1
-    elif isinstance(value, str):
-        value = value.strip()
-    elif not isinstance(value, (int, Decimal)):
-        raise ValueError(value)
-    result = Decimal(value)
-    if not result.is_finite():
-        raise ValueError(value)
-    return result
+    return exact_decimal(value, exponent=True)
 
 
 def as_decimal(values: Sequence[Any], column: str = "") -> Any:
     """``object`` column of exact :class:`~decimal.Decimal` (``None`` when missing).
 
-    Repeated texts share one ``Decimal`` (less memory, faster); text that is not a number
-    keeps the column as ``string``.
+    Repeated texts share one ``Decimal`` (less memory, faster); a value that is not a plain
+    decimal keeps the column as ``string`` with a warning.
     """
     n = len(values)
     out: list[Decimal | None]
+    kinds = set(map(type, values))
     try:
-        if n > 256 and len(set(values[:256])) < 128:  # repeated texts (fees): parse each once
-            table = {k: _decimal_slow(k) for k in dict.fromkeys(values)}
+        if kinds <= {str, type(None)} and n > 256 and len(set(values[:256])) < 128:
+            # repeated texts (fees): parse each once (only text: 1 and True are equal keys)
+            table = {k: _decimal_or_none(k) for k in dict.fromkeys(values)}
             out = list(map(table.__getitem__, values))
+        elif kinds <= {str} and all(map(NUMBER_TEXT.fullmatch, values)):
+            out = list(map(Decimal, values))  # ASCII number text: Decimal reads it exactly
         else:
-            try:
-                if not set(map(type, values)) <= {str, int, Decimal}:
-                    raise TypeError("not only text")  # floats go through repr() below
-                fast = list(map(Decimal, values))
-                if not all(map(Decimal.is_finite, fast)):
-                    raise ValueError("not finite")
-                out = fast  # type: ignore[assignment]
-            except (TypeError, ValueError, InvalidOperation):
-                out = [_decimal_slow(v) for v in values]
-    except (TypeError, ValueError, InvalidOperation):
+            out = [_decimal_or_none(v) for v in values]
+    except UnfitValue:
         _warn(column, "holds values that are not decimal numbers; kept as text")
-        return as_string(values)
+        return as_string(values, column)
     result = np.empty(n, dtype=object)
     result[:] = out
     return result
@@ -278,12 +287,18 @@ def as_timestamp(values: Any, unit: str | None, column: str = "") -> Any:
     arr = _int_arrow(values)
     if arr is None:
         _warn(column, "holds values that are not epoch numbers; kept as text")
-        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values)
+        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values, column)
     data = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=True)
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     present = data[~mask]
     unit = _choose_unit(present, unit, column)
-    scaled = data * 1000 if unit == "s" else data
+    per = 1000 if unit == "s" else 1
+    if present.size and (
+        int(present.min()) < EPOCH_MS_MIN // per or int(present.max()) > EPOCH_MS_MAX // per
+    ):
+        _warn(column, f"holds epoch {unit} outside the years 1 to 9999; kept as text")
+        return as_string(values.to_pylist() if isinstance(values, _ARROW) else values, column)
+    scaled = data * per
     scaled[mask] = _NAT
     return pd.array(scaled.view("M8[ms]"), dtype="M8[ms]").tz_localize("UTC")
 
@@ -291,13 +306,14 @@ def as_timestamp(values: Any, unit: str | None, column: str = "") -> Any:
 def _choose_unit(present: np.ndarray, unit: str | None, column: str) -> str:
     if present.size == 0:
         return unit or "ms"
-    biggest = int(np.abs(present).max())
+    biggest = epoch_unit(int(np.abs(present).max()))
+    smallest = epoch_unit(int(np.abs(present).min()))
     if unit is None:
-        return "ms" if biggest >= _MS_THRESHOLD else "s"
-    if unit == "s" and int(np.abs(present).min()) >= _MS_THRESHOLD:
+        return biggest
+    if unit == "s" and smallest == "ms":
         _warn(column, "is documented in seconds but every value is in milliseconds; read as ms")
         return "ms"
-    if unit == "ms" and 0 < biggest < _MS_THRESHOLD and int(np.abs(present).min()) > 0:
+    if unit == "ms" and biggest == "s" and int(np.abs(present).min()) > 0:
         _warn(column, "is documented in milliseconds but every value is in seconds; read as s")
         return "s"
     return unit
@@ -310,7 +326,7 @@ def as_bool(values: Sequence[Any], column: str = "") -> Any:
         return pd.array([table[v] for v in values], dtype=BOOL)
     except (KeyError, TypeError):
         _warn(column, "holds values that are not booleans; kept as text")
-        return as_string(values)
+        return as_string(values, column)
 
 
 def labels_for(raw: pd.api.extensions.ExtensionArray, enum: Sequence[EnumValue]) -> Any:
@@ -336,13 +352,15 @@ def infer(values: Sequence[Any], column: str = "") -> Any:
         return as_string(values)
     if kinds == {int}:
         arr = _int_arrow(values)
-        return _arrow_to_int64(arr) if arr is not None else _objects(values)
+        return int64_array(arr) if arr is not None else _objects(values)
     if kinds == {bool}:
         return pd.array(values, dtype=BOOL)
-    if kinds <= {float, int}:
+    if kinds <= {float, int} and all(
+        v is None or type(v) is float or float(v) == v for v in values
+    ):  # ints that a float holds exactly
         return pd.array(values, dtype=FLOAT)
     if kinds == {str}:
-        return as_string(values)
+        return as_string(values, column)
     return _objects(values)
 
 
@@ -369,13 +387,13 @@ def _convert_arrow(arr: Any, field: Field | None, column: str) -> Any:
     kind = field.type if field is not None else None
     typ = arr.type
     if pa.types.is_string(typ) and kind in (None, "string", "enum_string", "currency"):
-        return _string_array(arr)
+        return string_array(arr)
     if kind in ("int", "enum_int") and not (kind == "int" and field and field.unit):
         ints = _int_arrow(arr)
         if ints is not None:
-            return _arrow_to_int64(ints)
+            return int64_array(ints)
     if kind is None and pa.types.is_integer(typ):
-        return _arrow_to_int64(arr)
+        return int64_array(arr)
     if kind is None and pa.types.is_boolean(typ):
         return pd.array(arr.to_pylist(), dtype=BOOL)
     if kind == "decimal" and pa.types.is_string(typ):
@@ -403,7 +421,7 @@ def convert(values: Any, field: Field | None, column: str = "") -> Any:
     if kind == "bool":
         return as_bool(values, column)
     if kind in ("string", "enum_string", "currency"):
-        return as_string(values)
+        return as_string(values, column)
     return infer(values, column)
 
 

@@ -16,49 +16,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import threading
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .callbacks import ReceivedCallback, callbacks_frame, detect_kind, load_body
+from .errors import CallbackError
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-    from .callbacks import ParsedCallback
 
 __all__ = ["CallbackReceiver", "ReceivedCallback"]
 
 _MAX_BODY = 1_000_000
 
 
-@dataclass(frozen=True)
-class ReceivedCallback:
-    """One POST the receiver got: where, when, the raw body and what it answered."""
-
-    path: str
-    body: bytes = field(repr=False)
-    received_at: dt.datetime
-    reply: str
-    status: int = 200
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.body.decode("utf-8"))
-
-    def parse(self, api_key: str | None = None) -> ParsedCallback:
-        """The body as a :class:`~cregis_notebook.callbacks.ParsedCallback`."""
-        from .callbacks import parse_callback
-
-        return parse_callback(self.body, api_key=api_key)
-
-
 def _reply_for(body: bytes, approve: bool) -> tuple[int, str]:
-    from .callbacks import _load, detect_kind
-    from .errors import CallbackError
-
     try:
-        payload = _load(body)
+        payload = load_body(body)
     except CallbackError:
         return 400, "fail"
     try:
@@ -242,7 +217,5 @@ class CallbackReceiver:
 
     def frame(self, api_key: str | None = None) -> pd.DataFrame:
         """The received callbacks as :func:`~cregis_notebook.callbacks.callbacks_frame` builds."""
-        from .callbacks import callbacks_frame
-
         key = api_key if api_key is not None else self._api_key
         return callbacks_frame(self.received, key)

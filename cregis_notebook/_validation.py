@@ -7,43 +7,44 @@ makes, so that notebook users can pass natural Python values:
 * ``datetime`` / ``date`` / ``pandas.Timestamp`` for time parameters, converted to the documented
   unit (naive datetimes are taken as UTC);
 * enum labels for enum values (``status="success"`` -> ``1``);
-* ``Decimal`` or ``int`` amounts -> decimal text; floats are refused for amounts (not exact);
+* ``Decimal`` or ``int`` amounts -> decimal text; floats are refused for amounts (not exact), and
+  amount text must be plain ASCII decimal notation (no ``_``, exponent or other scripts' digits);
 * ``bool`` -> ``"true"``/``"false"`` for the string booleans of the payment engine;
-* ``dict`` / ``list`` -> compact JSON text for JSON-string parameters;
-* digit strings for integer parameters, integers for string parameters.
+* ``dict`` / ``list`` -> compact JSON text for JSON-string parameters, a ``Decimal`` inside
+  written as a JSON number with every digit (the documented examples write prices as numbers);
+* ASCII digit strings for integer parameters, integers for string parameters.
+
+Every rule about a single value (integers, amounts, epoch units, booleans) is the value contract
+of :mod:`cregis_notebook._values`. Anything refused raises :class:`CregisValidationError`, and
+text that cannot be sent as UTF-8 (a lone surrogate) is refused too.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import json
 import math
+import operator
 import warnings
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from .errors import CregisUnknownParamWarning, CregisValidationError
+from ._values import (
+    PLAIN_DECIMAL,
+    PLAIN_INT,
+    dumps_exact,
+    epoch_unit,
+    exact_bool,
+    exact_decimal,
+    exact_int,
+    loads_exact,
+    to_epoch,
+)
+from .errors import CregisUnknownParamWarning, CregisValidationError, UnfitValue
 from .spec import SYSTEM_PARAMS, Endpoint, Param
 
-__all__ = ["CregisUnknownParamWarning", "prepare_params", "to_epoch"]
-
-_MS_THRESHOLD = 100_000_000_000  # 1e11: above this an epoch value is in milliseconds
-
-
-def to_epoch(value: Any, unit: str) -> int:
-    """Convert a datetime, date or pandas Timestamp to epoch seconds or milliseconds."""
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, _dt.datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
-    elif isinstance(value, _dt.date):
-        moment = _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc)
-    else:
-        raise TypeError(f"not a date or datetime: {value!r}")
-    seconds = moment.timestamp()
-    return int(seconds * 1000) if unit == "ms" else int(seconds)
+__all__ = ["CregisUnknownParamWarning", "prepare_params"]
 
 
 def _fail(endpoint: Endpoint, param: Param | str, problem: str) -> CregisValidationError:
@@ -64,31 +65,36 @@ def _as_int(endpoint: Endpoint, param: Param, value: Any) -> int:
     if param.unit in ("s", "ms") and (
         isinstance(value, (_dt.date, _dt.datetime)) or hasattr(value, "to_pydatetime")
     ):
-        return to_epoch(value, param.unit)
+        try:
+            return to_epoch(value, param.unit)
+        except UnfitValue as exc:
+            raise _fail(endpoint, param, f"is not a time that can be sent: {exc}") from None
     if isinstance(value, bool):
         raise _fail(endpoint, param, f"must be an integer, not the bool {value!r}")
     if hasattr(value, "__index__") and not isinstance(value, int):
-        value = int(value)  # numpy integers
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise _fail(endpoint, param, f"must be an integer, got {type(value).__name__} {value!r}")
-    if param.bits == 32 and not -(2**31) <= value < 2**31:
-        raise _fail(endpoint, param, f"must fit in 32 bits, got {value}")
-    if param.bits == 64 and not -(2**63) <= value < 2**63:
-        raise _fail(endpoint, param, f"must fit in 64 bits, got {value}")
-    return value
+        value = operator.index(value)  # numpy integers
+    try:
+        number = exact_int(value)
+    except UnfitValue:
+        raise _fail(
+            endpoint, param, f"must be an integer, got {type(value).__name__} {value!r}"
+        ) from None
+    if param.bits == 32 and not -(2**31) <= number < 2**31:
+        raise _fail(endpoint, param, f"must fit in 32 bits, got {number}")
+    if param.bits == 64 and not -(2**63) <= number < 2**63:
+        raise _fail(endpoint, param, f"must fit in 64 bits, got {number}")
+    return number
 
 
 def _check_time_unit(endpoint: Endpoint, param: Param, value: int) -> None:
-    if param.unit == "s" and abs(value) >= _MS_THRESHOLD:
+    if param.unit == "s" and epoch_unit(value) == "ms":
         raise _fail(
             endpoint,
             param,
             f"takes 10-digit epoch seconds, but {value} looks like milliseconds; "
             f"use {value // 1000} or pass a datetime",
         )
-    if param.unit == "ms" and 0 < abs(value) < _MS_THRESHOLD:
+    if param.unit == "ms" and value != 0 and epoch_unit(value) == "s":
         raise _fail(
             endpoint,
             param,
@@ -107,32 +113,36 @@ def _as_decimal_text(endpoint: Endpoint, param: Param, value: Any) -> str:
         )
     if isinstance(value, bool):
         raise _fail(endpoint, param, f"must be a decimal amount, not the bool {value!r}")
-    if isinstance(value, (int, Decimal)):
-        number = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise _fail(
-                endpoint, param, f"must be a decimal number such as '1.5', got {value!r}"
-            ) from None
-        if value.strip() != value:
-            raise _fail(endpoint, param, f"has surrounding spaces: {value!r}")
-        if number.is_finite() and "e" not in value.lower():
-            return value
-    else:
+    if isinstance(value, str) and value.strip() != value:
+        raise _fail(endpoint, param, f"has surrounding spaces: {value!r}")
+    if not isinstance(value, (str, int, Decimal)):
         raise _fail(endpoint, param, f"must be a decimal amount, got {type(value).__name__}")
-    if not number.is_finite():
-        raise _fail(endpoint, param, f"must be a finite number, got {value!r}")
-    return format(number, "f")
+    try:
+        number = exact_decimal(value)
+    except UnfitValue:
+        raise _fail(
+            endpoint,
+            param,
+            "must be a finite decimal number in plain ASCII digits such as '1.5' "
+            f"(no exponent, '_' or other scripts' digits), got {value!r}",
+        ) from None
+    return value if isinstance(value, str) else format(number, "f")
 
 
 def _as_float(endpoint: Endpoint, param: Param, value: Any) -> int | float:
     if isinstance(value, bool):
         raise _fail(endpoint, param, f"must be a number, not the bool {value!r}")
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            raise _fail(endpoint, param, f"is too large for a number: {value}") from None
+        return value  # exact as it is; the limits below bound it
+    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
+        raise _fail(endpoint, param, f"must be a number in plain ASCII digits, got {value!r}")
     try:
         number = float(Decimal(value.strip()) if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
         raise _fail(endpoint, param, f"must be a number, got {value!r}") from None
     if not math.isfinite(number):
         raise _fail(endpoint, param, f"must be a finite number, got {value!r}")
@@ -143,7 +153,7 @@ def _as_json_text(endpoint: Endpoint, param: Param, value: Any, kind: type) -> s
     want = "a JSON object" if kind is dict else "a JSON array"
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            parsed = loads_exact(value)
         except ValueError as exc:
             raise _fail(endpoint, param, f"must be {want} as text; it is not JSON: {exc}") from None
         if not isinstance(parsed, kind):
@@ -155,13 +165,10 @@ def _as_json_text(endpoint: Endpoint, param: Param, value: Any, kind: type) -> s
         value = list(value)
     if not isinstance(value, kind):
         raise _fail(endpoint, param, f"must be {want} (a {kind.__name__} or JSON text)")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    try:
+        return dumps_exact(value)
+    except UnfitValue as exc:
+        raise _fail(endpoint, param, f"cannot be written as JSON: {exc}") from None
 
 
 def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
@@ -184,11 +191,12 @@ def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
     if kind == "float":
         return _as_float(endpoint, param, value)
     if kind == "bool_string":
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower()
-        raise _fail(endpoint, param, f"must be True/False or 'true'/'false', got {value!r}")
+        try:
+            return "true" if exact_bool(value) else "false"
+        except UnfitValue:
+            raise _fail(
+                endpoint, param, f"must be True/False or 'true'/'false', got {value!r}"
+            ) from None
     if kind == "json_object":
         return _as_json_text(endpoint, param, value, dict)
     if kind == "json_array":
@@ -198,7 +206,7 @@ def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
             raise _fail(endpoint, param, f"must be a whole number, not the bool {value!r}")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and PLAIN_INT.fullmatch(value) and not value.startswith("-"):
             return value
         raise _fail(endpoint, param, f"must be a whole number (int or digits), got {value!r}")
     raise _fail(endpoint, param, f"has an unknown registry type {kind!r}")
@@ -224,6 +232,20 @@ def _check_limits(endpoint: Endpoint, param: Param, value: Any) -> None:
             raise _fail(endpoint, param, f"must be at most {param.maximum}, got {number}")
         if param.minimum is not None and number < param.minimum:
             raise _fail(endpoint, param, f"must be at least {param.minimum}, got {number}")
+
+
+def _check_text(endpoint: Endpoint, param: Param, value: Any) -> None:
+    """Text is sent as UTF-8: a lone surrogate (``"\\ud800"``) cannot be, so it is refused here."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = value[exc.start : exc.end]
+            raise _fail(
+                endpoint,
+                param,
+                f"holds {bad!r} at position {exc.start}, which cannot be sent as UTF-8 text",
+            ) from None
 
 
 def _is_empty(value: Any) -> bool:
@@ -267,6 +289,7 @@ def prepare_params(
         if _is_empty(value):
             continue
         converted = _convert(endpoint, param, value)
+        _check_text(endpoint, param, converted)
         _check_limits(endpoint, param, converted)
         body[name] = converted
     missing = [p.name for p in endpoint.params if p.required and p.name not in body]

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import operator
 import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -20,8 +23,13 @@ from .errors import UnfitValue
 
 __all__ = [
     "EPOCH",
+    "EPOCH_MS_MAX",
+    "EPOCH_MS_MIN",
     "EPOCH_MS_THRESHOLD",
+    "NUMBER_TEXT",
     "PLAIN_DECIMAL",
+    "PLAIN_INT",
+    "dumps_exact",
     "epoch_unit",
     "exact_bool",
     "exact_decimal",
@@ -41,8 +49,24 @@ EPOCH_MS_THRESHOLD = 100_000_000_000
 ambiguous under this rule.
 """
 
+EPOCH_MS_MIN = -62_135_596_800_000
+"""Epoch milliseconds of 0001-01-01T00:00:00Z, the earliest time a ``datetime`` holds."""
+
+EPOCH_MS_MAX = 253_402_300_799_999
+"""Epoch milliseconds of 9999-12-31T23:59:59.999Z, the latest time a ``datetime`` holds."""
+
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 """Amount text as the API writes it: ASCII digits, one optional sign and decimal point."""
+
+NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+"""Numeric text as received: what :class:`~decimal.Decimal` reads as a finite number, in ASCII
+digits and without ``_`` (``1e-8``, ``+1``, ``.5`` are read exactly; ``"١٢٣"`` is not a number)."""
+
+PLAIN_INT = re.compile(r"-?[0-9]+", re.ASCII)
+"""Integer text as the API writes it: ASCII digits and one optional minus sign."""
+
+_MAX_DIGITS = 4300
+"""Integers of more digits are refused (Python's own limit for integer text)."""
 
 
 def epoch_unit(number: int | float | Decimal) -> Literal["s", "ms"]:
@@ -61,21 +85,25 @@ def exact_int(value: Any) -> int:
             return int(value)
         raise UnfitValue(f"{value!r} is not a whole number")
     if isinstance(value, Decimal):
+        if value.is_finite() and value.adjusted() >= _MAX_DIGITS:
+            raise UnfitValue(f"{value!r} has more than {_MAX_DIGITS} digits")
         if value.is_finite() and value == value.to_integral_value():
             return int(value)
         raise UnfitValue(f"{value!r} is not a whole number")
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"-?[0-9]+", text, re.ASCII):
+        if PLAIN_INT.fullmatch(text) and len(text) <= _MAX_DIGITS:
             return int(text)
     raise UnfitValue(f"{value!r} is not an integer")
 
 
-def exact_decimal(value: Any) -> Decimal:
+def exact_decimal(value: Any, *, exponent: bool = False) -> Decimal:
     """An exact, finite :class:`~decimal.Decimal` from a decimal, an int or plain decimal text.
 
     A float is read from its shortest repr (``0.1`` gives ``Decimal("0.1")``); text must be plain
-    ASCII decimal notation (no ``_``, no exponent, no other scripts' digits).
+    ASCII decimal notation (no ``_``, no exponent, no other scripts' digits). ``exponent=True``
+    also reads received text with an exponent (``"1e-8"``, see ``NUMBER_TEXT``); amounts that
+    are sent never have one.
     """
     if isinstance(value, bool):
         raise UnfitValue("a boolean is not an amount")
@@ -87,7 +115,7 @@ def exact_decimal(value: Any) -> Decimal:
         number = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if not PLAIN_DECIMAL.fullmatch(text):
+        if not (NUMBER_TEXT if exponent else PLAIN_DECIMAL).fullmatch(text):
             raise UnfitValue(f"{value!r} is not a plain decimal amount")
         try:
             number = Decimal(text)
@@ -138,9 +166,65 @@ def to_epoch(value: Any, unit: Literal["s", "ms"] | str) -> int:
         if to_py is None:
             raise UnfitValue(f"{value!r} is not a datetime or date")
         moment = utc_time(to_py())
+    if moment != moment:  # pandas NaT: not a time
+        raise UnfitValue(f"{value!r} is not a time")
     delta = moment - EPOCH
     millis = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
     return millis if unit == "ms" else millis // 1000
+
+
+def dumps_exact(value: Any, *, keep_types: bool = False) -> str:
+    """Compact JSON text (UTF-8 kept) whose numbers keep every digit.
+
+    A :class:`~decimal.Decimal` is written as a JSON number in plain notation
+    (``Decimal("12345678901234567.89")`` -> ``12345678901234567.89``), never through float, and
+    an integral float as an integer. NaN and infinities are refused with ``UnfitValue``.
+
+    ``keep_types=True`` writes numbers so that their type survives a reading: a float as its
+    ``repr`` (``json.loads`` gives the same float), a Decimal always with a fraction or an
+    exponent (``Decimal("5")`` -> ``5E0``), so that ``loads_exact`` gives an equal Decimal with
+    the same exponent.
+    """
+    return "".join(_json_parts(value, keep_types))
+
+
+def _number_text(value: float | Decimal, keep_types: bool) -> str:
+    if isinstance(value, float):
+        if not keep_types and value.is_integer():
+            return str(int(value))
+        if keep_types and math.isfinite(value):
+            return repr(value)
+    number = exact_decimal(value)  # refuses NaN and infinities
+    exponent = number.as_tuple().exponent
+    if keep_types and isinstance(exponent, int) and exponent >= 0:
+        return str(number) if exponent else f"{number}E0"
+    return format(number, "f")
+
+
+def _json_parts(value: Any, keep_types: bool) -> Iterator[str]:
+    if value is None or isinstance(value, (bool, str)):
+        yield json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, int) or (hasattr(value, "__index__") and not isinstance(value, float)):
+        yield str(operator.index(value))  # numpy integers too
+    elif isinstance(value, (float, Decimal)):
+        yield _number_text(value, keep_types)
+    elif isinstance(value, Mapping):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise UnfitValue(f"a JSON object key must be text, got {key!r}")
+            yield ("," if i else "") + json.dumps(str(key), ensure_ascii=False) + ":"
+            yield from _json_parts(item, keep_types)
+        yield "}"
+    elif isinstance(value, (list, tuple)):
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ","
+            yield from _json_parts(item, keep_types)
+        yield "]"
+    else:
+        raise UnfitValue(f"a {type(value).__name__} cannot be written as JSON")
 
 
 def loads_exact(text: str | bytes) -> Any:

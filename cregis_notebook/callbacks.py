@@ -6,8 +6,10 @@
 * :func:`callbacks_frame` builds one DataFrame from many bodies (JSON lines, a list of dicts or
   raw bodies, or what a :class:`CallbackReceiver` collected), with a ``verified`` column when
   the project API key is given.
-* :class:`CallbackReceiver` is a small loopback HTTP server for notebooks: point a sandbox
-  ``callback_url`` at it and look at what arrives.
+* :class:`ReceivedCallback` is one body as an HTTP endpoint received it; the loopback server
+  that collects them in notebooks, ``cregis_notebook.CallbackReceiver``, sits above this module
+  (it parses with :func:`load_body` and :func:`detect_kind`) and is accepted here as anything
+  with a ``received`` list.
 
 Choices made where the vendor documents are ambiguous (SPEC section 13):
 
@@ -26,16 +28,14 @@ Choices made where the vendor documents are ambiguous (SPEC section 13):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._receiver import CallbackReceiver, ReceivedCallback
 from ._signing import verify_signature
+from ._values import exact_bool, exact_decimal, exact_int, loads_exact, utc_from_epoch
 from .errors import CallbackError, UnfitValue
 from .spec import Callback, Field, registry
 
@@ -45,11 +45,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "KINDS",
     "CallbackError",
-    "CallbackReceiver",
     "ParsedCallback",
     "ReceivedCallback",
     "callbacks_frame",
     "detect_kind",
+    "load_body",
     "parse_callback",
 ]
 
@@ -76,8 +76,24 @@ DATA_RENAMES = {"status": "order_status", "type": "refund_type"}
 """Fields of a payment callback's ``data`` renamed in frames, so they never share a column with
 the integer ``status`` of the WaaS callbacks."""
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_MS_THRESHOLD = 100_000_000_000  # 13-digit epoch values are milliseconds
+
+@dataclass(frozen=True)
+class ReceivedCallback:
+    """One POST an HTTP endpoint got: where, when, the raw body and what it answered."""
+
+    path: str
+    body: bytes = field(repr=False)
+    received_at: dt.datetime
+    reply: str
+    status: int = 200
+
+    def json(self) -> Any:
+        """The body parsed as JSON (fractional numbers as exact ``Decimal``)."""
+        return loads_exact(self.body.decode("utf-8"))
+
+    def parse(self, api_key: str | None = None) -> ParsedCallback:
+        """The body as a :class:`ParsedCallback`."""
+        return parse_callback(self.body, api_key=api_key)
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,12 @@ def _short_kind(kind: str) -> str:
 # -- reading bodies ----------------------------------------------------------------------------
 
 
-def _load(payload: Mapping[str, Any] | str | bytes | bytearray) -> dict[str, Any]:
+def load_body(payload: Mapping[str, Any] | str | bytes | bytearray) -> dict[str, Any]:
+    """One callback body as a dict, from a mapping, JSON text or the raw bytes of a request.
+
+    JSON numbers with a fraction become exact :class:`~decimal.Decimal` values. Raises
+    :class:`CallbackError` when the body is not UTF-8 JSON holding an object.
+    """
     if isinstance(payload, (bytes, bytearray)):
         try:
             payload = bytes(payload).decode("utf-8")
@@ -171,7 +192,7 @@ def _load(payload: Mapping[str, Any] | str | bytes | bytearray) -> dict[str, Any
             raise CallbackError(f"a callback body must be UTF-8 JSON: {exc}") from None
     if isinstance(payload, str):
         try:
-            payload = json.loads(payload)
+            payload = loads_exact(payload)
         except ValueError as exc:
             raise CallbackError(f"a callback body must be a JSON object: {exc}") from None
     if not isinstance(payload, Mapping):
@@ -222,45 +243,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise UnfitValue("a boolean is not an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise UnfitValue(f"{value!r} is not an integer")
-
-
-def _as_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise UnfitValue("a boolean is not an amount")
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise UnfitValue(f"{value!r} is not a decimal amount") from None
-    if not number.is_finite():
-        raise UnfitValue(f"{value!r} is not a finite amount")
-    return number
-
-
-def _as_time(value: Any) -> dt.datetime:
-    number = _as_int(value)
-    if abs(number) >= _MS_THRESHOLD:
-        return _EPOCH + dt.timedelta(milliseconds=number)
-    return _EPOCH + dt.timedelta(seconds=number)
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise UnfitValue(f"{value!r} is not a boolean")
-
-
 def _digit_enum(f: Field) -> bool:
     return bool(f.enum) and all(str(e.value).lstrip("-").isdigit() for e in f.enum or ())
 
@@ -274,22 +256,22 @@ def _typed(f: Field, value: Any) -> Any:
             if not value.strip():
                 return None
             try:
-                return json.loads(value)
+                return loads_exact(value)
             except ValueError:
                 raise UnfitValue(f"{value!r} is not JSON text") from None
         return value
     if _blank(value):
         return None
     if f.type == "int":
-        return _as_int(value)
+        return exact_int(value)
     if f.type == "decimal":
-        return _as_decimal(value)
+        return exact_decimal(value, exponent=True)
     if f.type == "timestamp":
-        return _as_time(value)
+        return utc_from_epoch(value)
     if f.type == "bool":
-        return _as_bool(value)
+        return exact_bool(value)
     if f.type == "enum_int" or (f.type == "enum_string" and _digit_enum(f)):
-        return _as_int(value)
+        return exact_int(value)
     if f.type in ("enum_string", "currency"):
         return str(value)
     return value
@@ -338,7 +320,7 @@ def parse_callback(
     Raises:
         CallbackError: the body is not a JSON object, or its kind cannot be told.
     """
-    body = _load(payload)
+    body = load_body(payload)
     name = _resolve_kind(kind) if kind is not None else detect_kind(body)
     spec = registry().callback(name)
     fields = {f.name: f for f in spec.fields}
@@ -353,7 +335,7 @@ def parse_callback(
         data_format = "string" if isinstance(data, str) else "object"
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
+                data = loads_exact(data) if data.strip() else {}
             except ValueError:
                 problems.append("data: is neither a JSON object nor JSON text")
         if isinstance(data, Mapping):
@@ -365,7 +347,11 @@ def parse_callback(
         event = EVENT_ALIASES.get(event, event)
         values["event_type"] = event
         labels["event_type"] = event
-    verified = None if api_key is None else verify_signature(body, api_key)
+    # the signature is checked over the body as received: raw text as the signer reads it
+    signed: Mapping[str, Any] | str | bytes = body
+    if isinstance(payload, (str, bytes, bytearray)):
+        signed = bytes(payload) if isinstance(payload, bytearray) else payload
+    verified = None if api_key is None else verify_signature(signed, api_key)
     return ParsedCallback(
         kind=name,
         event_type=event if isinstance(event, str) else None,
@@ -387,7 +373,7 @@ def _json_lines(text: str) -> list[Any]:
         return []
     if stripped.startswith("["):
         try:
-            items = json.loads(stripped)
+            items = loads_exact(stripped)
         except ValueError:
             pass
         else:
@@ -409,8 +395,9 @@ def _items(payloads: Any) -> list[Any]:
         return _json_lines(payloads)
     if isinstance(payloads, Mapping):
         return [payloads]
-    if isinstance(payloads, CallbackReceiver):
-        return list(payloads.received)
+    received = getattr(payloads, "received", None)
+    if isinstance(received, list):  # a CallbackReceiver (or anything that collects bodies)
+        return list(received)
     if isinstance(payloads, Iterable):
         return list(payloads)
     raise TypeError(

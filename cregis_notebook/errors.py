@@ -17,6 +17,8 @@
     │   └── CregisResponseError    HTTP 2xx, but the body is not JSON or not an envelope
     ├── CregisFetchError           a multi-page fetch stopped part way (carries what it got)
     │   └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
+    ├── CregisExportError          a frame holds a value the file format cannot keep exactly
+    │                              (also a ValueError); nothing is written
     ├── PageFailed                 one page of a fetch failed (internal: becomes CregisFetchError)
     ├── UnknownEndpoint            no endpoint or callback by that name (also a KeyError)
     ├── RegistryDataError          the registry's JSON data breaks its schema (also a ValueError)
@@ -51,6 +53,7 @@ __all__ = [
     "CregisConsistencyWarning",
     "CregisDataWarning",
     "CregisError",
+    "CregisExportError",
     "CregisFetchError",
     "CregisFetchInterrupted",
     "CregisHTTPError",
@@ -221,6 +224,13 @@ class CregisFetchError(CregisError):
         self.resume = resume
         self.missing_pages = missing_pages
         self.checkpoint: str | None = None
+
+
+class CregisExportError(CregisError, ValueError):
+    """A value cannot be written exactly in the chosen file format (names the column and value).
+
+    Nothing is written; the message says which format keeps the value instead.
+    """
 
 
 class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):

@@ -1,17 +1,29 @@
-"""Write typed frames to CSV and Parquet, and read them back with the exact same dtypes.
+"""Write typed frames to CSV and Parquet, and read them back with the exact same values and dtypes.
 
 CSV (:func:`to_csv`): a plain, comma-separated UTF-8 file with a byte-order mark (so Excel
-opens non-ASCII text such as Chinese aliases correctly; ``pandas.read_csv`` skips the mark).
-Amounts are plain decimal text (``0.00000001``, never ``1E-8``), ids plain digits, ``code``
-keeps its leading zeros (``00000``), times are ISO 8601 UTC (``2024-07-25T09:43:01Z``),
-booleans ``True``/``False``, missing values empty. Beside it, ``<path>.schema.json`` records
-each column's kind, the enum categories, ``df.attrs`` and which empty fields were ``""`` rather
-than missing, so :func:`read_csv` restores the frame exactly. Without that file ``read_csv``
-can type the columns from the registry (``endpoint=``) or leave them as text.
+opens non-ASCII text such as Chinese aliases correctly; ``pandas.read_csv`` skips the mark),
+rows ended by CRLF as RFC 4180 has it, so a field holding a line break or a lone carriage
+return is quoted and reads back as one field. Amounts are plain decimal text (``0.00000001``,
+never ``1E-8``, any number of digits), ids plain digits, ``code`` keeps its leading zeros
+(``00000``), times are ISO 8601 UTC (``2024-07-25T09:43:01Z``), booleans ``True``/``False``,
+missing values empty. A column of mixed values (an undocumented field holding text and numbers,
+objects or lists) holds one JSON text per cell, written so that each value reads back with its
+type (a Decimal with all its digits, a float as itself). Beside the CSV, ``<path>.schema.json``
+records each column's kind, the enum categories, ``df.attrs`` and which empty fields were
+``""`` rather than missing, so :func:`read_csv` restores the frame exactly. Without that file
+``read_csv`` can type the columns from the registry (``endpoint=``) or leave them as text (then
+``""`` and missing both read as missing).
 
-Parquet (:func:`to_parquet`): amounts as ``decimal128`` (``decimal256`` past 38 digits), ids as
-``int64``, times as ``timestamp[ms, UTC]``, labels as dictionaries; the same schema is stored in
-the file's metadata under ``cregis_notebook``.
+Parquet (:func:`to_parquet`): amounts as ``decimal128`` (``decimal256`` past 38 digits; past
+76 digits, Parquet's limit, :class:`~cregis_notebook.errors.CregisExportError` names the column
+and value: CSV keeps any number of digits), ids as ``int64``, times as ``timestamp[ms, UTC]``,
+labels as dictionaries, mixed columns as the same JSON text as in CSV; the schema is stored in
+the file's metadata under ``cregis_notebook``. Decimals read back equal in value; a Parquet
+column has one scale, so trailing zeros (``1.50``) come back as ``1.5``.
+
+A value neither format can keep exactly (a column mixing floats and Decimals, an object that
+is not JSON) raises :class:`~cregis_notebook.errors.CregisExportError` before anything is
+written.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -29,13 +42,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _dtypes
+from ._dtypes import BOOL, FLOAT, INT, LABEL_SUFFIX, as_int, as_string, int64_array, string_array
+from ._values import dumps_exact, loads_exact
+from .errors import CregisExportError, UnfitValue
+from .frames import record_schema
+from .spec import registry
 
 __all__ = ["column_kinds", "read_csv", "read_parquet", "to_csv", "to_parquet"]
 
 SCHEMA_SUFFIX = ".schema.json"
 _META_KEY = b"cregis_notebook"
-_FORMAT = 1
+_FORMAT = 2
+"""2: CSV rows end in CRLF, every cell of a ``json`` column is JSON text (format 1 wrote text
+cells as they were), blank positions are kept for ``category`` columns too."""
+_PARQUET_DIGITS = 76
 
 
 # -- column kinds ------------------------------------------------------------------------------
@@ -59,8 +79,26 @@ def _kind(series: pd.Series) -> str:
     if len(values) and all(isinstance(v, Decimal) for v in values):
         return "decimal"
     if len(values) and all(isinstance(v, str) for v in values):
-        return "string"
+        # text UTF-8 cannot hold (a lone surrogate) goes as JSON text, which escapes it
+        return "string" if _is_unicode("".join(values)) else "json"
     return "json"
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether UTF-8 can hold ``text`` (it cannot hold a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(json_text: str) -> str:
+    """JSON text with each lone surrogate written as its ``\\uXXXX`` escape (read back as is)."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
 
 
 def column_kinds(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -75,8 +113,68 @@ def column_kinds(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
         if kind == "timestamp":
             tz = getattr(series.dtype, "tz", None)
             info["tz"] = str(tz) if tz is not None else None
+        if kind == "json" and _number_types(series.dropna()) == {float}:
+            info["numbers"] = "float"
+        if kind == "string" and series.dtype == object:
+            info["dtype"] = "object"  # Python strings, read back as such (not Arrow text)
         kinds[str(name)] = info
     return kinds
+
+
+def _number_types(values: Any) -> set[type]:
+    """Which of float and Decimal occur in ``values``, nested containers included."""
+    found: set[type] = set()
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (float, Decimal)):
+            found.add(float if isinstance(v, float) else Decimal)
+        elif isinstance(v, Mapping):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+    return found
+
+
+def _json_cells(series: pd.Series, name: str) -> list[str | None]:
+    """Each value of a mixed column as JSON text that reads back to the same value and type."""
+    values = series.astype(object).where(series.notna(), None).tolist()
+    if _number_types(v for v in values if v is not None) == {float, Decimal}:
+        raise CregisExportError(
+            f"column {name!r} holds both floats and Decimals, which JSON text cannot tell "
+            "apart; convert the floats (Decimal(repr(x))) or the Decimals before exporting"
+        )
+    out: list[str | None] = []
+    for row, value in enumerate(values):
+        try:
+            text = None if value is None else dumps_exact(value, keep_types=True)
+        except UnfitValue as exc:
+            raise CregisExportError(
+                f"column {name!r}, row {row}: {value!r} cannot be written exactly ({exc}); "
+                "convert it to text or a number first"
+            ) from None
+        out.append(text if text is None or _is_unicode(text) else _escape_surrogates(text))
+    return out
+
+
+def _json_values(texts: list[Any], info: Mapping[str, Any], fmt: int) -> pd.Series:
+    """The values of a ``json`` column from their JSON texts (see :func:`_json_cells`).
+
+    A Series of ``object`` dtype: pandas would infer a plain array of text as Arrow text.
+    """
+    read = json.loads if info.get("numbers") == "float" else loads_exact
+    values: list[Any] = []
+    for text in texts:
+        if text is None:
+            values.append(None)
+            continue
+        try:
+            values.append(read(text))
+        except ValueError:
+            if fmt >= 2:
+                raise
+            values.append(text)  # format 1 wrote text cells as they were
+    return pd.Series(values, dtype=object)
 
 
 def _json_safe(value: Any) -> Any:
@@ -142,21 +240,10 @@ def _csv_frame(df: pd.DataFrame, kinds: Mapping[str, Mapping[str, Any]]) -> pd.D
         elif kind == "int":
             out[name] = series.astype(object).where(series.notna(), None)
         elif kind == "json":
-            out[name] = series.map(
-                lambda v: v if isinstance(v, str) else json.dumps(v, default=_json_default),
-                na_action="ignore",
-            )
+            out[name] = pd.Series(_json_cells(series, str(name)), dtype=object)
         else:
             out[name] = series.astype(object).where(series.notna(), None)
     return pd.DataFrame(out, index=range(len(df)))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def to_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, schema: bool = True) -> Path:
@@ -167,13 +254,14 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, schema: bool = Tru
     path = Path(path)
     kinds = column_kinds(df)
     for name, info in kinds.items():
-        if info["kind"] == "string":
+        if info["kind"] in ("string", "category"):
             empties = _empties(df[name])
             if empties:
                 info.update(empties)
     plain = _csv_frame(df, kinds)
+    # CRLF rows: the writer then quotes any field holding "\r" or "\n", so none splits a row
     plain.to_csv(
-        path, index=False, encoding="utf-8-sig", lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+        path, index=False, encoding="utf-8-sig", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
     )
     sidecar = Path(str(path) + SCHEMA_SUFFIX)
     if schema:
@@ -188,49 +276,61 @@ def _parse_decimal(text: Any) -> Decimal | None:
     return Decimal(text)
 
 
-def _from_text(values: pd.Series, info: Mapping[str, Any], name: str) -> Any:
+def _from_text(values: pd.Series, info: Mapping[str, Any], name: str, fmt: int) -> Any:
     kind = info.get("kind", "string")
     raw = values.to_numpy(dtype=object)
     texts: list[Any] = [v if isinstance(v, str) else None for v in raw]
-    if kind == "int":
-        return _dtypes.as_int(texts, name)
-    if kind == "decimal":
-        out = np.empty(len(texts), dtype=object)
-        out[:] = [_parse_decimal(v) for v in texts]
-        return out
-    if kind == "timestamp":
-        times = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, format="ISO8601")
-        return times.dt.as_unit("ms").array
-    if kind == "bool":
-        table = {"True": True, "False": False, "true": True, "false": False, None: None}
-        return pd.array([table[v] for v in texts], dtype=_dtypes.BOOL)
-    if kind == "float":
-        return pd.array([None if v is None else float(v) for v in texts], dtype=_dtypes.FLOAT)
-    if kind == "category":
-        return pd.Categorical(texts, categories=info.get("categories") or [])
-    if kind == "json":
-        out = np.empty(len(texts), dtype=object)
-        out[:] = [None if v is None else json.loads(v) for v in texts]
-        return out
     blank = info.get("blank")
     if blank == "all":
         texts = ["" if v is None else v for v in texts]
     elif isinstance(blank, list):
         for i in blank:
             texts[i] = ""
-    return _dtypes.as_string(texts)
+    if kind == "int":
+        return as_int(texts, name)
+    if kind == "decimal":
+        out = np.empty(len(texts), dtype=object)
+        out[:] = [_parse_decimal(v) for v in texts]
+        return out
+    if kind == "timestamp":
+        times = pd.to_datetime(pd.Series(texts, dtype=object), utc=True, format="ISO8601")
+        return _in_zone(times, info)
+    if kind == "bool":
+        table = {"True": True, "False": False, "true": True, "false": False, None: None}
+        return pd.array([table[v] for v in texts], dtype=BOOL)
+    if kind == "float":
+        return pd.array([None if v is None else float(v) for v in texts], dtype=FLOAT)
+    if kind == "category":
+        return pd.Categorical(texts, categories=info.get("categories") or [])
+    if kind == "json":
+        return _json_values(texts, info, fmt)
+    return _text_column(texts, info)
+
+
+def _text_column(texts: list[Any], info: Mapping[str, Any]) -> Any:
+    """A ``string`` kind column: Arrow text, or Python strings when the frame had ``object``."""
+    if info.get("dtype") == "object":
+        return pd.Series(texts, dtype=object)
+    return as_string(texts)
+
+
+def _in_zone(times: pd.Series, info: Mapping[str, Any]) -> Any:
+    """UTC times (ms) back in the zone the frame had (``tz`` of its kind; none: naive)."""
+    tz = info.get("tz", "UTC")
+    if tz is None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif tz != "UTC":
+        times = times.dt.tz_convert(tz)
+    return times.dt.as_unit("ms").array
 
 
 def _registry_kinds(columns: list[str], endpoint: str) -> dict[str, dict[str, Any]]:
-    from .frames import _schema
-    from .spec import registry
-
-    schema = _schema(registry().endpoint(endpoint))
+    schema = record_schema(registry().endpoint(endpoint))
     kinds: dict[str, dict[str, Any]] = {}
     for name in columns:
         field = schema.field(name)
         kind = "string"
-        if name.endswith(_dtypes.LABEL_SUFFIX) and schema.field(name[: -len(_dtypes.LABEL_SUFFIX)]):
+        if name.endswith(LABEL_SUFFIX) and schema.field(name[: -len(LABEL_SUFFIX)]):
             kind = "string"
         elif field is not None:
             kind = {
@@ -262,16 +362,18 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str | None = None) -> pd
     )
     sidecar = Path(str(path) + SCHEMA_SUFFIX)
     attrs: dict[str, Any] = {}
+    fmt = _FORMAT
     if sidecar.exists():
         doc = json.loads(sidecar.read_text(encoding="utf-8"))
         kinds = doc.get("columns", {})
         attrs = doc.get("attrs") or {}
+        fmt = int(doc.get("format", 1))
     elif endpoint is not None:
         kinds = _registry_kinds([str(c) for c in raw.columns], endpoint)
     else:
         kinds = {str(c): {"kind": "string"} for c in raw.columns}
     data = {
-        name: _from_text(raw[name], kinds.get(str(name), {"kind": "string"}), str(name))
+        name: _from_text(raw[name], kinds.get(str(name), {"kind": "string"}), str(name), fmt)
         for name in raw.columns
     }
     frame = pd.DataFrame(data, index=range(len(raw)), copy=False)
@@ -282,38 +384,50 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str | None = None) -> pd
 # -- Parquet -------------------------------------------------------------------------------------
 
 
-def _decimal_type(values: Any) -> pa.DataType:
-    scale = 0
-    digits = 1
+def _decimal_type(values: Any, name: str) -> pa.DataType:
+    """The narrowest Arrow decimal holding every value exactly, or a clear refusal."""
+    whole = scale = 0
     for v in values:
-        if v is None or v is pd.NA:
+        if v is None:
             continue
         t = v.as_tuple()
-        exp = int(t.exponent)
-        s = max(0, -exp)
-        scale = max(scale, s)
-        digits = max(digits, len(t.digits) + max(0, exp) - s)
-    precision = max(1, digits + scale)
+        if not isinstance(t.exponent, int):
+            raise CregisExportError(
+                f"column {name!r}: {v!r} is not a finite number; Parquet decimals hold numbers only"
+            )
+        whole = max(whole, len(t.digits) + t.exponent)  # digits left of the point
+        scale = max(scale, -t.exponent)
+    precision = max(1, whole + scale)
+    if precision > _PARQUET_DIGITS:
+        worst = max(
+            (v for v in values if v is not None),
+            key=lambda v: (
+                max(0, len(v.as_tuple().digits) + v.as_tuple().exponent)
+                + max(0, -v.as_tuple().exponent)
+            ),
+        )
+        raise CregisExportError(
+            f"column {name!r} needs {precision} decimal digits (for example {worst}), but a "
+            f"Parquet decimal holds at most {_PARQUET_DIGITS}; export it with to_csv, which "
+            "keeps any number of digits, or round the column first"
+        )
     if precision <= 38:
-        return pa.decimal128(max(precision, scale, 1), scale)
-    return pa.decimal256(min(76, precision), scale)
+        return pa.decimal128(precision, scale)
+    return pa.decimal256(precision, scale)
 
 
-def _arrow_column(series: pd.Series, kind: str) -> pa.Array | pa.ChunkedArray:
+def _arrow_column(series: pd.Series, kind: str, name: str) -> pa.Array | pa.ChunkedArray:
     if kind == "decimal":
         values = [None if v is None or (isinstance(v, float) and v != v) else v for v in series]
-        return pa.array(values, type=_decimal_type(values))
+        return pa.array(values, type=_decimal_type(values, name))
     if kind == "int":
-        return pa.array(series.astype(_dtypes.INT).array, type=pa.int64())
+        return pa.array(series.astype(INT).array, type=pa.int64())
     if kind == "string":
         return pa.array(
             series.astype(object).where(series.notna(), None).tolist(), type=pa.string()
         )
     if kind == "json":
-        return pa.array(
-            [None if v is None else json.dumps(v, default=_json_default) for v in series],
-            type=pa.string(),
-        )
+        return pa.array(_json_cells(series, name), type=pa.string())
     if kind == "timestamp":
         s = series
         if getattr(s.dtype, "tz", None) is None:
@@ -326,7 +440,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to Parquet with exact decimal and integer types and its schema in metadata."""
     path = Path(path)
     kinds = column_kinds(df)
-    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"]) for name in df.columns]
+    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"], str(name)) for name in df.columns]
     table = pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
     doc = {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
     table = table.replace_schema_metadata({_META_KEY: json.dumps(doc, ensure_ascii=False).encode()})
@@ -366,22 +480,23 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
             out[:] = [None if v is None else _normal(v) for v in values]
             data[name] = out
         elif kind == "int" or (kind is None and pa.types.is_integer(typ)):
-            data[name] = _dtypes._arrow_to_int64(column.combine_chunks().cast(pa.int64()))
+            data[name] = int64_array(column.combine_chunks().cast(pa.int64()))
+        elif kind == "string" and kinds[name].get("dtype") == "object":
+            data[name] = _text_column(column.to_pylist(), kinds[name])
         elif kind == "string" or (kind is None and pa.types.is_string(typ)):
-            data[name] = _dtypes._string_array(column.cast(pa.string()))
+            data[name] = string_array(column.cast(pa.string()))
         elif kind == "timestamp" or pa.types.is_timestamp(typ):
-            data[name] = column.to_pandas().dt.as_unit("ms").array
+            data[name] = _in_zone(column.to_pandas(), kinds.get(name, {}))
         elif kind == "category":
             cats = kinds[name].get("categories") or []
             data[name] = pd.Categorical(column.cast(pa.string()).to_pylist(), categories=cats)
         elif kind == "bool":
-            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.BOOL)
+            data[name] = pd.array(column.to_pylist(), dtype=BOOL)
         elif kind == "float":
-            data[name] = pd.array(column.to_pylist(), dtype=_dtypes.FLOAT)
+            data[name] = pd.array(column.to_pylist(), dtype=FLOAT)
         elif kind == "json":
-            out = np.empty(len(column), dtype=object)
-            out[:] = [None if v is None else json.loads(v) for v in column.to_pylist()]
-            data[name] = out
+            info = kinds.get(name, {})
+            data[name] = _json_values(column.to_pylist(), info, int(doc.get("format", 1)))
         else:
             data[name] = column.to_pandas()
     frame = pd.DataFrame(data, index=range(table.num_rows), copy=False)

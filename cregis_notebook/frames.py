@@ -11,8 +11,8 @@
 * every documented column is present even when no record has it (a stable schema), typed by
   the contract in :mod:`cregis_notebook._dtypes`.
 
-Export (:func:`to_csv`, :func:`read_csv`, :func:`to_parquet`, :func:`read_parquet`) lives in
-:mod:`cregis_notebook.export` and is re-exported here.
+Export (:func:`~cregis_notebook.export.to_csv`, ``read_csv``, ``to_parquet``, ``read_parquet``)
+lives in :mod:`cregis_notebook.export`, which builds on this module.
 """
 
 from __future__ import annotations
@@ -31,18 +31,14 @@ import pyarrow as pa
 from . import _dtypes
 from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
 from .envelope import SUCCESS, Envelope
-from .export import read_csv, read_parquet, to_csv, to_parquet
 from .spec import Endpoint, Field, registry
 
 __all__ = [
     "CregisDataWarning",
     "frame_records",
-    "read_csv",
-    "read_parquet",
-    "to_csv",
+    "record_schema",
     "to_frame",
     "to_frames",
-    "to_parquet",
 ]
 
 CregisDataWarning = _dtypes.CregisDataWarning
@@ -149,6 +145,11 @@ def _record(item: Any) -> dict[str, Any]:
     return dict(item) if isinstance(item, Mapping) else {"value": item}
 
 
+def record_schema(ep: Endpoint | None) -> Schema:
+    """The documented fields of ``ep``'s records by column name: what types a frame's columns."""
+    return _schema(ep)
+
+
 def _schema(ep: Endpoint | None) -> Schema:
     if ep is None:
         return Schema({})
@@ -204,6 +205,18 @@ _CHUNK = 65_536
 _STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
 
 
+def _only_ints(records: Sequence[Mapping[str, Any]], keys: list[str]) -> bool:
+    """Whether every value of ``keys`` is an int or missing (one pass over the records)."""
+    if not keys:
+        return True
+    try:  # a tuple of the keys' values per record; KeyError when a record lacks one
+        values = chain.from_iterable(map(itemgetter(*keys, keys[0]), records))
+        return set(map(type, values)) <= {int}
+    except KeyError:
+        found = set(chain.from_iterable(map(type, _extract(records, k)) for k in keys))
+        return found <= {int, type(None)}
+
+
 def _struct_columns(
     records: Sequence[Mapping[str, Any]],
     keys: list[str],
@@ -225,6 +238,9 @@ def _struct_columns(
         types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
         if len(types) == 1 and None not in types:
             fields.append((key, types.pop()))
+    ints = [key for key, typ in fields if typ == pa.int64()]
+    if not _only_ints(records, ints):  # Arrow truncates a float or Decimal into int64 (1.9 -> 1)
+        fields = [(key, typ) for key, typ in fields if key not in ints]
     if not fields:
         return {}
     typ = pa.struct(fields)
@@ -233,7 +249,7 @@ def _struct_columns(
         for start in range(0, len(records), _CHUNK):
             part = pa.array(records[start : start + _CHUNK], type=typ)
             chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
         return {}
     return {
         key: pa.chunked_array([c.field(i) for c in chunks], type=t)
@@ -249,7 +265,11 @@ def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any
     """Decimals of ``key`` when every record has it as text: one pass, no intermediate list."""
     try:
         # itemgetter: KeyError when a record lacks the key; str.strip: TypeError for non-text
-        parsed = list(map(Decimal, map(str.strip, map(itemgetter(key), records))))
+        texts = list(map(str.strip, map(itemgetter(key), records)))
+        joined = "".join(texts)  # Decimal also reads "1_000" and other scripts' digits: not ours
+        if not joined.isascii() or "_" in joined:
+            return None
+        parsed = list(map(Decimal, texts))
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
     if not all(map(Decimal.is_finite, parsed)):
@@ -380,7 +400,11 @@ def _typed(columns: Mapping[str, list[Any]], schema: Schema, labels: bool) -> di
 
 
 def _split_currency(values: Any) -> tuple[Any, Any]:
-    arr = pa.array(pd.Series(values, dtype=object).where(pd.notna(values), None), type=pa.string())
+    texts = pd.Series(values, dtype=object).where(pd.notna(values), None)
+    try:
+        arr = pa.array(texts, type=pa.string())
+    except UnicodeEncodeError:  # text that is not Unicode (warned about): no parts to tell
+        arr = pa.array([None] * len(texts), type=pa.string())
     has_at = pa.compute.match_substring(arr, "@")
     parts = pa.compute.split_pattern(arr, "@", max_splits=1)
     first = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 0)

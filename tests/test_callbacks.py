@@ -10,11 +10,10 @@ import httpx
 import pandas as pd
 import pytest
 
-from cregis_notebook import callbacks_frame, parse_callback
+from cregis_notebook import CallbackReceiver, callbacks_frame, parse_callback
 from cregis_notebook._signing import sign
 from cregis_notebook.callbacks import (
     CallbackError,
-    CallbackReceiver,
     ParsedCallback,
     detect_kind,
 )

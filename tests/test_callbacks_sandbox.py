@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cregis_notebook import callbacks_frame, parse_callback
-from cregis_notebook.callbacks import CallbackReceiver
+from cregis_notebook import CallbackReceiver, callbacks_frame, parse_callback
 from cregis_notebook.sandbox import FakeClock, Sandbox
 
 PAYEE = "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS"

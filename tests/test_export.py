@@ -12,7 +12,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from cregis_notebook import read_csv, read_parquet, registry, to_csv, to_frame, to_parquet
+from cregis_notebook import (
+    CregisDataWarning,
+    CregisExportError,
+    read_csv,
+    read_parquet,
+    registry,
+    to_csv,
+    to_frame,
+    to_parquet,
+)
 
 ROWS = [
     {
@@ -175,3 +184,113 @@ def test_api_key_never_in_frames_attrs_or_files(tmp_path: Path) -> None:
         texts.append(to_parquet(df, tmp_path / f"f{i}.parquet").read_bytes().decode("latin-1"))
     assert all(key not in text for text in texts)
     assert all("sign" not in json.dumps(df.attrs) for df in frames)
+
+
+# -- every value a frame holds comes back (issue: lone CR, mixed columns, "", huge decimals) -------
+
+
+def test_a_lone_carriage_return_in_text_keeps_rows_and_columns(tmp_path: Path) -> None:
+    env = {
+        "code": "00000",
+        "msg": "ok",
+        "data": {
+            "total": 2,
+            "rows": [{"cid": 1, "amount": "1.5", "remark": "a\rb"}, {"cid": 2, "amount": "2"}],
+        },
+    }
+    df = to_frame(env, "trade_page")
+    for name in ("with.csv", "bare.csv"):
+        to_csv(df, tmp_path / name, schema=name == "with.csv")
+    back = read_csv(tmp_path / "with.csv")
+    assert len(back) == 2 and back["cid"].tolist() == [1, 2]
+    assert back["remark"].tolist()[0] == "a\rb"
+    assert_same(df, back)
+    plain = pd.read_csv(tmp_path / "bare.csv", dtype=str, encoding="utf-8-sig")
+    assert len(plain) == 2 and plain["remark"][0] == "a\rb"
+
+
+def test_a_mixed_undocumented_column_round_trips_with_its_types(tmp_path: Path) -> None:
+    rows = [
+        {"cid": 1, "extra": "abc"},
+        {"cid": 2, "extra": 5},
+        {"cid": 3, "extra": Decimal("1.50")},
+        {"cid": 4, "extra": {"a": [Decimal("5"), "", None, True]}},
+        {"cid": 5, "extra": ""},
+        {"cid": 6},
+    ]
+    df = to_frame({"code": "00000", "msg": "ok", "data": {"total": 6, "rows": rows}}, "trade_page")
+    assert df["extra"].dtype == object
+    to_csv(df, tmp_path / "t.csv")
+    to_parquet(df, tmp_path / "t.parquet")
+    for back in (read_csv(tmp_path / "t.csv"), read_parquet(tmp_path / "t.parquet")):
+        assert_same(df, back)
+        assert str(back["extra"][2]) == "1.50" and str(back["extra"][3]["a"][0]) == "5"
+
+
+def test_empty_text_stays_empty_in_object_and_category_columns(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "words": pd.Series(["", None, "a"], dtype=object),
+            "mixed": pd.Series(["", None, 5], dtype=object),
+            "cat": pd.Categorical(["", None, "a"], categories=["a", ""]),
+            "one": pd.Series([None, "", "x"], dtype="string"),
+        }
+    )
+    to_csv(df, tmp_path / "t.csv")
+    back = read_csv(tmp_path / "t.csv")
+    assert back["words"].tolist()[0] == "" and pd.isna(back["words"][1])
+    assert back["mixed"].tolist()[:2] == ["", None]
+    assert back["cat"].tolist()[0] == "" and pd.isna(back["cat"][1])
+    assert list(back["cat"].cat.categories) == ["a", ""]
+    assert pd.isna(back["one"][0]) and back["one"][1] == ""
+
+
+def test_parquet_keeps_up_to_76_digits_and_names_the_value_beyond(tmp_path: Path) -> None:
+    wide = Decimal("1" * 40 + "." + "2" * 30)
+    tiny = Decimal("1E-100")
+    df = pd.DataFrame({"amount": pd.Series([wide, None], dtype=object)})
+    to_parquet(df, tmp_path / "ok.parquet")
+    assert read_parquet(tmp_path / "ok.parquet")["amount"].tolist() == [wide, None]
+    for value in (tiny, Decimal("9" * 77)):
+        df = pd.DataFrame({"fee": pd.Series([Decimal("1"), value], dtype=object)})
+        with pytest.raises(CregisExportError, match=r"column 'fee'.*to_csv") as info:
+            to_parquet(df, tmp_path / "bad.parquet")
+        assert str(value) in str(info.value) or format(value, "f") in str(info.value)
+        assert not (tmp_path / "bad.parquet").exists()
+        to_csv(df, tmp_path / "bad.csv")
+        assert read_csv(tmp_path / "bad.csv")["fee"].tolist() == [Decimal("1"), value]
+
+
+def test_a_column_mixing_floats_and_decimals_is_refused(tmp_path: Path) -> None:
+    df = pd.DataFrame({"x": pd.Series([0.5, Decimal("0.5"), "a"], dtype=object)})
+    with pytest.raises(CregisExportError, match="floats and Decimals"):
+        to_csv(df, tmp_path / "t.csv")
+    floats = pd.DataFrame({"x": pd.Series([0.1, 2.0, "a"], dtype=object)})
+    to_csv(floats, tmp_path / "f.csv")
+    back = read_csv(tmp_path / "f.csv")["x"].tolist()
+    assert back == [0.1, 2.0, "a"] and [type(v) for v in back] == [float, float, str]
+
+
+def test_lone_surrogates_from_json_escapes_warn_and_round_trip(tmp_path: Path) -> None:
+    text = '{"code": "00000", "msg": "ok", "data": {"total": 1, "rows": [{"cid": 1,'
+    text += ' "remark": "a\\ud800b", "currency": "195@\\udc00", "extra": "\\udfff"}]}}'
+    with pytest.warns(CregisDataWarning) as record:
+        df = to_frame(json.loads(text), "trade_page")
+    said = " ".join(str(w.message) for w in record)
+    assert all(f"'{name}'" in said for name in ("remark", "currency", "extra"))
+    assert df["remark"][0] == "a\ud800b" and df["extra"][0] == "\udfff"
+    to_csv(df, tmp_path / "t.csv")
+    to_parquet(df, tmp_path / "t.parquet")
+    for back in (read_csv(tmp_path / "t.csv"), read_parquet(tmp_path / "t.parquet")):
+        assert_same(df, back)
+
+
+def test_files_of_the_first_format_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_text("cid,extra\n1,abc\n2,5\n3,\n", encoding="utf-8-sig")
+    columns = {"cid": {"kind": "int"}, "extra": {"kind": "json"}}
+    doc = {"format": 1, "columns": columns, "attrs": {}}
+    Path(str(path) + ".schema.json").write_text(json.dumps(doc), encoding="utf-8")
+    back = read_csv(path)
+    assert back["cid"].tolist() == [1, 2, 3]
+    assert back["extra"].tolist() == ["abc", 5, None]

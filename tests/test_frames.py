@@ -11,6 +11,7 @@ import pytest
 
 from cregis_notebook import Envelope, registry, to_frame
 from cregis_notebook._dtypes import field_pattern
+from cregis_notebook._values import loads_exact
 from cregis_notebook.errors import CregisDataWarning
 from cregis_notebook.frames import to_frames
 
@@ -311,3 +312,59 @@ def test_fast_path_matches_python_path(tweak: object) -> None:
     assert len(fast) == 300
     if tweak is not None:
         assert fast.iloc[150].notna().sum() >= slow.iloc[150].notna().sum()
+
+
+# -- nothing truncated, nothing overflowed, every digit kept ---------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 100])  # 100: the Arrow fast path, the odd one unsampled
+def test_fractional_numbers_in_integer_columns_keep_their_text_and_warn(count: int) -> None:
+    rows = [dict(ROW, cid=i, status=1) for i in range(count)]
+    odd = count // 2
+    rows[odd] = dict(ROW, cid=1.9, status=Decimal("2.5"))
+    with pytest.warns(CregisDataWarning) as record:
+        df = to_frame(page(rows), "trade_page")
+    said = " ".join(str(w.message) for w in record)
+    assert "'cid'" in said and "'status'" in said
+    assert df["cid"].tolist()[odd] == "1.9" and df["status"].tolist()[odd] == "2.5"
+
+
+def test_an_epoch_past_the_year_9999_keeps_its_text_and_warns() -> None:
+    with pytest.warns(CregisDataWarning, match="block_time"):
+        df = to_frame(page([dict(ROW, block_time=10**17)]), "trade_page")
+    assert df["block_time"].tolist() == [str(10**17)]
+    rows = [dict(ROW, block_time=1721900581), dict(ROW, block_time=10**15)]
+    with pytest.warns(CregisDataWarning, match="block_time"):
+        mixed = to_frame(page(rows), "trade_page")  # seconds: 10**15 s would overflow
+    assert mixed["block_time"].tolist() == ["1721900581", str(10**15)]
+
+
+def test_numbers_parsed_exactly_keep_every_digit() -> None:
+    text = (
+        '{"code": "00000", "msg": "ok", "data": {"total": 1, "rows": [{"cid": 5,'
+        ' "amount": 0.123456789012345678901234567890, "fee": 1.10, "extra": 2.5,'
+        ' "nested": {"x": 12345678901234567.89}}]}}'
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = to_frame(loads_exact(text), "trade_page")
+    assert df["amount"][0] == Decimal("0.123456789012345678901234567890")
+    assert str(df["fee"][0]) == "1.10"
+    assert df["extra"][0] == Decimal("2.5") and df["extra"].dtype == object
+    assert df["nested.x"][0] == Decimal("12345678901234567.89")
+
+
+def test_an_undocumented_column_of_big_ints_and_floats_stays_exact() -> None:
+    rows = [dict(ROW, extra=2**60 + 1), dict(ROW, extra=0.5)]
+    df = to_frame(page(rows), "trade_page")
+    assert df["extra"].tolist() == [2**60 + 1, 0.5]
+
+
+@pytest.mark.parametrize("count", [1, 100])
+@pytest.mark.parametrize("amount", ["١٢٣", "1_000", "１"])
+def test_amount_text_in_other_digits_is_not_read_as_a_number(count: int, amount: str) -> None:
+    rows = [dict(ROW, cid=i) for i in range(count)]
+    rows[count // 2] = dict(ROW, amount=amount)
+    with pytest.warns(CregisDataWarning, match="amount"):
+        df = to_frame(page(rows), "trade_page")
+    assert df["amount"].tolist()[count // 2] == amount

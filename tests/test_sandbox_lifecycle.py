@@ -11,8 +11,7 @@ import httpx
 import pytest
 from conftest import call
 
-from cregis_notebook import verify_signature
-from cregis_notebook._receiver import CallbackReceiver
+from cregis_notebook import CallbackReceiver, verify_signature
 from cregis_notebook.sandbox import DEFAULT_API_KEY, FakeClock, Sandbox, SandboxError
 from cregis_notebook.spec import registry
 

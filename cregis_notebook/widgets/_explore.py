@@ -132,7 +132,7 @@ class Explorer(W.VBox):
 
     def save(self, kind: str = "csv", path: str | os.PathLike[str] | None = None) -> str:
         """Write the current table as ``csv`` or ``parquet``; returns the absolute path."""
-        from .. import frames
+        from .. import export
 
         frame = self.builder.frame
         if frame is None:
@@ -140,7 +140,7 @@ class Explorer(W.VBox):
         name = os.fspath(path) if path is not None else f"{self.filename.value or 'export'}.{kind}"
         if not name.endswith(f".{kind}"):
             name += f".{kind}"
-        writer = frames.to_csv if kind == "csv" else frames.to_parquet
+        writer = export.to_csv if kind == "csv" else export.to_parquet
         writer(frame, name)
         return os.path.abspath(name)
 

@@ -161,8 +161,8 @@ def frame_html(frame: pd.DataFrame | None, limit: int = TABLE_ROWS) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The frame as CSV, written by :func:`cregis_notebook.frames.to_csv`."""
-    from ..frames import to_csv
+    """The frame as CSV, written by :func:`cregis_notebook.export.to_csv`."""
+    from ..export import to_csv
 
     with tempfile.TemporaryDirectory(prefix="cregis-csv-") as folder:
         path = to_csv(frame, os.path.join(folder, "table.csv"), schema=False)
