@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -395,7 +395,8 @@ class _BaseClient:
         from .sandbox import Sandbox
 
         options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
-        return cast(_C, Sandbox(seed=seed, **knobs).client(client_class=cls, **options))
+        box: Any = Sandbox(seed=seed, **knobs)  # typed for Client and AsyncClient, not for _C
+        return box.client(client_class=cls, **options)
 
     def _log(self, envelope: Envelope) -> None:
         log.debug(
