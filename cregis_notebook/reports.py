@@ -10,7 +10,7 @@ an exception. Different currencies are never added together: amounts are grouped
 and the axis label says which unit it shows.
 
 The frames are the ones :func:`cregis_notebook.frames.to_frame` and
-:func:`cregis_notebook.pagination.fetch_frame` build (``trade_page`` transactions,
+:func:`cregis_notebook.fetch.fetch_frame` build (``trade_page`` transactions,
 ``sub_address_balance`` balances, ``order_info_v2`` orders), but plain frames with the same
 column names work too: amounts may be ``Decimal``, decimal text or integers; times may be
 tz-aware datetimes or epoch numbers.

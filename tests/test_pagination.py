@@ -20,16 +20,17 @@ import httpx
 import pandas as pd
 import pytest
 
-from cregis_notebook import AsyncClient, Client, CregisAPIError, CregisFetchError, to_frame
-from cregis_notebook.pagination import (
+from cregis_notebook import (
+    AsyncClient,
+    Client,
+    CregisAPIError,
     CregisConsistencyWarning,
+    CregisFetchError,
     CregisFetchInterrupted,
-    afetch_frame,
-    aiter_pages,
-    fetch_frame,
-    iter_pages,
-    last_fetch_error,
+    to_frame,
 )
+from cregis_notebook.fetch import FetchTiming, afetch_frame, fetch_frame, last_fetch_error
+from cregis_notebook.pagination import aiter_pages, iter_pages
 
 KEY = "fake-api-key-0123456789abcdef0123"
 NOW = 1_800_000_000.0
@@ -125,9 +126,8 @@ class FakeAPI:
         )
 
 
-@pytest.fixture(autouse=True)
-def _no_page_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cregis_notebook.pagination.PAGE_BACKOFF", 0.0)
+NO_WAIT = FetchTiming(backoff=0.0, sleep=lambda seconds: None)
+"""Failed pages are tried again at once (the client's own retries do not sleep either)."""
 
 
 def pages_called(api: FakeAPI) -> list[int]:
@@ -158,33 +158,20 @@ def test_every_row_once_in_one_frame() -> None:
         lambda row: row.pop("fee"),  # a missing amount
     ],
 )
+@pytest.mark.parametrize("run_pages", [1, 4, 10_000])
 def test_runs_flattened_during_the_fetch_give_the_frame_of_all_pages(
-    tweak: Callable[[dict[str, Any]], None] | None, monkeypatch: pytest.MonkeyPatch
+    tweak: Callable[[dict[str, Any]], None] | None, run_pages: int
 ) -> None:
-    import cregis_notebook.pagination as pagination
-
-    monkeypatch.setattr(pagination, "RUN_PAGES", 4)  # runs of 80 rows: the Arrow path
-    joined: list[tuple[int, bool]] = []
-    merge = pagination._merge
-
-    def spy(parts: Any) -> Any:
-        out = merge(parts)
-        joined.append((len(parts), out is not None))
-        return out
-
-    monkeypatch.setattr(pagination, "_merge", spy)
     api = FakeAPI(400)
     if tweak is not None:
         tweak(api.rows[5])  # the 6th oldest row: on page 20 of 20
     client = api.client()
-    df = fetch_frame(client, "trade_page", page_size=20, progress=False)
+    timing = FetchTiming(run_pages=run_pages)  # 4: runs of 80 rows, the Arrow path
+    df = fetch_frame(client, "trade_page", page_size=20, progress=False, timing=timing)
     reference = to_frame(list(iter_pages(client, "trade_page", page_size=20)), "trade_page")
     df.attrs.clear()
     reference.attrs.clear()
     pd.testing.assert_frame_equal(df, reference)
-    parts, merged = joined[-1]
-    assert parts > 1  # the runs were flattened while pages arrived, then joined
-    assert merged or tweak is not None
 
 
 def test_filters_are_sent_on_every_page_and_recorded() -> None:
