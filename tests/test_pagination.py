@@ -34,6 +34,7 @@ from cregis_notebook.pagination import aiter_pages, iter_pages
 
 KEY = "fake-api-key-0123456789abcdef0123"
 NOW = 1_800_000_000.0
+REAL: Any = object()
 
 
 class FakeAPI:
@@ -49,6 +50,10 @@ class FakeAPI:
         self.on_call: Callable[[dict[str, Any]], None] | None = None
         self.insert_per_call = 0  # live mode: new rows (newest first) per call
         self.next_cid = 10_000_000
+        self.total: Any = REAL  # the total every page announces (REAL: the true count)
+        self.asked: dict[int, int] = {}  # page -> requests so far
+        self.tamper: Callable[[int, int, dict[str, Any]], Any] | None = None
+        """(page, nth request of it, data) -> the data to answer."""
 
     @staticmethod
     def row(i: int, block_time: int | None = None) -> dict[str, Any]:
@@ -72,6 +77,7 @@ class FakeAPI:
         with self.lock:
             self.calls.append(body)
             page = body.get("page_num", 1)
+            self.asked[page] = nth = self.asked.get(page, 0) + 1
             if self.rate_limited:
                 self.rate_limited -= 1
                 return httpx.Response(429, headers={"Retry-After": "0"}, text="slow down")
@@ -99,7 +105,10 @@ class FakeAPI:
             rows = [r for r in rows if r["status"] == body["status"]]
         size = body.get("page_size", 10)
         chunk = rows[(page - 1) * size : page * size]
-        data = {"total": len(rows), "rows": chunk, "pageNum": page, "pageSize": size}
+        total = len(rows) if self.total is REAL else self.total
+        data = {"total": total, "rows": chunk, "pageNum": page, "pageSize": size}
+        if self.tamper is not None:
+            data = self.tamper(page, nth, data)
         return httpx.Response(200, json={"code": "00000", "msg": "ok", "data": data})
 
     def client(self, **options: Any) -> Client:
@@ -450,3 +459,83 @@ def test_first_page_transport_failure_is_resumable() -> None:
     api.fail_pages = {}
     df = err.resume()
     assert len(df) == 250 and df.attrs["complete"]
+
+
+# -- an interrupt at any point is this fetch's, and last_fetch_error() is never stale -------------
+
+
+def interrupt_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """Make the first call of ``owner.name`` raise KeyboardInterrupt (Ctrl-C landing there)."""
+    original = getattr(owner, name)
+    calls: list[int] = []
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, once)
+    return calls
+
+
+def test_an_interrupt_while_the_frame_is_assembled_is_this_fetchs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cregis_notebook.frames import FrameBuilder
+
+    api = FakeAPI(950)
+    api.error_pages = {3}
+    with pytest.raises(CregisFetchError) as older:
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    assert last_fetch_error() is older.value
+    api.error_pages = set()
+    other = FakeAPI(420)  # another fetch, another window
+    ckpt = tmp_path / "t.jsonl"
+    interrupt_once(monkeypatch, FrameBuilder, "finish")  # the last step: typing the frame
+    with pytest.raises(CregisFetchInterrupted) as info:
+        fetch_frame(other.client(clock=lambda: NOW + 60), "trade_page", checkpoint=ckpt)
+    err = info.value
+    assert last_fetch_error() is err  # never the older fetch's error
+    assert err.missing_pages == () and len(err.partial) == 420  # every page had arrived
+    assert ckpt.exists()  # not removed: the fetch did not finish
+    other.calls.clear()
+    df = err.resume(progress=False)
+    assert other.calls == []  # nothing left to ask for
+    assert len(df) == 420 and df.attrs["complete"]
+    assert df.attrs["filters"]["blocktime_end"] == int(NOW) + 59  # this fetch's window
+    assert last_fetch_error() is None and not ckpt.exists()
+
+
+def test_an_interrupt_before_the_first_page_is_this_fetchs(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeAPI(300)
+    api.error_pages = {2}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    api.error_pages = set()
+    client = api.client()
+    interrupt_once(monkeypatch, client, "prepare")  # while the filters are converted
+    with pytest.raises(CregisFetchInterrupted) as info:
+        fetch_frame(client, "trade_page", progress=False)
+    err = info.value
+    assert last_fetch_error() is err and len(err.partial) == 0
+    df = err.resume()
+    assert len(df) == 300 and df.attrs["complete"]
+
+
+def test_last_fetch_error_is_cleared_by_every_new_fetch() -> None:
+    api = FakeAPI(300)
+    api.error_pages = {2}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    assert last_fetch_error() is not None
+    api.error_pages = set()
+    fetch_frame(api.client(), "trade_page", progress=False)
+    assert last_fetch_error() is None  # a fetch that succeeded leaves no error behind
+    api.error_pages = {3}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, page_attempts=1)
+    api.error_pages = {1}  # a bad filter: an API error, not a fetch error
+    with pytest.raises(CregisAPIError):
+        fetch_frame(api.client(), "trade_page", progress=False)
+    assert last_fetch_error() is None
