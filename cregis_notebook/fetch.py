@@ -45,11 +45,12 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ._checkpoint import Checkpoint
+from .client import AsyncClient, Client
 from .envelope import SUCCESS, Envelope
 from .errors import (
     CregisAPIError,
@@ -64,9 +65,6 @@ from .errors import (
 from .frames import FrameBuilder
 from .pagination import DEFAULT_PAGE_SIZE, Plan, page_count, page_rows, page_total, plan_fetch
 from .spec import SYSTEM_PARAMS, Endpoint
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import AsyncClient, Client
 
 __all__ = ["FetchTiming", "afetch_frame", "fetch_frame", "last_fetch_error"]
 
@@ -897,8 +895,6 @@ def fetch_frame(
     """
     _record_error(None)
     _check_options(concurrency, page_attempts, on_mismatch, errors)
-    from .client import AsyncClient
-
     if isinstance(client, AsyncClient):
         raise TypeError(
             "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"

@@ -98,3 +98,14 @@ def test_a_header_that_is_not_text_is_refused_clearly(tmp_path: Path) -> None:
     path.write_bytes(b'{"cregis_notebook_checkpoint": 2, "endpoint": "\xff"}\n')
     with pytest.raises(CregisValidationError, match="not a fetch checkpoint"):
         Checkpoint(path)
+
+
+def test_wrong_pages_in_a_checkpoint_are_fetched_again(tmp_path: Path) -> None:
+    api, ckpt = interrupted_fetch(tmp_path)
+    store = Checkpoint(ckpt)
+    short = dict(store.pages[3])
+    short["data"] = {**short["data"], "rows": short["data"]["rows"][:40]}
+    store.add(3, short)  # a page kept short, with a good digest: checked, not trusted
+    store.add(4, {"code": "00000", "msg": "ok", "data": None})
+    store.add(5, {"code": "00000", "msg": "ok", "data": {"total": 1000, "rows": []}})
+    assert finish(api, ckpt) == [3, 4, 5, 7]

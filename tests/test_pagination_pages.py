@@ -54,7 +54,7 @@ def test_a_wrong_page_is_asked_again(how: str, concurrency: int) -> None:
 
 @pytest.mark.parametrize("how", list(WRONG))
 def test_a_page_that_stays_wrong_fails_like_a_failed_page(how: str) -> None:
-    api = FakeAPI(950)
+    api = FakeAPI(1000)
     api.tamper = wrong_at(4, how, times=10**6)
     with pytest.raises(CregisFetchError) as info:
         fetch_frame(api.client(), "trade_page", progress=False, concurrency=3, timing=NO_WAIT)
@@ -66,7 +66,7 @@ def test_a_page_that_stays_wrong_fails_like_a_failed_page(how: str) -> None:
     assert err.partial["cid"].notna().all()  # no phantom row for a null page
     api.tamper = None
     df = err.resume()
-    assert len(df) == 950 and df.attrs["complete"] is True
+    assert len(df) == 1000 and df.attrs["complete"] is True
 
 
 def test_the_last_page_may_be_short_but_not_empty() -> None:
