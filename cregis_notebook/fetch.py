@@ -147,7 +147,8 @@ class _Fetch:
         self.lock = threading.Lock()
         self.pages: dict[int, dict[str, Any]] = {}  # accepted pages
         self.short: dict[int, dict[str, Any]] = {}  # short pages not judged yet
-        self.tries: dict[int, int] = {}  # short answers of pages judged wrong
+        self.fullest: dict[int, dict[str, Any]] = {}  # the fullest short answer of a page
+        self.tries: dict[int, int] = {}  # short answers of each short page
         self.retry: deque[int] = deque()  # wrong pages to ask again
         self.total: int | None = None  # what page 1 announced (None: unknown)
         self.end: int | None = None  # the data's last page, when it ended before the total's
@@ -196,11 +197,13 @@ class _Fetch:
             return None
 
     def _fits(self, page: int, rows: int) -> bool:
-        """Whether a page with ``rows`` rows is whole: full, or the total's last page."""
+        """Whether a page with ``rows`` rows is whole: full, or the rest of the total."""
         if rows >= self.page_size:
             return True
         count = self.count
-        return count is not None and page == count and (rows > 0 or self.total == 0)
+        if count is None or page != count or self.total is None:
+            return False
+        return rows >= self.total - (count - 1) * self.page_size
 
     def arrive(self, page: int, entry: dict[str, Any], *, store: bool = True) -> int:
         """Take in a page that answered ``"00000"`` with a list of rows; its row count."""
@@ -215,8 +218,14 @@ class _Fetch:
             whole = self._fits(page, rows)
             if whole:
                 self.pages[page] = entry
+                self.fullest.pop(page, None)
             else:
-                self.short[page] = entry
+                # of a page's short answers, the one with the most rows is kept: under a pinned
+                # window a page never loses rows, so a shorter answer is the wrong one
+                kept = self.fullest.get(page)
+                if kept is None or rows > len(page_rows(kept) or ()):
+                    self.fullest[page] = kept = entry
+                self.short[page] = kept
         if whole and store and self.checkpoint is not None:
             self.checkpoint.add(page, entry)
         return rows
@@ -248,12 +257,20 @@ class _Fetch:
                 if (after is not None and not page_rows(after)) or (
                     count is not None and page >= count
                 ):
-                    # the next page is empty: the data ends here, whatever total said
+                    # the next page is empty: the data seems to end here, against the total
+                    # (or with none to tell): both pages are asked again before it is believed
+                    self.tries[page] = tries = self.tries.get(page, 0) + 1
+                    if tries < page_attempts:
+                        for again in (page, page + 1):
+                            if self.short.pop(again, None) is not None:
+                                self.retry.append(again)
+                        break
                     self.end = page
                     self.pages[page] = entry
                     accepted = (page, entry)
                     for later in [p for p in self.short if p >= page]:
                         del self.short[later]
+                        self.fullest.pop(later, None)
                 break  # the pages after this one wait for it
         if accepted is not None and self.checkpoint is not None:
             self.checkpoint.add(*accepted)
@@ -277,6 +294,7 @@ class _Fetch:
             self.retry.clear()
             self.short.clear()
             self.tries.clear()
+            self.fullest.clear()
             self.next = 1  # pages handed out but lost (failed, interrupted) are asked again
 
     def settled(self) -> bool:

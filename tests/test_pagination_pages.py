@@ -8,12 +8,15 @@ larger than the rows is reported, never obeyed, and never sizes anything.
 from __future__ import annotations
 
 import asyncio
+import random
 import tracemalloc
 import warnings
 from typing import Any
 
 import pytest
-from test_pagination import NO_WAIT, FakeAPI, pages_called
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_pagination import NO_WAIT, REAL, FakeAPI
 
 from cregis_notebook import CregisConsistencyWarning, CregisFetchError, to_frame
 from cregis_notebook.fetch import afetch_frame, fetch_frame
@@ -121,7 +124,8 @@ def test_unknown_total_exact_multiple_of_the_page_size() -> None:
     api.total = None
     df = fetch_frame(api.client(), "trade_page", progress=False, concurrency=1)
     assert len(df) == 300 and df.attrs["complete"]
-    assert pages_called(api) == [1, 2, 3, 4, 5]  # 4 is empty: is 5 empty too? then it ends
+    assert sorted(api.asked) == [1, 2, 3, 4, 5]  # 4 is empty: is 5 empty too? then it ends
+    assert api.asked[4] == api.asked[5] == 3  # believed after page_attempts answers, not one
 
 
 # -- total: overstated ----------------------------------------------------------------------------
@@ -141,7 +145,10 @@ def test_an_overstated_total_is_reported_not_obeyed(total: int, concurrency: int
         tracemalloc.stop()
     assert peak < 64 * 2**20  # nothing sized by the total
     assert len(df) == 499 and df["cid"].is_unique
-    assert len(api.calls) <= 6 + concurrency  # the data's 5 pages, one empty page, those in flight
+    # the data's 5 pages, one empty page, those in flight, and pages 5 and 6 asked again twice
+    # (page_attempts=3) before the end is believed
+    assert len(api.calls) <= 6 + concurrency + 2 * 2
+    assert api.asked[5] == api.asked[6] == 3
     assert df.attrs["complete"] is False  # the total promised rows the pages never gave
     mismatch = df.attrs["mismatch"]
     assert mismatch["total"] == total and mismatch["rows"] == 499
@@ -176,3 +183,52 @@ def test_a_failure_past_a_huge_total_lists_a_bounded_number_of_missing_pages() -
     with pytest.warns(CregisConsistencyWarning):
         df = info.value.resume()
     assert len(df) == 950 and df.attrs["mismatch"]["ended_at_page"] == 10
+
+
+# -- the property: exact, or incomplete and saying so, or an error that resumes ------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.integers(0, 700),
+    page_size=st.sampled_from([7, 50, 100]),
+    concurrency=st.sampled_from([1, 3, 8]),
+    total=st.sampled_from(["real", "null", "overstated"]),
+    wrong=st.sampled_from([0.0, 0.1, 0.3]),
+    seed=st.integers(0, 2**32),
+)
+def test_wrong_pages_never_give_a_silently_wrong_frame(
+    rows: int, page_size: int, concurrency: int, total: str, wrong: float, seed: int
+) -> None:
+    api = FakeAPI(rows)
+    api.total = {"real": REAL, "null": None, "overstated": rows + 1 + seed % 10**9}[total]
+    dice = random.Random(seed)
+    kinds = list(WRONG)
+
+    def tamper(page: int, nth: int, data: dict[str, Any]) -> Any:
+        return WRONG[dice.choice(kinds)](data) if dice.random() < wrong else data
+
+    api.tamper = tamper
+    every = {r["cid"] for r in api.rows}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CregisConsistencyWarning)
+        try:
+            df = fetch_frame(
+                api.client(),
+                "trade_page",
+                page_size=page_size,
+                concurrency=concurrency,
+                progress=False,
+                timing=NO_WAIT,
+            )
+        except CregisFetchError as err:
+            assert err.partial.attrs["complete"] is False
+            assert set(err.partial["cid"]) <= every and err.partial["cid"].is_unique
+            api.tamper = None
+            df = err.resume()
+    assert df["cid"].is_unique and set(df["cid"]) <= every
+    if set(df["cid"]) != every:
+        assert df.attrs["complete"] is False and "mismatch" in df.attrs  # never silent
+    else:
+        assert df.attrs["complete"] is (total != "overstated")
+    assert len(api.calls) <= 3 * (rows // page_size + 2) + 3 * concurrency + 6  # bounded
