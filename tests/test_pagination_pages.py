@@ -41,8 +41,10 @@ def wrong_at(page: int, how: str, times: int) -> Any:
 
 @pytest.mark.parametrize("how", list(WRONG))
 @pytest.mark.parametrize("concurrency", [1, 4])
-def test_a_wrong_page_is_asked_again(how: str, concurrency: int) -> None:
+@pytest.mark.parametrize("total", [REAL, None], ids=["total", "no total"])
+def test_a_wrong_page_is_asked_again(how: str, concurrency: int, total: Any) -> None:
     api = FakeAPI(950)
+    api.total = total
     api.tamper = wrong_at(4, how, times=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a clean result: nothing to warn about
@@ -53,6 +55,7 @@ def test_a_wrong_page_is_asked_again(how: str, concurrency: int) -> None:
     assert set(df["cid"]) == {r["cid"] for r in api.rows}
     assert df.attrs["complete"] is True and "mismatch" not in df.attrs
     assert api.asked[4] == 3  # asked again until right, within page_attempts
+    assert df.attrs["total"] == (950 if total is REAL else None)
 
 
 @pytest.mark.parametrize("how", list(WRONG))
