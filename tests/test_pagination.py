@@ -234,20 +234,24 @@ def test_in_flight_requests_are_bounded() -> None:
     api = FakeAPI(2000)
     gauge = {"now": 0, "max": 0}
     lock = threading.Lock()
-    release = threading.Event()
+    four = threading.Event()  # four requests were in flight at once
 
-    def slow(_: dict[str, Any]) -> None:
+    def slow(body: dict[str, Any]) -> None:
+        if body["page_num"] == 1:
+            return  # page 1 is asked alone
         with lock:
             gauge["now"] += 1
             gauge["max"] = max(gauge["max"], gauge["now"])
-        release.wait(0.01)
+            if gauge["now"] == 4:
+                four.set()
+        four.wait(timeout=30)  # the first requests hold until four fly together
         with lock:
             gauge["now"] -= 1
 
     api.on_call = slow
     df = fetch_frame(api.client(), "trade_page", concurrency=4, progress=False)
     assert len(df) == 2000
-    assert gauge["max"] == 4
+    assert four.is_set() and gauge["max"] == 4
 
 
 def test_transient_failures_and_429_are_survived() -> None:
