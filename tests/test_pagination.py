@@ -543,3 +543,25 @@ def test_last_fetch_error_is_cleared_by_every_new_fetch() -> None:
     with pytest.raises(CregisAPIError):
         fetch_frame(api.client(), "trade_page", progress=False)
     assert last_fetch_error() is None
+
+
+def test_an_async_interrupt_while_the_frame_is_assembled_is_this_fetchs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cregis_notebook.frames import FrameBuilder
+
+    api = FakeAPI(250)
+    interrupt_once(monkeypatch, FrameBuilder, "finish")
+
+    async def run() -> Any:
+        client = api.async_client()
+        try:
+            with pytest.raises(CregisFetchInterrupted) as info:
+                await afetch_frame(client, "trade_page", progress=False)
+            assert last_fetch_error() is info.value and len(info.value.partial) == 250
+            return await info.value.resume()
+        finally:
+            await client.aclose()
+
+    df = asyncio.run(run())
+    assert len(df) == 250 and df.attrs["complete"] and last_fetch_error() is None

@@ -109,3 +109,14 @@ def test_wrong_pages_in_a_checkpoint_are_fetched_again(tmp_path: Path) -> None:
     store.add(4, {"code": "00000", "msg": "ok", "data": None})
     store.add(5, {"code": "00000", "msg": "ok", "data": {"total": 1000, "rows": []}})
     assert finish(api, ckpt) == [3, 4, 5, 7]
+
+
+def test_a_checkpoint_without_digests_is_read_and_its_pages_fetched_again(
+    tmp_path: Path,
+) -> None:
+    api, ckpt = interrupted_fetch(tmp_path)
+    header = ckpt.read_bytes().split(b"\n")[0]
+    old = header.replace(b'"cregis_notebook_checkpoint":2', b'"cregis_notebook_checkpoint":1')
+    page = b'{"page":2,"code":"00000","msg":"ok","data":{"total":1000,"rows":[]}}'
+    ckpt.write_bytes(old + b"\n" + page + b"\n")  # the format before digests
+    assert finish(api, ckpt) == list(range(1, 11))  # every page again, none trusted
