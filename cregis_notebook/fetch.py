@@ -547,13 +547,18 @@ def _fail(
 
 
 def _interrupted_before(
-    ep: Endpoint, exc: BaseException, resume: Callable[..., Any]
+    endpoint: str | Endpoint, exc: BaseException, resume: Callable[..., Any]
 ) -> CregisFetchInterrupted:
-    """The error of a fetch interrupted before it had a plan (nothing fetched yet)."""
+    """The error of a fetch interrupted before its first page (nothing fetched yet)."""
+    try:
+        partial: pd.DataFrame | None = FrameBuilder(endpoint).finish()  # the columns, no rows
+    except CregisError:  # not an endpoint name: nothing to show
+        partial = None
+    name = endpoint.name if isinstance(endpoint, Endpoint) else endpoint
     err = CregisFetchInterrupted(
-        f"{ep.name}: interrupted before the first page. err.resume() starts it again. "
+        f"{name}: interrupted before the first page. err.resume() starts it again. "
         "(In a notebook: err = cregis_notebook.last_fetch_error())",
-        partial=FrameBuilder(ep).finish(),
+        partial=partial,
         cause=exc,
         resume=resume,
         missing_pages=(1,),
@@ -856,6 +861,20 @@ def _single_attrs(df: pd.DataFrame, client: Any, ep: Endpoint, env: Envelope) ->
 # -- public entry points -------------------------------------------------------------------------
 
 
+def _restart(
+    fetch: Callable[..., Any],
+    client: Any,
+    endpoint: str | Endpoint,
+    options: _Options,
+    overrides: Mapping[str, Any],
+    arguments: Mapping[str, Any],
+) -> Any:
+    """The same fetch from the start (``resume`` of one interrupted before its first page)."""
+    chosen = dataclasses.replace(options, **overrides)
+    given = {f.name: getattr(chosen, f.name) for f in dataclasses.fields(chosen)}
+    return fetch(client, endpoint, **given, **arguments)
+
+
 def _check_options(concurrency: int, page_attempts: int, on_mismatch: str, errors: str) -> None:
     if concurrency < 1:
         raise CregisValidationError(f"concurrency must be at least 1, got {concurrency}")
@@ -912,24 +931,24 @@ def fetch_frame(
         CregisFetchInterrupted: the fetch was interrupted (also a ``KeyboardInterrupt``).
     """
     _record_error(None)
-    _check_options(concurrency, page_attempts, on_mismatch, errors)
-    if isinstance(client, AsyncClient):
-        raise TypeError(
-            "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"
-        )
-    ep = client.endpoint(endpoint)
-    if not ep.is_paged:
-        return _single(client, ep, filters, errors, concurrency)
     options = _Options(concurrency, progress, page_attempts, on_mismatch, keep_checkpoint, timing)
-    try:
+
+    def again(**overrides: Any) -> pd.DataFrame:
+        opened = {"page_size": page_size, "checkpoint": checkpoint, "pin": pin, "errors": errors}
+        return _restart(fetch_frame, client, endpoint, options, overrides, {**opened, **filters})
+
+    try:  # an interrupt before the first page is this fetch's too
+        _check_options(concurrency, page_attempts, on_mismatch, errors)
+        if isinstance(client, AsyncClient):
+            raise TypeError(
+                "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"
+            )
+        ep = client.endpoint(endpoint)
+        if not ep.is_paged:
+            return _single(client, ep, filters, errors, concurrency)
         fetch = _open(client, ep, filters, page_size, pin, checkpoint)
     except KeyboardInterrupt as exc:
-
-        def again(**overrides: Any) -> pd.DataFrame:
-            fetch = _open(client, ep, filters, page_size, pin, checkpoint)
-            return _run(fetch, dataclasses.replace(options, **overrides))
-
-        raise _interrupted_before(ep, exc, again) from exc
+        raise _interrupted_before(endpoint, exc, again) from exc
     return _run(fetch, options)
 
 
@@ -955,21 +974,21 @@ async def afetch_frame(
     ``err.resume()`` of a failed async fetch returns a coroutine: ``df = await err.resume()``.
     """
     _record_error(None)
-    _check_options(concurrency, page_attempts, on_mismatch, errors)
-    ep = client.endpoint(endpoint)
-    if not ep.is_paged:
-        key = _fan_out_key(ep, filters)
-        if key is not None:
-            return await _amany(client, ep, filters, key, errors, concurrency)
-        return _single_frame(client, ep, await client.request(ep, **filters), errors)
     options = _Options(concurrency, progress, page_attempts, on_mismatch, keep_checkpoint, timing)
-    try:
+
+    def again(**overrides: Any) -> Any:
+        opened = {"page_size": page_size, "checkpoint": checkpoint, "pin": pin, "errors": errors}
+        return _restart(afetch_frame, client, endpoint, options, overrides, {**opened, **filters})
+
+    try:  # an interrupt before the first page is this fetch's too
+        _check_options(concurrency, page_attempts, on_mismatch, errors)
+        ep = client.endpoint(endpoint)
+        if not ep.is_paged:
+            key = _fan_out_key(ep, filters)
+            if key is not None:
+                return await _amany(client, ep, filters, key, errors, concurrency)
+            return _single_frame(client, ep, await client.request(ep, **filters), errors)
         fetch = _open(client, ep, filters, page_size, pin, checkpoint)
-    except KeyboardInterrupt as exc:
-
-        async def again(**overrides: Any) -> pd.DataFrame:
-            fetch = _open(client, ep, filters, page_size, pin, checkpoint)
-            return await _arun(fetch, dataclasses.replace(options, **overrides))
-
-        raise _interrupted_before(ep, exc, again) from exc
+    except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+        raise _interrupted_before(endpoint, exc, again) from exc
     return await _arun(fetch, options)

@@ -525,6 +525,11 @@ def test_an_interrupt_before_the_first_page_is_this_fetchs(monkeypatch: pytest.M
     assert last_fetch_error() is err and len(err.partial) == 0
     df = err.resume()
     assert len(df) == 300 and df.attrs["complete"]
+    interrupt_once(monkeypatch, client, "endpoint")  # the very first step
+    with pytest.raises(CregisFetchInterrupted) as early:
+        fetch_frame(client, "coins")
+    assert last_fetch_error() is early.value
+    assert early.value.resume()["coin_name"].tolist() == ["TRX"]
 
 
 def test_last_fetch_error_is_cleared_by_every_new_fetch() -> None:
