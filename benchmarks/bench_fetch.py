@@ -41,7 +41,7 @@ import httpx
 import pandas as pd
 
 from cregis_notebook import Client, sign
-from cregis_notebook.pagination import fetch_frame
+from cregis_notebook.fetch import fetch_frame
 
 PAGE = 100
 GOAL_CONCURRENCY = 10

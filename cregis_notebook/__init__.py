@@ -40,15 +40,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from ._receiver import CallbackReceiver
     from .callbacks import callbacks_frame, parse_callback
     from .export import read_csv, read_parquet, to_csv, to_parquet
+    from .fetch import afetch_frame, fetch_frame, last_fetch_error
     from .frames import to_frame, to_frames
-    from .pagination import afetch_frame, fetch_frame, last_fetch_error
     from .sandbox import Sandbox
 
 # name -> module that defines it, imported on first access
 _LAZY = {
-    "fetch_frame": "pagination",
-    "afetch_frame": "pagination",
-    "last_fetch_error": "pagination",
+    "fetch_frame": "fetch",
+    "afetch_frame": "fetch",
+    "last_fetch_error": "fetch",
     "to_frame": "frames",
     "to_frames": "frames",
     "to_csv": "export",

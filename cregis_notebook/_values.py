@@ -185,6 +185,11 @@ def dumps_exact(value: Any, *, keep_types: bool = False) -> str:
     exponent (``Decimal("5")`` -> ``5E0``), so that ``loads_exact`` gives an equal Decimal with
     the same exponent.
     """
+    if keep_types:
+        try:  # the C encoder writes floats as their repr too; it refuses Decimals and NaN
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            pass  # a Decimal (or a value to refuse) somewhere: the exact writer decides
     return "".join(_json_parts(value, keep_types))
 
 

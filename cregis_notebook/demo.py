@@ -113,7 +113,7 @@ class DemoResult:
 
 
 def _fetch(client: Any, endpoint: str, progress: bool, **filters: Any) -> pd.DataFrame:
-    from .pagination import fetch_frame
+    from .fetch import fetch_frame
 
     return fetch_frame(client, endpoint, progress=progress, **filters)
 

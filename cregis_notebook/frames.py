@@ -1,6 +1,7 @@
 """Envelopes to typed DataFrames: one row per record of ``data``, exact dtypes from the registry.
 
-:func:`to_frame` is the one place where API answers become tables:
+:func:`to_frame` and :class:`FrameBuilder` are the one place where API answers become tables
+(the fetch of :mod:`cregis_notebook.fetch` adds its pages to a builder as they arrive):
 
 * a page gives one row per entry of ``rows``; a list one row per item; an object one row (the
   coins answer one row per coin, with a ``usage`` column); ``null`` data one row of nothing;
@@ -30,11 +31,14 @@ import pyarrow as pa
 
 from . import _dtypes
 from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
+from ._values import exact_int
 from .envelope import SUCCESS, Envelope
+from .errors import UnfitValue
 from .spec import Endpoint, Field, registry
 
 __all__ = [
     "CregisDataWarning",
+    "FrameBuilder",
     "frame_records",
     "record_schema",
     "to_frame",
@@ -431,9 +435,8 @@ def _envelope_columns(answers: Sequence[_Answer], owners: np.ndarray) -> dict[st
 class _Flat:
     """The flattened, not yet typed columns of a run of answers: the first half of a frame.
 
-    A fetch flattens runs of pages as they arrive (:func:`_flatten_answers`), joins the runs
-    with :func:`_merge` and types everything once (:func:`_typed_frame`), so little is left for
-    the end. :func:`_build` does both halves at once for answers that are all at hand.
+    :class:`FrameBuilder` flattens runs of answers (:func:`_flatten_answers`), joins the runs
+    with :func:`_merge` and types everything once (:func:`_typed_frame`).
     """
 
     answers: list[_Answer]
@@ -529,30 +532,114 @@ def _typed_frame(flat: _Flat, ep: Endpoint | None, *, labels: bool) -> pd.DataFr
     return frame
 
 
-def _build(
-    answers: Sequence[_Answer], ep: Endpoint | None, *, labels: bool, explode: bool
-) -> tuple[pd.DataFrame, dict[str, list[Any]]]:
-    flat = _flatten_answers(answers, ep, explode=explode)
-    return _typed_frame(flat, ep, labels=labels), flat.lists
-
-
 def _attrs(answers: Sequence[_Answer], ep: Endpoint | None) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     if ep is not None:
         attrs["endpoint"] = ep.name
         attrs["path"] = ep.path
-    totals = [
-        a.data.get("total")
+    pages = [
+        a.data
         for a in answers
         if a.code == SUCCESS and isinstance(a.data, Mapping) and "rows" in a.data
     ]
-    if totals:
-        attrs["total"] = max(int(t) for t in totals if t is not None)
-        attrs["pages"] = len(totals)
+    if pages:
+        # a total that is missing, null or not a whole number >= 0 is unknown (None), never a crash
+        totals = [t for t in map(_total, pages) if t is not None]
+        attrs["total"] = max(totals) if totals else None
+        attrs["pages"] = len(pages)
     errors = sum(a.code != SUCCESS for a in answers)
     if errors:
         attrs["errors"] = errors
     return attrs
+
+
+def _total(data: Mapping[str, Any]) -> int | None:
+    try:
+        total = exact_int(data.get("total"))
+    except UnfitValue:
+        return None
+    return total if total >= 0 else None
+
+
+class FrameBuilder:
+    """Answers in, one typed frame out: the one way envelopes become a DataFrame.
+
+    ``add`` / ``extend`` keep answers for later; ``add_run`` flattens a run of answers at once
+    (a fetch does this while other pages are still in flight, so little is left for the end);
+    ``finish`` joins the runs and the kept answers, in the order they were added, and types
+    every column once. ``finish`` does not consume anything: more answers may follow and a
+    later ``finish`` includes them; ``copy`` gives an independent builder of the same answers.
+
+    ``endpoint`` (a registry name, alias, path or :class:`Endpoint`) types the columns; without
+    it the endpoint is taken from the first answer that names one (an :class:`Envelope`).
+    ``labels=False`` leaves out the ``*_label`` columns of enums; ``explode=False`` keeps
+    nested lists of objects out of the frame (they are in :attr:`lists` after ``finish``).
+    """
+
+    def __init__(
+        self, endpoint: str | Endpoint | None = None, *, labels: bool = True, explode: bool = True
+    ) -> None:
+        self._named = endpoint
+        self.endpoint: Endpoint | None = endpoint if isinstance(endpoint, Endpoint) else None
+        self.labels = labels
+        self.explode = explode
+        self._runs: list[_Flat] = []
+        self._pending: list[_Answer] = []
+        self.lists: dict[str, list[Any]] = {}
+
+    def _resolved(self, answers: Sequence[_Answer]) -> Endpoint | None:
+        if self.endpoint is None and (self._named is not None or answers):
+            self.endpoint = _resolve(self._named, answers)
+        return self.endpoint
+
+    def add(self, envelope: Envelope | Mapping[str, Any]) -> FrameBuilder:
+        """Keep one answer (an :class:`Envelope` or a parsed ``{"code", "msg", "data"}``)."""
+        return self.extend([envelope])
+
+    def extend(self, envelopes: Iterable[Envelope | Mapping[str, Any]]) -> FrameBuilder:
+        """Keep several answers, in order."""
+        answers = _answers(envelopes)
+        self._resolved(answers)
+        self._pending.extend(answers)
+        return self
+
+    def add_run(self, envelopes: Iterable[Envelope | Mapping[str, Any]]) -> FrameBuilder:
+        """Flatten a run of answers now (after the answers kept so far)."""
+        self.extend(envelopes)
+        self._flush()
+        return self
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._runs.append(self._flat(self._pending))
+            self._pending = []
+
+    def _flat(self, answers: Sequence[_Answer]) -> _Flat:
+        return _flatten_answers(answers, self._resolved(answers), explode=self.explode)
+
+    @property
+    def answers(self) -> int:
+        """How many answers were added."""
+        return sum(len(r.answers) for r in self._runs) + len(self._pending)
+
+    def copy(self) -> FrameBuilder:
+        """An independent builder holding the same answers (runs are shared, never changed)."""
+        twin = FrameBuilder(self._named, labels=self.labels, explode=self.explode)
+        twin.endpoint = self.endpoint
+        twin._runs = list(self._runs)
+        twin._pending = list(self._pending)
+        return twin
+
+    def finish(self) -> pd.DataFrame:
+        """The typed frame of every answer added so far (``code``/``msg`` columns, attrs)."""
+        parts = [*self._runs, self._flat(self._pending)] if self._pending else list(self._runs)
+        merged = _merge(parts) if parts else self._flat([])
+        if merged is None:  # the runs disagree (an undocumented key in some): all at once
+            merged = self._flat([a for p in parts for a in p.answers])
+        if len(parts) > 1:
+            self._runs, self._pending = [merged], []  # joined once, not again at the next finish
+        self.lists = merged.lists
+        return _typed_frame(merged, self.endpoint, labels=self.labels)
 
 
 def to_frame(
@@ -567,10 +654,13 @@ def to_frame(
     ``endpoint`` (a registry name, alias or path) types the columns; by default it is taken
     from the envelopes. ``labels=False`` leaves out the ``*_label`` columns of enums.
     """
-    answers = _answers(envelopes)
-    ep = _resolve(endpoint, answers)
-    frame, _ = _build(answers, ep, labels=labels, explode=True)
-    return frame
+    return FrameBuilder(endpoint, labels=labels).extend(_iterable(envelopes)).finish()
+
+
+def _iterable(
+    envelopes: Envelope | Mapping[str, Any] | Iterable[Envelope | Mapping[str, Any]],
+) -> Iterable[Envelope | Mapping[str, Any]]:
+    return [envelopes] if isinstance(envelopes, (Envelope, Mapping)) else envelopes
 
 
 def _parent_key(ep: Endpoint | None, frame: pd.DataFrame) -> list[str]:
@@ -595,9 +685,9 @@ def to_frames(
     one row per list element, keyed by the parent's id columns (e.g. ``cregis_id``) and a
     ``<list>.index`` column, typed by the same contract.
     """
-    answers = _answers(envelopes)
-    ep = _resolve(endpoint, answers)
-    main, lists = _build(answers, ep, labels=labels, explode=False)
+    builder = FrameBuilder(endpoint, labels=labels, explode=False).extend(_iterable(envelopes))
+    main = builder.finish()
+    ep, lists = builder.endpoint, builder.lists
     frames = {"main": main}
     key = _parent_key(ep, main)
     schema = _schema(ep)

@@ -152,7 +152,7 @@ def test_empty_frame_round_trips(tmp_path: Path, writer: str) -> None:
 def test_api_key_never_in_frames_attrs_or_files(tmp_path: Path) -> None:
     """Frames, attrs, CSV, schema, Parquet, checkpoints and errors never hold the API key."""
     from cregis_notebook import CregisFetchError
-    from cregis_notebook.pagination import fetch_frame
+    from cregis_notebook.fetch import fetch_frame
     from cregis_notebook.sandbox import FakeClock, Sandbox
 
     box = Sandbox(seed=2, transactions=1_500, clock=FakeClock(), failure_rate=0.0)

@@ -1,4 +1,7 @@
-"""The flatten benchmark still runs (tiny size): it cannot rot between real runs."""
+"""The flatten benchmark still runs (tiny size): it cannot rot between real runs.
+
+Only what it built is checked; its timings are never asserted.
+"""
 
 from __future__ import annotations
 
@@ -20,4 +23,4 @@ def load(name: str) -> ModuleType:
 def test_bench_flatten_smoke() -> None:
     figures = load("bench_flatten").run(2_000, rounds=1, verbose=False)
     assert figures["rows"] == 2_000
-    assert figures["ours_s"] > 0 and figures["baseline_s"] > 0 and figures["frame_bytes"] > 0
+    assert figures["frame_bytes"] > 0 and {"ours_s", "baseline_s"} <= set(figures)

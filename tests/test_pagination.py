@@ -20,19 +20,21 @@ import httpx
 import pandas as pd
 import pytest
 
-from cregis_notebook import AsyncClient, Client, CregisAPIError, CregisFetchError, to_frame
-from cregis_notebook.pagination import (
+from cregis_notebook import (
+    AsyncClient,
+    Client,
+    CregisAPIError,
     CregisConsistencyWarning,
+    CregisFetchError,
     CregisFetchInterrupted,
-    afetch_frame,
-    aiter_pages,
-    fetch_frame,
-    iter_pages,
-    last_fetch_error,
+    to_frame,
 )
+from cregis_notebook.fetch import FetchTiming, afetch_frame, fetch_frame, last_fetch_error
+from cregis_notebook.pagination import aiter_pages, iter_pages
 
 KEY = "fake-api-key-0123456789abcdef0123"
 NOW = 1_800_000_000.0
+REAL: Any = object()
 
 
 class FakeAPI:
@@ -48,6 +50,10 @@ class FakeAPI:
         self.on_call: Callable[[dict[str, Any]], None] | None = None
         self.insert_per_call = 0  # live mode: new rows (newest first) per call
         self.next_cid = 10_000_000
+        self.total: Any = REAL  # the total every page announces (REAL: the true count)
+        self.asked: dict[int, int] = {}  # page -> requests so far
+        self.tamper: Callable[[int, int, dict[str, Any]], Any] | None = None
+        """(page, nth request of it, data) -> the data to answer."""
 
     @staticmethod
     def row(i: int, block_time: int | None = None) -> dict[str, Any]:
@@ -71,6 +77,7 @@ class FakeAPI:
         with self.lock:
             self.calls.append(body)
             page = body.get("page_num", 1)
+            self.asked[page] = nth = self.asked.get(page, 0) + 1
             if self.rate_limited:
                 self.rate_limited -= 1
                 return httpx.Response(429, headers={"Retry-After": "0"}, text="slow down")
@@ -98,7 +105,10 @@ class FakeAPI:
             rows = [r for r in rows if r["status"] == body["status"]]
         size = body.get("page_size", 10)
         chunk = rows[(page - 1) * size : page * size]
-        data = {"total": len(rows), "rows": chunk, "pageNum": page, "pageSize": size}
+        total = len(rows) if self.total is REAL else self.total
+        data = {"total": total, "rows": chunk, "pageNum": page, "pageSize": size}
+        if self.tamper is not None:
+            data = self.tamper(page, nth, data)
         return httpx.Response(200, json={"code": "00000", "msg": "ok", "data": data})
 
     def client(self, **options: Any) -> Client:
@@ -125,9 +135,8 @@ class FakeAPI:
         )
 
 
-@pytest.fixture(autouse=True)
-def _no_page_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cregis_notebook.pagination.PAGE_BACKOFF", 0.0)
+NO_WAIT = FetchTiming(backoff=0.0, sleep=lambda seconds: None)
+"""Failed pages are tried again at once (the client's own retries do not sleep either)."""
 
 
 def pages_called(api: FakeAPI) -> list[int]:
@@ -158,33 +167,20 @@ def test_every_row_once_in_one_frame() -> None:
         lambda row: row.pop("fee"),  # a missing amount
     ],
 )
+@pytest.mark.parametrize("run_pages", [1, 4, 10_000])
 def test_runs_flattened_during_the_fetch_give_the_frame_of_all_pages(
-    tweak: Callable[[dict[str, Any]], None] | None, monkeypatch: pytest.MonkeyPatch
+    tweak: Callable[[dict[str, Any]], None] | None, run_pages: int
 ) -> None:
-    import cregis_notebook.pagination as pagination
-
-    monkeypatch.setattr(pagination, "RUN_PAGES", 4)  # runs of 80 rows: the Arrow path
-    joined: list[tuple[int, bool]] = []
-    merge = pagination._merge
-
-    def spy(parts: Any) -> Any:
-        out = merge(parts)
-        joined.append((len(parts), out is not None))
-        return out
-
-    monkeypatch.setattr(pagination, "_merge", spy)
     api = FakeAPI(400)
     if tweak is not None:
         tweak(api.rows[5])  # the 6th oldest row: on page 20 of 20
     client = api.client()
-    df = fetch_frame(client, "trade_page", page_size=20, progress=False)
+    timing = FetchTiming(run_pages=run_pages)  # 4: runs of 80 rows, the Arrow path
+    df = fetch_frame(client, "trade_page", page_size=20, progress=False, timing=timing)
     reference = to_frame(list(iter_pages(client, "trade_page", page_size=20)), "trade_page")
     df.attrs.clear()
     reference.attrs.clear()
     pd.testing.assert_frame_equal(df, reference)
-    parts, merged = joined[-1]
-    assert parts > 1  # the runs were flattened while pages arrived, then joined
-    assert merged or tweak is not None
 
 
 def test_filters_are_sent_on_every_page_and_recorded() -> None:
@@ -238,20 +234,24 @@ def test_in_flight_requests_are_bounded() -> None:
     api = FakeAPI(2000)
     gauge = {"now": 0, "max": 0}
     lock = threading.Lock()
-    release = threading.Event()
+    four = threading.Event()  # four requests were in flight at once
 
-    def slow(_: dict[str, Any]) -> None:
+    def slow(body: dict[str, Any]) -> None:
+        if body["page_num"] == 1:
+            return  # page 1 is asked alone
         with lock:
             gauge["now"] += 1
             gauge["max"] = max(gauge["max"], gauge["now"])
-        release.wait(0.01)
+            if gauge["now"] == 4:
+                four.set()
+        four.wait(timeout=30)  # the first requests hold until four fly together
         with lock:
             gauge["now"] -= 1
 
     api.on_call = slow
     df = fetch_frame(api.client(), "trade_page", concurrency=4, progress=False)
     assert len(df) == 2000
-    assert gauge["max"] == 4
+    assert four.is_set() and gauge["max"] == 4
 
 
 def test_transient_failures_and_429_are_survived() -> None:
@@ -463,3 +463,110 @@ def test_first_page_transport_failure_is_resumable() -> None:
     api.fail_pages = {}
     df = err.resume()
     assert len(df) == 250 and df.attrs["complete"]
+
+
+# -- an interrupt at any point is this fetch's, and last_fetch_error() is never stale -------------
+
+
+def interrupt_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """Make the first call of ``owner.name`` raise KeyboardInterrupt (Ctrl-C landing there)."""
+    original = getattr(owner, name)
+    calls: list[int] = []
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, once)
+    return calls
+
+
+def test_an_interrupt_while_the_frame_is_assembled_is_this_fetchs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cregis_notebook.frames import FrameBuilder
+
+    api = FakeAPI(950)
+    api.error_pages = {3}
+    with pytest.raises(CregisFetchError) as older:
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    assert last_fetch_error() is older.value
+    api.error_pages = set()
+    other = FakeAPI(420)  # another fetch, another window
+    ckpt = tmp_path / "t.jsonl"
+    interrupt_once(monkeypatch, FrameBuilder, "finish")  # the last step: typing the frame
+    with pytest.raises(CregisFetchInterrupted) as info:
+        fetch_frame(other.client(clock=lambda: NOW + 60), "trade_page", checkpoint=ckpt)
+    err = info.value
+    assert last_fetch_error() is err  # never the older fetch's error
+    assert err.missing_pages == () and len(err.partial) == 420  # every page had arrived
+    assert ckpt.exists()  # not removed: the fetch did not finish
+    other.calls.clear()
+    df = err.resume(progress=False)
+    assert other.calls == []  # nothing left to ask for
+    assert len(df) == 420 and df.attrs["complete"]
+    assert df.attrs["filters"]["blocktime_end"] == int(NOW) + 59  # this fetch's window
+    assert last_fetch_error() is None and not ckpt.exists()
+
+
+def test_an_interrupt_before_the_first_page_is_this_fetchs(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeAPI(300)
+    api.error_pages = {2}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    api.error_pages = set()
+    client = api.client()
+    interrupt_once(monkeypatch, client, "prepare")  # while the filters are converted
+    with pytest.raises(CregisFetchInterrupted) as info:
+        fetch_frame(client, "trade_page", progress=False)
+    err = info.value
+    assert last_fetch_error() is err and len(err.partial) == 0
+    df = err.resume()
+    assert len(df) == 300 and df.attrs["complete"]
+    interrupt_once(monkeypatch, client, "endpoint")  # the very first step
+    with pytest.raises(CregisFetchInterrupted) as early:
+        fetch_frame(client, "coins")
+    assert last_fetch_error() is early.value
+    assert early.value.resume()["coin_name"].tolist() == ["TRX"]
+
+
+def test_last_fetch_error_is_cleared_by_every_new_fetch() -> None:
+    api = FakeAPI(300)
+    api.error_pages = {2}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, timing=NO_WAIT)
+    assert last_fetch_error() is not None
+    api.error_pages = set()
+    fetch_frame(api.client(), "trade_page", progress=False)
+    assert last_fetch_error() is None  # a fetch that succeeded leaves no error behind
+    api.error_pages = {3}
+    with pytest.raises(CregisFetchError):
+        fetch_frame(api.client(retry=False), "trade_page", progress=False, page_attempts=1)
+    api.error_pages = {1}  # a bad filter: an API error, not a fetch error
+    with pytest.raises(CregisAPIError):
+        fetch_frame(api.client(), "trade_page", progress=False)
+    assert last_fetch_error() is None
+
+
+def test_an_async_interrupt_while_the_frame_is_assembled_is_this_fetchs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cregis_notebook.frames import FrameBuilder
+
+    api = FakeAPI(250)
+    interrupt_once(monkeypatch, FrameBuilder, "finish")
+
+    async def run() -> Any:
+        client = api.async_client()
+        try:
+            with pytest.raises(CregisFetchInterrupted) as info:
+                await afetch_frame(client, "trade_page", progress=False)
+            assert last_fetch_error() is info.value and len(info.value.partial) == 250
+            return await info.value.resume()
+        finally:
+            await client.aclose()
+
+    df = asyncio.run(run())
+    assert len(df) == 250 and df.attrs["complete"] and last_fetch_error() is None

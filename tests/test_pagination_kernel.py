@@ -71,7 +71,7 @@ def test_interrupt_in_the_kernel_then_resume(kernel: tuple[Any, Any], tmp_path: 
     setup = f"""
 from cregis_notebook.sandbox import Sandbox
 from cregis_notebook import Client, fetch_frame
-from cregis_notebook.pagination import last_fetch_error
+from cregis_notebook import last_fetch_error
 slow = Sandbox(seed=6, transactions=20_000, latency_ms=40)
 client = slow.client()
 ckpt = {str(ckpt)!r}

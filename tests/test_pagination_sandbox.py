@@ -14,19 +14,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cregis_notebook import Client, CregisAPIError, RetryPolicy, registry
-from cregis_notebook.pagination import (
-    CregisConsistencyWarning,
-    afetch_frame,
-    fetch_frame,
-    iter_pages,
-)
+from cregis_notebook import Client, CregisAPIError, CregisConsistencyWarning, RetryPolicy, registry
+from cregis_notebook.fetch import FetchTiming, afetch_frame, fetch_frame
+from cregis_notebook.pagination import iter_pages
 from cregis_notebook.sandbox import FakeClock, Sandbox, SandboxServer
-
-
-@pytest.fixture(autouse=True)
-def _no_page_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cregis_notebook.pagination.PAGE_BACKOFF", 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +118,8 @@ def test_rate_limit_and_failures_are_survived() -> None:
         Sandbox(seed=3, transactions=3_000, clock=clock) as clean,
     ):
         client = faulty.client(sleep=clock.sleep, retry=RetryPolicy(attempts=8, max_wait=600))
-        df = fetch_frame(client, "trade_page", progress=False, page_attempts=8)
+        timing = FetchTiming(sleep=clock.sleep)  # a failed page's backoff advances the clock
+        df = fetch_frame(client, "trade_page", progress=False, page_attempts=8, timing=timing)
         assert faulty.faults.limited > 0 and faulty.faults.failed > 0
         ref = reference(
             clean.client(), "trade_page", blocktime_end=df.attrs["filters"]["blocktime_end"]

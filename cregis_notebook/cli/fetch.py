@@ -137,7 +137,7 @@ def fetch_to_file(
 ) -> tuple[Path, Any]:
     """Fetch ``endpoint`` with ``params`` and write the frame; returns the path and the frame."""
     from ..export import to_csv, to_parquet
-    from ..pagination import fetch_frame
+    from ..fetch import fetch_frame
 
     ep = registry().endpoint(endpoint)
     if not ep.is_read_only:

@@ -3,7 +3,7 @@ signed request, send it and read the answer as an envelope and a table.
 
 The widget is a thin shell: validation and signing are the client's (``client.prepare``),
 tables are :func:`cregis_notebook.frames.to_frame`'s, paging is
-:func:`cregis_notebook.pagination.fetch_frame`'s. Everything the form does can be done from
+:func:`cregis_notebook.fetch.fetch_frame`'s. Everything the form does can be done from
 Python (``.endpoint``, ``.set()``, ``.send()``, ``.fetch_all()``, ...), which is how it is tested.
 """
 
@@ -381,7 +381,7 @@ class RequestBuilder(W.VBox):
             if not ep.is_paged:
                 raise CregisValidationError(f"{ep.name} is not paged; use send()", endpoint=ep.name)
             filters = {k: v for k, v in self._business().items() if k not in _PAGE_PARAMS}
-            from ..pagination import fetch_frame
+            from ..fetch import fetch_frame
 
             self.progress.outputs = ()
             started = time.perf_counter()
