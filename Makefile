@@ -15,16 +15,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## the main job on the built-in sandbox
 	$(BIN)/cregis-notebook demo
 
-test: $(STAMP)  ## lint, type-check, then the whole test suite
+test: $(STAMP)  ## lint, type-check, the import contracts, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 layers: $(STAMP)  ## the import contracts of pyproject.toml: layers, the sandbox's seam, no circles
 	$(BIN)/lint-imports

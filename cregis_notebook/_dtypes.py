@@ -227,9 +227,6 @@ def _int_arrow(values: Any) -> Any:
     return pa.array(ints, type=pa.int64())
 
 
-_string_array = string_array  # the old private name, until frames.py uses the public one
-
-
 def int64_array(arr: Any) -> pd.arrays.IntegerArray:
     """``Int64`` from an Arrow int64 array (nulls become ``<NA>``)."""
     if arr.null_count == 0:

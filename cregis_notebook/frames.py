@@ -413,13 +413,13 @@ def _split_currency(values: Any) -> tuple[Any, Any]:
     parts = pa.compute.split_pattern(arr, "@", max_splits=1)
     first = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 0)
     second = pa.compute.list_element(pa.compute.if_else(has_at, parts, None), 1)
-    return _dtypes._string_array(first), _dtypes._string_array(second)
+    return _dtypes.string_array(first), _dtypes.string_array(second)
 
 
 def _repeat_or_take(values: list[str], owners: np.ndarray) -> Any:
     if len(set(values)) == 1:  # the usual case: one code and msg for every page
-        return _dtypes._string_array(pa.repeat(pa.scalar(values[0], pa.string()), len(owners)))
-    return _dtypes._string_array(pa.array(values, type=pa.string()).take(pa.array(owners)))
+        return _dtypes.string_array(pa.repeat(pa.scalar(values[0], pa.string()), len(owners)))
+    return _dtypes.string_array(pa.array(values, type=pa.string()).take(pa.array(owners)))
 
 
 def _envelope_columns(answers: Sequence[_Answer], owners: np.ndarray) -> dict[str, Any]:

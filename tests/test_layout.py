@@ -17,8 +17,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "cregis_notebook"
 
@@ -119,13 +117,11 @@ def test_the_private_name_check_sees_each_kind_of_use(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(reason="the layout lands in the merge", strict=False)
 def test_no_module_uses_a_private_name_of_another() -> None:
     uses = private_name_uses(ROOT)
     assert not uses, "private names used across modules:\n" + "\n".join(uses)
 
 
-@pytest.mark.xfail(reason="the layout lands in the merge", strict=False)
 def test_import_contracts_hold() -> None:
     """``lint-imports`` keeps every contract of ``[tool.importlinter]`` in pyproject.toml."""
     lint_imports = Path(sys.executable).with_name("lint-imports")
