@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,37 @@ def test_refusals_write_nothing(tmp_path: Path) -> None:
         read_excel(tmp_path / "other.xlsx")
     with pytest.raises(KeyError, match="nope"):
         read_excel(to_excel(edge_frame(), tmp_path / "k.xlsx"), "nope")
+
+
+def test_times_in_any_zone_are_written_in_utc_and_read_back_in_theirs(tmp_path: Path) -> None:
+    instant = pd.Timestamp("2024-07-25 09:43:01.500", tz="UTC")
+    df = pd.DataFrame(
+        {
+            "local": pd.Series([instant.tz_convert("Asia/Shanghai")]).dt.as_unit("ms"),
+            "naive": pd.Series([instant.tz_localize(None)]).dt.as_unit("ms"),
+        }
+    )
+    path = to_excel({"t": df}, tmp_path / "z.xlsx")
+    ws = openpyxl.load_workbook(path)["t"]
+    assert [ws["A1"].value, ws["B1"].value] == ["local (UTC)", "naive"]
+    assert ws["A2"].value == ws["B2"].value == dt.datetime(2024, 7, 25, 9, 43, 1, 500000)
+    assert_exact(df, read_excel(path, "t"))
+
+
+def test_empty_frames_round_trip(tmp_path: Path) -> None:
+    no_rows = edge_frame().iloc[:0]
+    no_columns = pd.DataFrame(index=range(3))
+    back = read_excel(to_excel([no_rows, no_columns], tmp_path / "e.xlsx"))
+    assert list(back) == ["trade_page", "frame 2"]
+    assert_exact(no_rows, back["trade_page"])
+    assert back["frame 2"].shape == (3, 0)
+
+
+def test_the_api_key_is_not_in_the_workbook(tmp_path: Path) -> None:
+    client = Client.sandbox(seed=1)
+    key = client.sandbox_app.api_key
+    trades = fetch_frame(client, "trade_page", progress=False)
+    path = to_excel(trades, tmp_path / "k.xlsx")
+    with zipfile.ZipFile(path) as book:
+        texts = [book.read(name).decode("utf-8", "replace") for name in book.namelist()]
+    assert texts and all(key not in text for text in texts)
