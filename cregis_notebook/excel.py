@@ -397,7 +397,7 @@ def _write_schema(wb: Workbook, doc: Mapping[str, Any]) -> None:
     ws.sheet_state = "hidden"
     text = json.dumps(doc, ensure_ascii=True, separators=(",", ":"))
     for start in range(0, len(text), _CHUNK):
-        cell = WriteOnlyCell(ws, value=text[start : start + _CHUNK])
+        cell = WriteOnlyCell(ws, value=_escape(text[start : start + _CHUNK]))
         cell.data_type = "s"
         ws.append([cell])
 
@@ -412,7 +412,8 @@ def _read_schema(wb: Any, path: Path) -> dict[str, Any]:
             "with pandas.read_excel(path, dtype=str)"
         )
     ws = wb[SCHEMA_SHEET]
-    text = "".join(str(row[0]) for row in ws.iter_rows(max_col=1, values_only=True) if row[0])
+    cells = ws.iter_rows(max_col=1, values_only=True)
+    text = "".join(_unescape(str(row[0])) for row in cells if row and row[0])
     doc: dict[str, Any] = json.loads(text)
     return doc
 

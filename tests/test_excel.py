@@ -264,3 +264,10 @@ def test_the_api_key_is_not_in_the_workbook(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as book:
         texts = [book.read(name).decode("utf-8", "replace") for name in book.namelist()]
     assert texts and all(key not in text for text in texts)
+
+
+def test_attrs_of_any_length_and_text_come_back(tmp_path: Path) -> None:
+    df = pd.DataFrame({"a": pd.Series(["x"], dtype="string")})
+    df.attrs.update({"endpoint": "coins", "remark": "_x0041_ \r\n" + "y" * 70_000})
+    back = read_excel(to_excel(df, tmp_path / "a.xlsx"), "coins")
+    assert back.attrs == df.attrs
