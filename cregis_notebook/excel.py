@@ -65,7 +65,7 @@ _TIME = "yyyy-mm-dd hh:mm:ss"
 _TIME_MS = "yyyy-mm-dd hh:mm:ss.000"
 _INTEGER = "0"
 _FIRST_DAY = dt.datetime(1900, 3, 1)  # before it, Excel's calendar is off by a day
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_FORBIDDEN = re.compile("[\\[\\]:*?/\\\\\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPED = re.compile(r"_x[0-9A-Fa-f]{4}_")
 # what XML cannot carry as it is: control characters but tab and line feed, CR (read as LF),
 # lone surrogates, and the two non-characters
@@ -340,7 +340,7 @@ def _rows(ws: Any, columns: list[_Column], rows: int, note: list[str]) -> Iterat
                 line.append(cell)
         if row < len(note):
             line.extend([None] * (len(columns) + 1 - len(line)))
-            line.append(note[row])
+            line.append(_escape(note[row]))
         yield line
 
 

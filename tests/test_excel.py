@@ -207,6 +207,11 @@ def test_sheet_names_follow_excel_rules(tmp_path: Path) -> None:
         "frame 5",
     ]
     assert list(read_excel(path)) == list(named)  # the keys given, not the sheet names
+    odd = pd.DataFrame({"odd\x01name": decimals([HUGE])})
+    path = to_excel({"bell\x07": odd}, tmp_path / "o.xlsx")
+    ws = openpyxl.load_workbook(path)["bell_"]
+    assert ws["A1"].value == "odd_x0001_name" and ws["C2"].value.startswith("odd_x0001_name: A2")
+    assert_exact(odd, read_excel(path, "bell\x07"))
     plain = [df.assign(b=1), df]
     plain[0].attrs["endpoint"] = plain[1].attrs["endpoint"] = "trade_page"
     assert list(read_excel(to_excel(plain, tmp_path / "p.xlsx"))) == [
