@@ -136,14 +136,6 @@ def _decimal_from_number(number: float | int, number_format: str) -> Decimal:
             return value
 
 
-def _float_number(value: float) -> bool:
-    """Whether a number cell holds the float ``value`` and shows it whole (15 digits)."""
-    if value != value or value in (float("inf"), float("-inf")) or abs(value) >= 1e308:
-        return False
-    _, digits, _ = Decimal(repr(value)).as_tuple()
-    return _significant(digits) <= NUMBER_DIGITS
-
-
 def _is_id(name: str) -> bool:
     """An integer column that names something (``cid``, ``pid``, ``wallet_id``): text cells."""
     return name.rsplit(".", 1)[-1].lower().endswith("id")
@@ -203,11 +195,12 @@ def _column(name: str, series: pd.Series, texts: pd.Series, info: Mapping[str, A
                 if not _is_id(name):
                     column.as_text.append(row)
         elif kind == "float":
-            if _float_number(value):
-                cell, number_format = float(value), "General"
-            else:
+            number = _decimal_number(Decimal(repr(float(value))))  # the float's shortest text
+            if number is None:
                 cell = repr(float(value))
                 column.as_text.append(row)
+            else:
+                cell, number_format = number
         elif kind == "bool":
             cell, number_format = bool(value), "General"
         elif kind == "timestamp":
@@ -228,11 +221,6 @@ def _column(name: str, series: pd.Series, texts: pd.Series, info: Mapping[str, A
 def _why(kind: str) -> str:
     if kind == "timestamp":
         return "times before 1900-03-01 are not Excel dates: written as ISO 8601 UTC text"
-    if kind == "float":
-        return (
-            f"more than {NUMBER_DIGITS} significant digits, or not finite: written as the "
-            "float's text"
-        )
     return (
         f"a spreadsheet number cannot hold them exactly (more than {NUMBER_DIGITS} significant "
         f"digits or {NUMBER_PLACES} decimal places): written as exact text, not rounded"

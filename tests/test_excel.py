@@ -146,6 +146,8 @@ def test_cells_are_what_an_accountant_needs(tmp_path: Path) -> None:
     assert ws["B7"].value == "1234567890.123456"  # 16 digits: text, not 1234567890.12346
     assert ws["C4"].value == format(PAST_30, "f")
     assert ws["D2"].data_type == "n" and ws["D3"].value == str(10**16)
+    assert ws["J2"].value == 0.1 and ws["J2"].number_format == "#,##0.0"
+    assert ws["J3"].data_type == "s" and ws["J3"].value == repr(1 / 3)  # 16 digits
     # times: Excel date-times in UTC, to the millisecond; before 1900 as ISO text
     assert ws["E2"].is_date and ws["E2"].value == dt.datetime(2024, 7, 25, 9, 43, 1, 123000)
     assert ws["E2"].number_format == "yyyy-mm-dd hh:mm:ss.000"
