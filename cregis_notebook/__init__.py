@@ -39,6 +39,7 @@ from .spec import registry
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from ._receiver import CallbackReceiver
     from .callbacks import callbacks_frame, parse_callback
+    from .excel import read_excel, to_excel
     from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch import afetch_frame, fetch_frame, last_fetch_error
     from .frames import to_frame, to_frames
@@ -55,6 +56,8 @@ _LAZY = {
     "read_csv": "export",
     "to_parquet": "export",
     "read_parquet": "export",
+    "to_excel": "excel",
+    "read_excel": "excel",
     "parse_callback": "callbacks",
     "callbacks_frame": "callbacks",
     "CallbackReceiver": "_receiver",
@@ -95,10 +98,12 @@ __all__ = [
     "last_fetch_error",
     "parse_callback",
     "read_csv",
+    "read_excel",
     "read_parquet",
     "registry",
     "sign",
     "to_csv",
+    "to_excel",
     "to_frame",
     "to_frames",
     "to_parquet",

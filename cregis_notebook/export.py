@@ -48,7 +48,16 @@ from .errors import CregisExportError, UnfitValue
 from .frames import record_schema
 from .spec import registry
 
-__all__ = ["column_kinds", "read_csv", "read_parquet", "to_csv", "to_parquet"]
+__all__ = [
+    "column_kinds",
+    "frame_from_text",
+    "frame_schema",
+    "read_csv",
+    "read_parquet",
+    "text_frame",
+    "to_csv",
+    "to_parquet",
+]
 
 SCHEMA_SUFFIX = ".schema.json"
 _META_KEY = b"cregis_notebook"
@@ -194,6 +203,22 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def frame_schema(df: pd.DataFrame, *, blanks: bool = True) -> dict[str, Any]:
+    """What a file needs beside its values to give back ``df`` exactly, as JSON-ready data.
+
+    ``format``, ``columns`` (:func:`column_kinds`, plus, with ``blanks``, where ``""`` and
+    missing both occur in a text or category column) and ``attrs``.
+    """
+    kinds = column_kinds(df)
+    if blanks:
+        for name, info in kinds.items():
+            if info["kind"] in ("string", "category"):
+                empties = _empties(df[name])
+                if empties:
+                    info.update(empties)
+    return {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
+
+
 # -- CSV -----------------------------------------------------------------------------------------
 
 
@@ -228,7 +253,9 @@ def _empties(series: pd.Series) -> dict[str, Any] | None:
     return {"blank": np.flatnonzero(blank).tolist()}
 
 
-def _csv_frame(df: pd.DataFrame, kinds: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def text_frame(df: pd.DataFrame, kinds: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """``df`` as the CSV holds it: decimals as plain text, times as ISO 8601 UTC text, mixed
+    columns as JSON text; the other columns as their values (missing: ``None``)."""
     out: dict[str, Any] = {}
     for name in df.columns:
         kind = kinds[str(name)]["kind"]
@@ -252,20 +279,14 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, schema: bool = Tru
     Returns the CSV's path. The schema file is ``<path>.schema.json``.
     """
     path = Path(path)
-    kinds = column_kinds(df)
-    for name, info in kinds.items():
-        if info["kind"] in ("string", "category"):
-            empties = _empties(df[name])
-            if empties:
-                info.update(empties)
-    plain = _csv_frame(df, kinds)
+    doc = frame_schema(df)
+    plain = text_frame(df, doc["columns"])
     # CRLF rows: the writer then quotes any field holding "\r" or "\n", so none splits a row
     plain.to_csv(
         path, index=False, encoding="utf-8-sig", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
     )
     sidecar = Path(str(path) + SCHEMA_SUFFIX)
     if schema:
-        doc = {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
         sidecar.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -372,12 +393,27 @@ def read_csv(path: str | os.PathLike[str], *, endpoint: str | None = None) -> pd
         kinds = _registry_kinds([str(c) for c in raw.columns], endpoint)
     else:
         kinds = {str(c): {"kind": "string"} for c in raw.columns}
+    return frame_from_text(raw, kinds, attrs=attrs, fmt=fmt)
+
+
+def frame_from_text(
+    raw: pd.DataFrame,
+    kinds: Mapping[str, Mapping[str, Any]],
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    fmt: int = _FORMAT,
+) -> pd.DataFrame:
+    """The typed frame from ``raw``'s text cells (``None`` when empty), as a CSV holds them.
+
+    ``kinds`` is the ``columns`` part of :func:`frame_schema` (a column not in it stays text),
+    ``attrs`` and ``fmt`` the rest of it.
+    """
     data = {
         name: _from_text(raw[name], kinds.get(str(name), {"kind": "string"}), str(name), fmt)
         for name in raw.columns
     }
     frame = pd.DataFrame(data, index=range(len(raw)), copy=False)
-    frame.attrs.update(attrs)
+    frame.attrs.update(attrs or {})
     return frame
 
 
@@ -439,10 +475,10 @@ def _arrow_column(series: pd.Series, kind: str, name: str) -> pa.Array | pa.Chun
 def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to Parquet with exact decimal and integer types and its schema in metadata."""
     path = Path(path)
-    kinds = column_kinds(df)
+    doc = frame_schema(df, blanks=False)  # Parquet keeps "" apart from missing itself
+    kinds = doc["columns"]
     arrays = [_arrow_column(df[name], kinds[str(name)]["kind"], str(name)) for name in df.columns]
     table = pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
-    doc = {"format": _FORMAT, "columns": kinds, "attrs": _json_safe(dict(df.attrs))}
     table = table.replace_schema_metadata({_META_KEY: json.dumps(doc, ensure_ascii=False).encode()})
     pq.write_table(table, path)
     return path

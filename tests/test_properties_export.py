@@ -14,7 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cregis_notebook import CregisExportError, read_csv, read_parquet, to_csv, to_frame, to_parquet
+from cregis_notebook import (
+    CregisExportError,
+    read_csv,
+    read_excel,
+    read_parquet,
+    to_csv,
+    to_excel,
+    to_frame,
+    to_parquet,
+)
 
 FAST = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
@@ -167,3 +176,39 @@ def test_an_empty_frame_round_trips(tmp_path: Path) -> None:
     df = pd.DataFrame({"text": pd.Series([], dtype="string"), "n": np.array([], dtype=object)})
     to_csv(df, tmp_path / "t.csv")
     assert read_csv(tmp_path / "t.csv")["text"].dtype == "string"
+
+
+def excel_round_trips(df: pd.DataFrame) -> None:
+    """The Excel workbook gives back the frame, decimals with their scale."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.xlsx"
+        to_excel({"frame": df}, path)
+        back = read_excel(path, "frame")
+    assert_exact(df, back)
+    for name in df.columns:
+        for x, y in zip(df[name].tolist(), back[name].tolist(), strict=True):
+            if isinstance(x, Decimal) and int(x.as_tuple().exponent) <= 0:
+                assert str(x) == str(y), (name, x, y)
+
+
+@FAST
+@given(df=frames())
+def test_every_kind_of_column_round_trips_through_excel(df: pd.DataFrame) -> None:
+    excel_round_trips(df)
+
+
+@FAST
+@given(
+    records=st.lists(
+        st.fixed_dictionaries(
+            {}, optional={"cid": received, "amount": received, "remark": received}
+        ),
+        max_size=6,
+    )
+)
+def test_frames_of_any_answer_round_trip_through_excel(records: list[dict[str, Any]]) -> None:
+    envelope = {"code": "00000", "msg": "ok", "data": {"total": len(records), "rows": records}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # values that do not fit warn: they are kept as text
+        df = to_frame([envelope, {"code": "E1", "msg": "no\r\n", "data": None}], "trade_page")
+    excel_round_trips(df)
