@@ -30,6 +30,11 @@ carrying ``partial`` (the rows so far) and ``resume()`` (fetches only the missin
 window and filters). With ``checkpoint="file.jsonl"`` the pages are also written to disk as they
 arrive, and calling ``fetch_frame`` again with the same arguments after a kernel restart
 continues from there.
+
+The parts, each importing only those listed after it: :mod:`.crew` (the workers),
+:mod:`.outcome` (the frame or the error at the end), :mod:`.page` (one page and its tries),
+:mod:`.progress` (the bar), :mod:`.unpaged` (endpoints without pages, and the list fan-out),
+:mod:`.state` (the pages of one fetch) and :mod:`.options` (:class:`FetchTiming`).
 """
 
 from __future__ import annotations
