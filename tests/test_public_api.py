@@ -108,16 +108,16 @@ def test_every_error_class_is_exported_from_errors() -> None:
 
 
 def _drawn_tree(text: str) -> str:
-    """The tree of a text: from its ``CregisError`` line to its ``CregisWarning`` branch's end."""
+    """The trees drawn in a text: from its ``CregisError`` line to the end of the drawing."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "CregisError")
     indent = len(lines[start]) - len(lines[start].lstrip())
     tree: list[str] = []
     for line in lines[start:]:
-        if tree and tree[-1].lstrip().startswith("└── CregisUnknownParamWarning"):
-            break
+        if line.strip() and (line.startswith("```") or len(line) - len(line.lstrip()) < indent):
+            break  # the end of the README's block, or the docstring's text after the tree
         tree.append(line[indent:])
-    return "\n".join(tree)
+    return "\n".join(tree).strip()
 
 
 def _parents(tree: str) -> dict[str, str | None]:
