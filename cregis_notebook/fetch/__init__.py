@@ -53,7 +53,7 @@ from .crew import arun, run
 from .options import DEFAULT_TIMING, FetchOptions, FetchTiming, check_options
 from .outcome import interrupted_before, last_fetch_error, record_error
 from .state import open_fetch
-from .unpaged import afetch_many, fan_out_key, fetch_unpaged, unpaged_frame
+from .unpaged import afetch_unpaged, fetch_unpaged
 
 __all__ = ["FetchTiming", "afetch_frame", "fetch_frame", "last_fetch_error"]
 
@@ -174,10 +174,7 @@ async def afetch_frame(
         check_options(concurrency, page_attempts, on_mismatch, errors)
         ep = client.endpoint(endpoint)
         if not ep.is_paged:
-            key = fan_out_key(ep, filters)
-            if key is not None:
-                return await afetch_many(client, ep, filters, key, errors, concurrency)
-            return unpaged_frame(client, ep, await client.request(ep, **filters), errors)
+            return await afetch_unpaged(client, ep, filters, errors, concurrency)
         fetch = open_fetch(client, ep, filters, page_size, pin, checkpoint)
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:
         raise interrupted_before(endpoint, exc, again) from exc

@@ -53,6 +53,7 @@ class FetchOptions:
 
 
 def check_options(concurrency: int, page_attempts: int, on_mismatch: str, errors: str) -> None:
+    """Raise :class:`CregisValidationError` for an option out of its range, naming it."""
     if concurrency < 1:
         raise CregisValidationError(f"concurrency must be at least 1, got {concurrency}")
     if page_attempts < 1:

@@ -15,10 +15,10 @@ from ..frames import FrameBuilder
 from ..spec import SYSTEM_PARAMS, Endpoint
 from .state import now_iso
 
-__all__ = ["afetch_many", "fan_out_key", "fetch_many", "fetch_unpaged", "unpaged_frame"]
+__all__ = ["afetch_unpaged", "fetch_unpaged"]
 
 
-def fan_out_key(ep: Endpoint, filters: Mapping[str, Any]) -> str | None:
+def _fan_out_key(ep: Endpoint, filters: Mapping[str, Any]) -> str | None:
     """The one filter given as a list of values (``cregis_id=[...]``) of a read-only endpoint."""
 
     def takes_lists(name: str) -> bool:
@@ -36,7 +36,7 @@ def _fan_out_values(ep: Endpoint, filters: Mapping[str, Any], key: str) -> list[
     return values
 
 
-def fetch_many(
+def _fetch_many(
     client: Any, ep: Endpoint, filters: Mapping[str, Any], key: str, errors: str, concurrency: int
 ) -> pd.DataFrame:
     """One call per value of ``filters[key]``, concurrently; one frame of all their records."""
@@ -46,10 +46,10 @@ def fetch_many(
     return _many_frame(client, ep, key, envs, errors)
 
 
-async def afetch_many(
+async def _afetch_many(
     client: Any, ep: Endpoint, filters: Mapping[str, Any], key: str, errors: str, concurrency: int
 ) -> pd.DataFrame:
-    """:func:`fetch_many` for an :class:`AsyncClient`: at most ``concurrency`` calls at once."""
+    """:func:`_fetch_many` for an :class:`AsyncClient`: at most ``concurrency`` calls at once."""
     values = _fan_out_values(ep, filters, key)
     gate = asyncio.Semaphore(concurrency)
 
@@ -77,15 +77,26 @@ def _many_frame(
 
 
 def fetch_unpaged(
-    client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str, concurrency: int = 8
+    client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str, concurrency: int
 ) -> pd.DataFrame:
-    key = fan_out_key(ep, filters)
+    """The frame of a non-paged endpoint: one call, or one per value of a list filter."""
+    key = _fan_out_key(ep, filters)
     if key is not None:
-        return fetch_many(client, ep, filters, key, errors, concurrency)
-    return unpaged_frame(client, ep, client.request(ep, **filters), errors)
+        return _fetch_many(client, ep, filters, key, errors, concurrency)
+    return _unpaged_frame(client, ep, client.request(ep, **filters), errors)
 
 
-def unpaged_frame(client: Any, ep: Endpoint, env: Envelope, errors: str) -> pd.DataFrame:
+async def afetch_unpaged(
+    client: Any, ep: Endpoint, filters: Mapping[str, Any], errors: str, concurrency: int
+) -> pd.DataFrame:
+    """:func:`fetch_unpaged` for an :class:`~cregis_notebook.AsyncClient`."""
+    key = _fan_out_key(ep, filters)
+    if key is not None:
+        return await _afetch_many(client, ep, filters, key, errors, concurrency)
+    return _unpaged_frame(client, ep, await client.request(ep, **filters), errors)
+
+
+def _unpaged_frame(client: Any, ep: Endpoint, env: Envelope, errors: str) -> pd.DataFrame:
     """The frame of one answer of a non-paged endpoint (sync and async fetches alike)."""
     if errors == "raise":
         env.raise_for_code()
