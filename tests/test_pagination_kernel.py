@@ -83,8 +83,9 @@ ckpt = {str(ckpt)!r}
 """
     _, reply = run_cell(kc, setup)
     assert reply["status"] == "ok", reply
-    msg_id = kc.execute(
-        "df = fetch_frame(client, 'trade_page', concurrency=2, progress=False, checkpoint=ckpt)"
+    msg_id = kc.execute(  # its error must not abort the cells sent after it (run one by one)
+        "df = fetch_frame(client, 'trade_page', concurrency=2, progress=False, checkpoint=ckpt)",
+        stop_on_error=False,
     )
     # wait for the kernel to say the fetch is under way (its output is an event: no polling);
     # the workers sign a page's request only once their previous page is kept
