@@ -8,14 +8,14 @@
     ├── CregisWriteRefused         a call that moves money or creates state on a live project
     │   │                          was not allowed (``allow_writes=True`` opts in)
     │   └── ConfirmationRequired   the request builder's confirmation box was not ticked
-    ├── CregisAPIError             the service answered with a code other than "00000"
+    ├── CregisAPIError             an answer's code is not "00000" (``.code``, ``.msg``, ``.hint``)
     ├── CregisTransportError       no usable answer came back
     │   ├── CregisConnectError     the connection could not be made or was dropped
     │   ├── CregisTimeoutError     no answer within the timeout
     │   ├── CregisHTTPError        an HTTP status other than 2xx (``.status``, ``.body_excerpt``)
     │   │   └── CregisRateLimitError   HTTP 429 (``.retry_after`` in seconds, if given)
     │   └── CregisResponseError    HTTP 2xx, but the body is not JSON or not an envelope
-    ├── CregisFetchError           a multi-page fetch stopped part way (carries what it got)
+    ├── CregisFetchError           a multi-page fetch stopped part way (``.partial``, ``.resume()``)
     │   └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
     ├── CregisExportError          a frame holds a value the file format cannot keep exactly
     │                              (also a ValueError); nothing is written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -101,3 +102,48 @@ def test_every_error_class_is_exported_from_errors() -> None:
         and value.__module__ == errors_module.__name__
     }
     assert defined == set(errors_module.__all__)
+
+
+# -- the error tree drawn in errors.py and in the README ------------------------------------------
+
+
+def _drawn_tree(text: str) -> str:
+    """The trees drawn in a text: from its ``CregisError`` line to the end of the drawing."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "CregisError")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    tree: list[str] = []
+    for line in lines[start:]:
+        if line.strip() and (line.startswith("```") or len(line) - len(line.lstrip()) < indent):
+            break  # the end of the README's block, or the docstring's text after the tree
+        tree.append(line[indent:])
+    return "\n".join(tree).strip()
+
+
+def _parents(tree: str) -> dict[str, str | None]:
+    """Each class drawn in ``tree`` and the class it hangs from (``None`` for a root)."""
+    parents: dict[str, str | None] = {}
+    chain: list[str] = []  # the class drawn at each depth so far
+    for line in tree.splitlines():
+        found = re.match(r"^((?:[│ ]   )*)(?:[├└]── )?([A-Z]\w+)", line)
+        if found is None:
+            continue  # a blank line or a description's second line
+        depth = len(found.group(1)) // 4 + (1 if "──" in line[: len(found.group(1)) + 4] else 0)
+        name = found.group(2)
+        del chain[depth:]
+        parents[name] = chain[-1] if chain else None
+        chain.append(name)
+    return parents
+
+
+def test_readme_draws_the_error_tree_of_errors_py() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Errors and retries", 1)[1].split("\n## ", 1)[0]
+    drawn = _drawn_tree(section)
+    assert drawn == _drawn_tree(errors_module.__doc__ or ""), "copy errors.py's tree to the README"
+    parents = _parents(drawn)
+    assert set(parents) == set(errors_module.__all__), "every class of errors.__all__, no other"
+    for name, parent in parents.items():
+        cls = getattr(errors_module, name)
+        ours = [b.__name__ for b in cls.__bases__ if b.__module__ == errors_module.__name__]
+        assert ours == ([] if parent is None else [parent]), f"{name} hangs from {ours}"

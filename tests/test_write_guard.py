@@ -84,8 +84,12 @@ PAYOUT = {"currency": "195@195", "address": "TX", "amount": "1.5", "third_party_
 def test_a_live_client_refuses_a_payout_and_sends_nothing() -> None:
     counter = Counter()
     client = client_for(counter)
+    with pytest.raises(CregisWriteRefused, match="payout_create_v1"):
+        client.request("payout_create_v1", **PAYOUT)  # by the registry's name
+    with pytest.raises(CregisWriteRefused, match="payout_create_v1"):
+        client.send(client.prepare("payout_create_v1", **PAYOUT))
     with pytest.raises(CregisWriteRefused) as info:
-        client.payout_v1(**PAYOUT)
+        client.payout_v1(**PAYOUT)  # the generated helper of payout_create_v1
     assert counter.seen == []
     text = str(info.value)
     assert "payout_create_v1" in text and "moves money" in text
@@ -278,8 +282,11 @@ async def test_async_client_guard_and_proof() -> None:
     counter = Counter(info=None)
     async with AsyncClient(LIVE, PID, KEY, transport=httpx.MockTransport(counter)) as live:
         assert not await live.writes_allowed("payout_create_v1")
-        with pytest.raises(CregisWriteRefused):
+        with pytest.raises(CregisWriteRefused, match="payout_create_v1"):
+            await live.request("payout_create_v1", **PAYOUT)
+        with pytest.raises(CregisWriteRefused, match="payout_create_v1"):
             await live.payout_v1(**PAYOUT)
+        assert counter.seen == []  # nothing sent
         prepared = live.prepare("payout_create_v1", **PAYOUT)
         assert (await live.send(prepared, confirmed=True)).ok
     assert counter.posts == ["/api/v1/payout"]

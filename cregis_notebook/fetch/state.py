@@ -1,0 +1,315 @@
+"""The state of one paged fetch: which pages to ask for, which arrived, which are wrong.
+
+:class:`FetchState` hands out pages lazily, takes in answers from any thread, settles short
+pages (the data's end, or a wrong page to ask again), keeps the checkpoint in step and builds
+the typed, deduplicated frame with the fetch's ``attrs``. :func:`open_fetch` plans a fetch and
+opens (or continues) its checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .._checkpoint import Checkpoint
+from ..envelope import SUCCESS, Envelope
+from ..errors import CregisResponseError, PageFailed
+from ..frames import FrameBuilder
+from ..pagination import Plan, page_count, page_rows, page_total, plan_fetch
+from ..spec import Endpoint
+
+__all__ = ["LISTED_AHEAD", "FetchState", "now_iso", "open_fetch", "page_entry"]
+
+LISTED_AHEAD = 1_000
+"""Missing pages listed in ``err.missing_pages`` past the farthest page the fetch reached (a
+``total`` is not trusted to size anything; ``resume()`` fetches every missing page anyway)."""
+
+
+def page_entry(env: Envelope | Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an answer a fetch keeps (and writes to its checkpoint)."""
+    if isinstance(env, Envelope):
+        return {"code": env.code, "msg": env.msg, "data": env.data}
+    return {k: env.get(k) for k in ("code", "msg", "data")}
+
+
+class FetchState:
+    """Everything a fetch has: its plan, its pages, and where they are kept on disk.
+
+    Pages are handed out lazily (:meth:`take`), never listed from ``total``: the fetch asks for
+    page ``n + 1`` only once page ``n`` was handed out, and for nothing past a short page but
+    the next one (which tells whether the data ends there). Workers report pages with
+    :meth:`arrive` (thread-safe); :meth:`judge` settles the short pages after each round.
+    """
+
+    def __init__(self, plan: Plan, checkpoint: Checkpoint | None, started_at: str) -> None:
+        self.plan = plan
+        self.checkpoint = checkpoint
+        self.started_at = started_at
+        self.lock = threading.Lock()
+        self.pages: dict[int, dict[str, Any]] = {}  # accepted pages
+        self.short: dict[int, dict[str, Any]] = {}  # short pages not judged yet
+        self.fullest: dict[int, dict[str, Any]] = {}  # the fullest short answer of a page
+        self.tries: dict[int, int] = {}  # short answers of each short page
+        self.retry: deque[int] = deque()  # wrong pages to ask again
+        self.total: int | None = None  # what page 1 announced (None: unknown)
+        self.end: int | None = None  # the data's last page, when it ended before the total's
+        self.top = 0  # the highest page that had rows
+        self.reach = 0  # the highest page asked for
+        self.next = 1
+        self.taken = 0  # pages handed out
+        self.builder = FrameBuilder(plan.endpoint)  # pages 1..flattened, in runs
+        self.flattened = 0
+
+    @property
+    def page_size(self) -> int:
+        return self.plan.page_size
+
+    @property
+    def count(self) -> int | None:
+        """Pages the total announces (``None`` while it is unknown)."""
+        return None if self.total is None else page_count(self.total, self.page_size)
+
+    @property
+    def last(self) -> int | None:
+        """The last page the fetch will read, once known."""
+        if self.end is not None:
+            return self.end
+        return self.count
+
+    def _limit(self) -> float:
+        limit: float = self.last if self.last is not None else float("inf")
+        if self.short:
+            limit = min(limit, min(self.short) + 1)  # one page past a short page, no further
+        return limit
+
+    def take(self) -> int | None:
+        """The next page to ask for, or ``None`` when there is none (for now)."""
+        with self.lock:
+            if self.retry:
+                self.taken += 1
+                return self.retry.popleft()
+            while self.next <= self._limit():
+                page = self.next
+                self.next += 1
+                if page not in self.pages and page not in self.short:
+                    self.reach = max(self.reach, page)
+                    self.taken += 1
+                    return page
+            return None
+
+    def _fits(self, page: int, rows: int) -> bool:
+        """Whether a page with ``rows`` rows is whole: full, or the rest of the total."""
+        if rows >= self.page_size:
+            return True
+        count = self.count
+        if count is None or page != count or self.total is None:
+            return False
+        return rows >= self.total - (count - 1) * self.page_size
+
+    def arrive(self, page: int, entry: dict[str, Any], *, store: bool = True) -> int:
+        """Take in a page that answered ``"00000"`` with a list of rows; its row count."""
+        rows = len(page_rows(entry) or ())
+        with self.lock:
+            if page in self.pages:
+                return 0
+            if page == 1:
+                self.total = page_total(entry)
+            if rows:
+                self.top = max(self.top, page)
+            whole = self._fits(page, rows)
+            if whole:
+                self.pages[page] = entry
+                self.fullest.pop(page, None)
+            else:
+                # of a page's short answers, the one with the most rows is kept: under a pinned
+                # window a page never loses rows, so a shorter answer is the wrong one
+                kept = self.fullest.get(page)
+                if kept is None or rows > len(page_rows(kept) or ()):
+                    self.fullest[page] = kept = entry
+                self.short[page] = kept
+        if whole and store and self.checkpoint is not None:
+            self.checkpoint.add(page, entry)
+        return rows
+
+    def judge(self, page_attempts: int) -> PageFailed | None:
+        """Settle the short pages: the data's end, or wrong pages to ask again (or a failure)."""
+        accepted: tuple[int, dict[str, Any]] | None = None
+        failed: PageFailed | None = None
+        with self.lock:
+            for page in sorted(self.short):
+                entry = self.short[page]
+                count = self.count
+                if self.top > page:  # rows after it: this page lost some of its rows
+                    del self.short[page]
+                    if self.checkpoint is not None:
+                        self.checkpoint.forget(page)
+                    self.tries[page] = tries = self.tries.get(page, 0) + 1
+                    if tries >= page_attempts:
+                        cause = CregisResponseError(
+                            f"page {page} kept answering {len(page_rows(entry) or ())} rows of "
+                            f"{self.page_size} while later pages have rows",
+                            endpoint=self.plan.endpoint.name,
+                        )
+                        failed = failed or PageFailed(page, cause)
+                    else:
+                        self.retry.append(page)
+                    continue
+                after = self.short.get(page + 1)
+                if (after is not None and not page_rows(after)) or (
+                    count is not None and page >= count
+                ):
+                    # the next page is empty: the data seems to end here, against the total
+                    # (or with none to tell): both pages are asked again before it is believed
+                    self.tries[page] = tries = self.tries.get(page, 0) + 1
+                    if tries < page_attempts:
+                        for again in (page, page + 1):
+                            if self.short.pop(again, None) is not None:
+                                self.retry.append(again)
+                        break
+                    self.end = page
+                    self.pages[page] = entry
+                    accepted = (page, entry)
+                    for later in [p for p in self.short if p >= page]:
+                        del self.short[later]
+                        self.fullest.pop(later, None)
+                break  # the pages after this one wait for it
+        if accepted is not None and self.checkpoint is not None:
+            self.checkpoint.add(*accepted)
+        return failed
+
+    def restore(self, *, first: bool = False) -> None:
+        """Take in the checkpoint's pages (page 1 alone when ``first``), checked like fresh ones."""
+        if self.checkpoint is None:
+            return
+        stored = sorted(self.checkpoint.pages.items())
+        for page, entry in stored[:1] if first else stored:
+            if first and page != 1:
+                return
+            usable = entry.get("code") == SUCCESS and page_rows(entry) is not None
+            if usable and page not in self.pages:
+                self.arrive(page, entry, store=False)
+
+    def again(self) -> None:
+        """Start a new attempt (``resume``): short pages are asked again, tries count anew."""
+        with self.lock:
+            self.retry.clear()
+            self.short.clear()
+            self.tries.clear()
+            self.fullest.clear()
+            self.next = 1  # pages handed out but lost (failed, interrupted) are asked again
+
+    def settled(self) -> bool:
+        """Whether nothing is left to ask for."""
+        with self.lock:
+            return not self.retry and not self.short and self.next > self._limit()
+
+    def missing(self, pages: Mapping[int, Any] | None = None) -> tuple[int, ...]:
+        """Pages not accepted yet, up to the last one (bounded: see :data:`LISTED_AHEAD`)."""
+        have = self.pages if pages is None else pages
+        upto = self.last
+        reached = max(self.reach, max(have, default=0), 1)
+        if upto is None:
+            upto = reached + 1
+        upto = min(upto, reached + LISTED_AHEAD)
+        return tuple(p for p in range(1, upto + 1) if p not in have)
+
+    def finished(self, pages: Mapping[int, Any]) -> bool:
+        last = self.last
+        return last is not None and sum(1 for p in pages if p <= last) == last
+
+    def snapshot(self) -> dict[int, dict[str, Any]]:
+        with self.lock:
+            return dict(self.pages)
+
+    def flatten_ready(self, run_pages: int) -> None:
+        """Flatten the next ``run_pages`` pages if they have all arrived (while others fly)."""
+        with self.lock:
+            stop = self.flattened + run_pages
+            wanted = range(self.flattened + 1, stop + 1)
+            if any(p not in self.pages for p in wanted):
+                return
+            run = [self.pages[p] for p in wanted]
+        self.builder.add_run(run)
+        self.flattened = stop
+
+    def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
+        """The typed, deduplicated frame of the pages so far, with the fetch's attrs."""
+        have = self.snapshot() if snapshot is None else snapshot
+        rest = [e for p, e in sorted(have.items()) if p > self.flattened]
+        df = self.builder.copy().extend(rest).finish()
+        ep = self.plan.endpoint
+        before = len(df)
+        key = [k for k in ep.row_key if k in df.columns]
+        if key and before:
+            usable = df[key].notna().all(axis=1)
+            dup = df.duplicated(subset=key, keep="first") & usable
+            if dup.any():
+                df = df.loc[~dup].reset_index(drop=True)
+        duplicates = before - len(df)
+        totals = sorted({t for t in map(page_total, have.values()) if t is not None})
+        finished = final and self.finished(have)
+        mismatch: dict[str, Any] | None = None
+        if finished and ((self.total is not None and len(df) != self.total) or len(totals) > 1):
+            mismatch = {
+                "total": self.total,
+                "rows": len(df),
+                "duplicates": duplicates,
+                "totals_seen": totals,
+            }
+            if self.end is not None and self.count is not None and self.end < self.count:
+                mismatch["ended_at_page"] = self.end  # the pages ran out before the total
+        df.attrs.update(
+            {
+                "endpoint": ep.name,
+                "path": ep.path,
+                "filters": {**self.plan.filters, **self.plan.pinned},
+                "pinned": dict(self.plan.pinned),
+                "page_size": self.page_size,
+                "base_url": self.plan.client.base_url,
+                "total": self.total,
+                "pages": self.last if self.last is not None else len(have),
+                "pages_fetched": len(have),
+                "fetched_at": self.started_at,
+                "complete": finished and mismatch is None,
+                "duplicates": duplicates,
+            }
+        )
+        df.attrs.pop("errors", None)
+        if mismatch is not None:
+            df.attrs["mismatch"] = mismatch
+        return df
+
+
+def now_iso() -> str:
+    """The time now, UTC, to the second (``2026-01-31T12:00:00Z``)."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def open_fetch(
+    client: Any,
+    endpoint: str | Endpoint,
+    filters: Mapping[str, Any],
+    page_size: int,
+    pin: bool,
+    checkpoint: str | Any | None,
+) -> FetchState:
+    """The state of a new fetch, continuing from ``checkpoint`` when it holds one."""
+    store = Checkpoint(checkpoint) if checkpoint is not None else None
+    pinned = None
+    if store is not None and store.header is not None:
+        pinned = store.header.get("pinned") or {}
+    plan = plan_fetch(client, endpoint, filters, page_size, pin=pin, pinned=pinned)
+    fetch = FetchState(plan, store, now_iso())
+    if store is not None:
+        store.check(plan.identity())
+        if store.header is not None:
+            fetch.started_at = str(store.header.get("started_at") or fetch.started_at)
+        else:
+            header = {**plan.identity(), "pinned": plan.pinned, "started_at": fetch.started_at}
+            store.start(header)
+    return fetch
