@@ -32,6 +32,7 @@ __all__ = [
     "dumps_exact",
     "epoch_unit",
     "exact_bool",
+    "exact_count",
     "exact_decimal",
     "exact_int",
     "loads_exact",
@@ -95,6 +96,16 @@ def exact_int(value: Any) -> int:
         if PLAIN_INT.fullmatch(text) and len(text) <= _MAX_DIGITS:
             return int(text)
     raise UnfitValue(f"{value!r} is not an integer")
+
+
+def exact_count(value: Any) -> int | None:
+    """A count (a whole number >= 0, as :func:`exact_int` reads it), or ``None`` when ``value``
+    is missing, null, negative or not a whole number: an answer's ``total``, say."""
+    try:
+        count = exact_int(value)
+    except UnfitValue:
+        return None
+    return count if count >= 0 else None
 
 
 def exact_decimal(value: Any, *, exponent: bool = False) -> Decimal:

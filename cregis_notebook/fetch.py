@@ -101,6 +101,8 @@ LISTED_AHEAD = 1_000
 ``total`` is not trusted to size anything; ``resume()`` fetches every missing page anyway)."""
 _POLL = 0.25  # seconds the watching thread waits for a page before checking on the workers
 
+_INTERRUPTED = -1  # what a worker reports when an interrupt (a BaseException) stopped it
+
 _last_error: CregisFetchError | None = None
 
 
@@ -619,6 +621,8 @@ class _Crew:
                     self.results.put((page, 0, exc.cause))
                     return
                 self.results.put((page, fetch.arrive(page, _entry(env)), None))
+        except BaseException as exc:  # an interrupt inside a worker: the watching thread raises it
+            self.results.put((_INTERRUPTED, 0, exc))
         finally:
             self.results.put((0, 0, None))  # this worker is done
 
@@ -635,6 +639,9 @@ class _Crew:
                 continue
             if page == 0:
                 running -= 1
+            elif page == _INTERRUPTED and cause is not None:
+                self.stop.set()
+                raise cause
             elif cause is not None:
                 if failure is None:
                     failure = (page, cause)
