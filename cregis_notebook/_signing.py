@@ -113,7 +113,11 @@ def render_value(value: Any, name: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python writes (sys.get_int_max_str_digits)
+            problem = f"cannot sign an integer of {value.bit_length()} bits: too many digits"
+        raise _refuse(problem, name)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise _refuse(f"cannot sign the non-finite Decimal {value}", name)

@@ -28,6 +28,7 @@ import cregis_notebook as cn
 from cregis_notebook import Client
 from cregis_notebook.cli import main as cli_main
 from cregis_notebook.errors import (
+    CliError,
     CregisConfigError,
     CregisError,
     CregisFetchInterrupted,
@@ -736,3 +737,60 @@ def test_item13_a_refunded_order_keeps_its_paid_status() -> None:
     status_field = cn.registry().endpoint("order_info_v2").field("status")
     assert status_field is not None
     assert {e.value for e in status_field.enum} <= ORDER_STATUSES
+
+
+# -- what was left over: one way to read a total, validation errors only, CLI numbers ------------
+
+_deep: list[Any] = []
+_cursor = _deep
+for _ in range(50_000):
+    _cursor.append([])
+    _cursor = _cursor[0]
+_loop: dict[str, Any] = {}
+_loop["self"] = _loop
+
+BAD_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
+    "deep list for a JSON array": ("checkout_create_v2", {**CHECKOUT, "tokens": _deep}),
+    "deep JSON text": ("checkout_create_v2", {**CHECKOUT, "tokens": "[" * 50_000 + "]" * 50_000}),
+    "deep object text": (
+        "checkout_create_v2",
+        {**CHECKOUT, "order_details": '{"a":' * 50_000 + "1" + "}" * 50_000},
+    ),
+    "an object holding itself": ("checkout_create_v2", {**CHECKOUT, "order_details": _loop}),
+    "huge int inside JSON": ("checkout_create_v2", {**CHECKOUT, "order_details": {"a": 10**5000}}),
+    "huge int for a float": ("checkout_create_v2", {**CHECKOUT, "underpaid_tolerance": 10**5000}),
+    "huge int for an int": ("trade_page", {"cid": 10**5000}),
+    "huge int text for an int": ("address_batch_create", {"chain_id": "195", "number": "9" * 5000}),
+    "deep list for text": ("trade_page", {"tx_id": _deep}),
+    "huge int, undocumented": ("trade_page", {"extra": 10**5000}),
+    "deep list, undocumented": ("trade_page", {"extra": _deep}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PARAMS))
+@pytest.mark.filterwarnings("ignore::cregis_notebook.errors.CregisUnknownParamWarning")
+def test_leftover_prepare_raises_only_validation_errors(case: str) -> None:
+    endpoint, params = BAD_PARAMS[case]
+    with Client(URL, PID, KEY) as client, pytest.raises(CregisValidationError) as caught:
+        client.prepare(endpoint, **params)
+    assert len(str(caught.value)) < 2_000
+    _clean(caught.value)
+
+
+def test_leftover_sign_refuses_an_integer_too_long_to_write() -> None:
+    with pytest.raises(CregisValidationError, match="too many digits") as caught:
+        cn.sign({"cid": 10**5000}, KEY)
+    _clean(caught.value)
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "1_000", "nan", "inf", "1e5"])
+def test_leftover_cli_numbers_follow_the_value_contract(text: str) -> None:
+    from cregis_notebook.cli.fetch import parse_value
+
+    param = cn.registry().endpoint("checkout_create_v2").param("underpaid_tolerance")
+    assert param is not None
+    with pytest.raises(CliError, match="plain ASCII"):
+        parse_value(param, text)
+    assert parse_value(param, "0.123456789012345678901234567890") == Decimal(
+        "0.123456789012345678901234567890"
+    )
