@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import pickle
+import tempfile
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -387,8 +389,8 @@ _pieces = (
 def test_fuzzed_configuration_never_carries_the_key(
     args: tuple[Any, Any, Any], insecure: bool
 ) -> None:
-    for order in itertools.permutations(args):
-        exc = raised(lambda order=order: Client(*order, allow_insecure=insecure))
+    for order, cls in itertools.product(itertools.permutations(args), (Client, AsyncClient)):
+        exc = raised(lambda order=order, cls=cls: cls(*order, allow_insecure=insecure))
         if exc is not None:
             assert isinstance(exc, CregisConfigError), repr(exc)
             assert_key_free(exc)
@@ -404,3 +406,21 @@ def test_fuzzed_environment_never_carries_the_key(values: tuple[Any, Any, Any]) 
         if exc is not None:
             assert isinstance(exc, CregisConfigError), repr(exc)
             assert_key_free(exc)
+
+
+@FUZZ
+@given(st.tuples(_pieces, _pieces, _pieces))
+def test_fuzzed_env_file_never_carries_the_key(values: tuple[Any, Any, Any]) -> None:
+    """``Client.from_env`` / ``AsyncClient.from_env`` reading a ``.env`` file."""
+    names = ("CREGIS_BASE_URL", "CREGIS_PID", "CREGIS_API_KEY")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, ".env")
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            for name, value in zip(names, values, strict=True):
+                if value is not None and "\n" not in str(value):
+                    fh.write(f"{name}={value}\n")
+        for cls in (Client, AsyncClient):
+            exc = raised(lambda cls=cls: cls.from_env(env_file=path))
+            if exc is not None:
+                assert isinstance(exc, CregisConfigError), repr(exc)
+                assert_key_free(exc)
