@@ -714,16 +714,20 @@ async def _arun(fetch: _Fetch, options: _Options) -> pd.DataFrame:
     bar = _Progress(options.progress, fetch.plan.endpoint.name)
     tasks: list[asyncio.Task[None]] = []
     fetch.again()
+    interrupts: list[BaseException] = []  # an interrupt inside a task, raised by _arun itself
 
     async def worker(failures: list[PageFailed]) -> None:
-        while not failures and (page := fetch.take()) is not None:
-            try:
-                env = await _aget(fetch.plan, page, options.page_attempts, options.timing)
-            except PageFailed as exc:
-                failures.append(exc)
-                return
-            bar.advance(fetch.arrive(page, _entry(env)), len(fetch.pages))
-            fetch.flatten_ready(options.timing.run_pages)
+        try:
+            while not failures and not interrupts and (page := fetch.take()) is not None:
+                try:
+                    env = await _aget(fetch.plan, page, options.page_attempts, options.timing)
+                except PageFailed as exc:
+                    failures.append(exc)
+                    return
+                bar.advance(fetch.arrive(page, _entry(env)), len(fetch.pages))
+                fetch.flatten_ready(options.timing.run_pages)
+        except KeyboardInterrupt as exc:  # out of a task it would escape the event loop
+            interrupts.append(exc)
 
     try:
         try:
@@ -744,6 +748,8 @@ async def _arun(fetch: _Fetch, options: _Options) -> pd.DataFrame:
                     asyncio.ensure_future(worker(failures)) for _ in range(options.concurrency)
                 ]
                 await asyncio.gather(*tasks)
+                if interrupts:
+                    raise interrupts[0]
                 if failures:
                     first = min(failures, key=lambda f: f.page)
                     message = f"page {first.page} kept failing ({first.cause})"

@@ -8,6 +8,7 @@ proxy to a live project would.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import pickle
@@ -794,3 +795,43 @@ def test_leftover_cli_numbers_follow_the_value_contract(text: str) -> None:
     assert parse_value(param, "0.123456789012345678901234567890") == Decimal(
         "0.123456789012345678901234567890"
     )
+
+
+class _AsyncInterrupting(httpx.AsyncBaseTransport):
+    """The async sandbox, but ``KeyboardInterrupt`` when page ``page`` is asked for (once)."""
+
+    def __init__(self, box: Sandbox, page: int | None) -> None:
+        self.inner = box.async_transport()
+        self.sandbox = box
+        self.page = page
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.page is not None and json.loads(request.content).get("page_num") == self.page:
+            self.page = None
+            raise KeyboardInterrupt
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("page", [1, 3, 9])
+def test_item02_an_async_interrupt_is_this_fetchs_too(small_box: Sandbox, page: int) -> None:
+    box = small_box
+    with box.client(retry=False) as plain:
+        expected = cn.fetch_frame(plain, "trade_page", page_size=20, progress=False)
+    stale = _stale_error(box)
+
+    async def main() -> pd.DataFrame:
+        transport = _AsyncInterrupting(box, page)
+        async with cn.AsyncClient(
+            box.base_url, box.pid, box.api_key, transport=transport, retry=False, clock=box.clock
+        ) as client:
+            with pytest.raises(CregisFetchInterrupted) as caught:
+                await cn.afetch_frame(
+                    client, "trade_page", page_size=20, progress=False, concurrency=3
+                )
+            assert cn.last_fetch_error() is caught.value and caught.value is not stale
+            df: pd.DataFrame = await caught.value.resume()
+            return df
+
+    df = asyncio.run(main())  # nothing escapes the event loop afterwards
+    pd.testing.assert_frame_equal(df, expected)
+    assert cn.last_fetch_error() is None
