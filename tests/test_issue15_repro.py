@@ -682,8 +682,11 @@ def test_item12_demo_writes_nothing_through_a_loopback_forwarder(
     assert status == 0
 
 
+@pytest.mark.parametrize("use_async", [False, True])
 @pytest.mark.parametrize("answer", ["500", "502 html", "malformed", "no envelope"])
-def test_item12_a_money_call_with_a_bad_answer_may_have_taken_effect(answer: str) -> None:
+def test_item12_a_money_call_with_a_bad_answer_may_have_taken_effect(
+    answer: str, use_async: bool
+) -> None:
     sent: list[str] = []
 
     def reply(request: httpx.Request) -> httpx.Response:
@@ -696,17 +699,20 @@ def test_item12_a_money_call_with_a_bad_answer_may_have_taken_effect(answer: str
             return httpx.Response(200, text='{"code":"00000","msg":')
         return httpx.Response(200, json={"ok": True})
 
-    with (
-        Client(URL, PID, KEY, transport=httpx.MockTransport(reply), allow_writes=True) as client,
-        pytest.raises((CregisTransportError, CregisResponseError)) as caught,
-    ):
-        client.request(
-            "payout_create_v1",
-            currency="195@195",
-            address="TXyz",
-            amount="1.5",
-            third_party_id="t-1",
-        )
+    payout = {"currency": "195@195", "address": "TXyz", "amount": "1.5", "third_party_id": "t-1"}
+
+    async def in_async() -> None:
+        transport = httpx.MockTransport(reply)
+        async with cn.AsyncClient(URL, PID, KEY, transport=transport, allow_writes=True) as client:
+            await client.request("payout_create_v1", **payout)
+
+    with pytest.raises((CregisTransportError, CregisResponseError)) as caught:
+        if use_async:
+            asyncio.run(in_async())
+        else:
+            transport = httpx.MockTransport(reply)
+            with Client(URL, PID, KEY, transport=transport, allow_writes=True) as client:
+                client.request("payout_create_v1", **payout)
     assert "may have taken effect" in str(caught.value)
     assert sent == ["/api/v1/payout"]  # sent once, never retried
     _clean(caught.value)
