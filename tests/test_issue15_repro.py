@@ -841,3 +841,19 @@ def test_item02_an_async_interrupt_is_this_fetchs_too(small_box: Sandbox, page: 
     df = asyncio.run(main())  # nothing escapes the event loop afterwards
     pd.testing.assert_frame_equal(df, expected)
     assert cn.last_fetch_error() is None
+
+
+@pytest.mark.parametrize("number", ["NaN", "1.5", "7"])
+def test_item01_text_beside_a_number_round_trips(tmp_path: Path, number: str) -> None:
+    """An undocumented column of text and a number (even JSON's non-standard NaN) stays an
+    ``object`` column that CSV and Parquet give back exactly."""
+    rows = '[{"cid":1,"extra":' + number + '},{"cid":2,"extra":"a"},{"cid":3,"extra":null}]'
+    text = '{"code":"00000","msg":"ok","data":{"total":3,"rows":' + rows + "}}"
+    mock = httpx.MockTransport(lambda request: httpx.Response(200, text=text))
+    with Client(URL, PID, KEY, transport=mock, retry=False) as client:
+        df = cn.to_frame(client.request("trade_page"))
+    assert df["extra"].dtype == object
+    cn.to_csv(df, tmp_path / "t.csv")
+    pd.testing.assert_frame_equal(cn.read_csv(tmp_path / "t.csv"), df)
+    cn.to_parquet(df, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(cn.read_parquet(tmp_path / "t.parquet"), df)
