@@ -424,3 +424,11 @@ def test_fuzzed_env_file_never_carries_the_key(values: tuple[Any, Any, Any]) -> 
             if exc is not None:
                 assert isinstance(exc, CregisConfigError), repr(exc)
                 assert_key_free(exc)
+
+
+def test_a_callback_receiver_keeps_the_key_as_a_secret() -> None:
+    from cregis_notebook import CallbackReceiver
+
+    inbox = CallbackReceiver(api_key=KEY)
+    assert not any(KEY in text for text in _texts(inbox, _DEPTH, set()))
+    assert KEY not in repr(inbox)
