@@ -362,9 +362,15 @@ def infer(values: Sequence[Any], column: str = "") -> Any:
 
 
 def _objects(values: Sequence[Any]) -> Any:
+    """An ``object`` column of ``values`` as they are, a NaN (JSON's non-standard ``NaN``) as
+    missing, like ``null``.
+
+    A Series, not a bare array: pandas would read an object array of text and NaN as its own
+    ``str`` dtype, which a CSV or Parquet file gives back as ``string[pyarrow]``.
+    """
     result = np.empty(len(values), dtype=object)
-    result[:] = list(values)
-    return result
+    result[:] = [None if isinstance(v, float) and v != v else v for v in values]
+    return pd.Series(result, dtype=object, copy=False)
 
 
 def wire_type(value: Any) -> pa.DataType | None:

@@ -20,6 +20,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from ._signing import Secret
 from .callbacks import ReceivedCallback, callbacks_frame, detect_kind, load_body
 from .errors import CallbackError
 
@@ -59,13 +60,14 @@ class CallbackReceiver:
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         approve: bool = True,
     ) -> None:
-        self._api_key = api_key
+        self._api_key = None if api_key is None else Secret(api_key)  # never kept as text
+        del api_key
         self._host = host
         self._port = port
         self.approve = approve
@@ -215,7 +217,8 @@ class CallbackReceiver:
         with self._changed:
             self._received.clear()
 
-    def frame(self, api_key: str | None = None) -> pd.DataFrame:
+    def frame(self, api_key: str | Secret | None = None) -> pd.DataFrame:
         """The received callbacks as :func:`~cregis_notebook.callbacks.callbacks_frame` builds."""
-        key = api_key if api_key is not None else self._api_key
+        key = Secret(api_key) if api_key is not None else self._api_key
+        del api_key
         return callbacks_frame(self.received, key)

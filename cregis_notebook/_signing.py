@@ -113,7 +113,11 @@ def render_value(value: Any, name: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python writes (sys.get_int_max_str_digits)
+            problem = f"cannot sign an integer of {value.bit_length()} bits: too many digits"
+        raise _refuse(problem, name)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise _refuse(f"cannot sign the non-finite Decimal {value}", name)
@@ -152,7 +156,8 @@ def _compact_json(value: Mapping[str, Any] | list[Any] | tuple[Any, ...], name: 
 def wire_value(value: Any, name: str | None = None) -> Any:
     """Return the JSON value to send for ``value`` so that it renders like :func:`render_value`.
 
-    Decimals become strings, integral floats become ints; everything else is sent as it is.
+    Decimals become strings, integral floats become ints, inside lists and dicts too;
+    everything else is sent as it is.
     """
     if isinstance(value, Decimal):
         return render_value(value, name)
@@ -160,6 +165,12 @@ def wire_value(value: Any, name: str | None = None) -> Any:
         if not math.isfinite(value):
             raise _refuse(f"cannot send the non-finite float {value}", name)
         return int(value) if value.is_integer() else value
+    if isinstance(value, (Mapping, list, tuple)):
+        try:
+            return _plain(value, name)
+        except RecursionError:
+            pass
+        raise _refuse("is nested too deeply (or holds itself) to be sent as JSON", name)
     return value
 
 
@@ -227,6 +238,10 @@ def sign(params: Mapping[str, Any], api_key: str | Secret) -> str:
     del api_key  # from here on the key is only inside the Secret
     if not secret:
         raise CregisValidationError("an API key is needed to sign a request")
+    if not isinstance(params, Mapping):
+        raise CregisValidationError(
+            f"sign takes the parameters as a mapping (a dict), got {type(params).__name__}"
+        )
     return secret.digest(signed_bytes(params))
 
 

@@ -25,6 +25,7 @@ import datetime as _dt
 import difflib
 import math
 import operator
+import reprlib
 import warnings
 from collections.abc import Mapping
 from decimal import Decimal
@@ -45,6 +46,21 @@ from .errors import CregisUnknownParamWarning, CregisValidationError, UnfitValue
 from .spec import SYSTEM_PARAMS, Endpoint, Param
 
 __all__ = ["CregisUnknownParamWarning", "prepare_params"]
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+
+
+def _shown(value: Any) -> str:
+    """A short picture of ``value`` for an error message; never fails (a huge or deeply nested
+    value is cut, an integer too long to write is named by its size)."""
+    try:
+        return _SHOWN.repr(value)
+    except (ValueError, RecursionError):
+        if isinstance(value, int):
+            return f"<an integer of {value.bit_length()} bits>"
+        return f"<a {type(value).__name__}>"
 
 
 def _fail(endpoint: Endpoint, param: Param | str, problem: str) -> CregisValidationError:
@@ -70,19 +86,19 @@ def _as_int(endpoint: Endpoint, param: Param, value: Any) -> int:
         except UnfitValue as exc:
             raise _fail(endpoint, param, f"is not a time that can be sent: {exc}") from None
     if isinstance(value, bool):
-        raise _fail(endpoint, param, f"must be an integer, not the bool {value!r}")
+        raise _fail(endpoint, param, f"must be an integer, not the bool {_shown(value)}")
     if hasattr(value, "__index__") and not isinstance(value, int):
         value = operator.index(value)  # numpy integers
     try:
         number = exact_int(value)
     except UnfitValue:
         raise _fail(
-            endpoint, param, f"must be an integer, got {type(value).__name__} {value!r}"
+            endpoint, param, f"must be an integer, got {type(value).__name__} {_shown(value)}"
         ) from None
     if param.bits == 32 and not -(2**31) <= number < 2**31:
-        raise _fail(endpoint, param, f"must fit in 32 bits, got {number}")
+        raise _fail(endpoint, param, f"must fit in 32 bits, got {_shown(number)}")
     if param.bits == 64 and not -(2**63) <= number < 2**63:
-        raise _fail(endpoint, param, f"must fit in 64 bits, got {number}")
+        raise _fail(endpoint, param, f"must fit in 64 bits, got {_shown(number)}")
     return number
 
 
@@ -112,9 +128,9 @@ def _as_decimal_text(endpoint: Endpoint, param: Param, value: Any) -> str:
             "not a float",
         )
     if isinstance(value, bool):
-        raise _fail(endpoint, param, f"must be a decimal amount, not the bool {value!r}")
+        raise _fail(endpoint, param, f"must be a decimal amount, not the bool {_shown(value)}")
     if isinstance(value, str) and value.strip() != value:
-        raise _fail(endpoint, param, f"has surrounding spaces: {value!r}")
+        raise _fail(endpoint, param, f"has surrounding spaces: {_shown(value)}")
     if not isinstance(value, (str, int, Decimal)):
         raise _fail(endpoint, param, f"must be a decimal amount, got {type(value).__name__}")
     try:
@@ -124,28 +140,28 @@ def _as_decimal_text(endpoint: Endpoint, param: Param, value: Any) -> str:
             endpoint,
             param,
             "must be a finite decimal number in plain ASCII digits such as '1.5' "
-            f"(no exponent, '_' or other scripts' digits), got {value!r}",
+            f"(no exponent, '_' or other scripts' digits), got {_shown(value)}",
         ) from None
     return value if isinstance(value, str) else format(number, "f")
 
 
 def _as_float(endpoint: Endpoint, param: Param, value: Any) -> int | float:
     if isinstance(value, bool):
-        raise _fail(endpoint, param, f"must be a number, not the bool {value!r}")
+        raise _fail(endpoint, param, f"must be a number, not the bool {_shown(value)}")
     if isinstance(value, int):
         try:
             float(value)
         except OverflowError:
-            raise _fail(endpoint, param, f"is too large for a number: {value}") from None
+            raise _fail(endpoint, param, f"is too large for a number: {_shown(value)}") from None
         return value  # exact as it is; the limits below bound it
     if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
-        raise _fail(endpoint, param, f"must be a number in plain ASCII digits, got {value!r}")
+        raise _fail(endpoint, param, f"must be a number in plain ASCII digits, got {_shown(value)}")
     try:
         number = float(Decimal(value.strip()) if isinstance(value, str) else value)
     except (TypeError, ValueError, ArithmeticError):
-        raise _fail(endpoint, param, f"must be a number, got {value!r}") from None
+        raise _fail(endpoint, param, f"must be a number, got {_shown(value)}") from None
     if not math.isfinite(number):
-        raise _fail(endpoint, param, f"must be a finite number, got {value!r}")
+        raise _fail(endpoint, param, f"must be a finite number, got {_shown(value)}")
     return int(number) if number.is_integer() else number
 
 
@@ -184,7 +200,9 @@ def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
         return number
     if kind == "string":
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise _fail(endpoint, param, f"must be text, got {type(value).__name__} {value!r}")
+            raise _fail(
+                endpoint, param, f"must be text, got {type(value).__name__} {_shown(value)}"
+            )
         return str(value)
     if kind == "decimal":
         return _as_decimal_text(endpoint, param, value)
@@ -195,7 +213,7 @@ def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
             return "true" if exact_bool(value) else "false"
         except UnfitValue:
             raise _fail(
-                endpoint, param, f"must be True/False or 'true'/'false', got {value!r}"
+                endpoint, param, f"must be True/False or 'true'/'false', got {_shown(value)}"
             ) from None
     if kind == "json_object":
         return _as_json_text(endpoint, param, value, dict)
@@ -203,18 +221,18 @@ def _convert(endpoint: Endpoint, param: Param, value: Any) -> Any:
         return _as_json_text(endpoint, param, value, list)
     if kind == "int_string":
         if isinstance(value, bool):
-            raise _fail(endpoint, param, f"must be a whole number, not the bool {value!r}")
+            raise _fail(endpoint, param, f"must be a whole number, not the bool {_shown(value)}")
         if isinstance(value, int):
             return value
         if isinstance(value, str) and PLAIN_INT.fullmatch(value) and not value.startswith("-"):
             return value
-        raise _fail(endpoint, param, f"must be a whole number (int or digits), got {value!r}")
+        raise _fail(endpoint, param, f"must be a whole number (int or digits), got {_shown(value)}")
     raise _fail(endpoint, param, f"has an unknown registry type {kind!r}")
 
 
 def _check_limits(endpoint: Endpoint, param: Param, value: Any) -> None:
     if param.enum and value not in param.enum_values:
-        raise _fail(endpoint, param, f"must be {_describe(param)}; got {value!r}")
+        raise _fail(endpoint, param, f"must be {_describe(param)}; got {_shown(value)}")
     if isinstance(value, str) and param.type in ("string", "decimal"):
         if param.max_length is not None and len(value) > param.max_length:
             raise _fail(
@@ -229,9 +247,9 @@ def _check_limits(endpoint: Endpoint, param: Param, value: Any) -> None:
         number = int(value)
     if isinstance(number, (int, float)) and not isinstance(number, bool):
         if param.maximum is not None and number > param.maximum:
-            raise _fail(endpoint, param, f"must be at most {param.maximum}, got {number}")
+            raise _fail(endpoint, param, f"must be at most {param.maximum}, got {_shown(number)}")
         if param.minimum is not None and number < param.minimum:
-            raise _fail(endpoint, param, f"must be at least {param.minimum}, got {number}")
+            raise _fail(endpoint, param, f"must be at least {param.minimum}, got {_shown(number)}")
 
 
 def _check_text(endpoint: Endpoint, param: Param, value: Any) -> None:
@@ -250,6 +268,20 @@ def _check_text(endpoint: Endpoint, param: Param, value: Any) -> None:
 
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value == "")
+
+
+def _checked(endpoint: Endpoint, param: Param, value: Any) -> Any:
+    """``value`` converted and checked; any failure is a :class:`CregisValidationError`."""
+    try:
+        converted = _convert(endpoint, param, value)
+        _check_text(endpoint, param, converted)
+        _check_limits(endpoint, param, converted)
+        return converted
+    except CregisValidationError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as exc:
+        problem = f"cannot be read as {param.type} ({type(exc).__name__}: {_shown(value)})"
+    raise _fail(endpoint, param, problem)  # outside the except block: no context to carry
 
 
 def prepare_params(
@@ -288,10 +320,7 @@ def prepare_params(
             continue
         if _is_empty(value):
             continue
-        converted = _convert(endpoint, param, value)
-        _check_text(endpoint, param, converted)
-        _check_limits(endpoint, param, converted)
-        body[name] = converted
+        body[name] = _checked(endpoint, param, value)
     missing = [p.name for p in endpoint.params if p.required and p.name not in body]
     if missing:
         names = ", ".join(repr(m) for m in missing)

@@ -32,6 +32,7 @@ __all__ = [
     "dumps_exact",
     "epoch_unit",
     "exact_bool",
+    "exact_count",
     "exact_decimal",
     "exact_int",
     "loads_exact",
@@ -95,6 +96,16 @@ def exact_int(value: Any) -> int:
         if PLAIN_INT.fullmatch(text) and len(text) <= _MAX_DIGITS:
             return int(text)
     raise UnfitValue(f"{value!r} is not an integer")
+
+
+def exact_count(value: Any) -> int | None:
+    """A count (a whole number >= 0, as :func:`exact_int` reads it), or ``None`` when ``value``
+    is missing, null, negative or not a whole number: an answer's ``total``, say."""
+    try:
+        count = exact_int(value)
+    except UnfitValue:
+        return None
+    return count if count >= 0 else None
 
 
 def exact_decimal(value: Any, *, exponent: bool = False) -> Decimal:
@@ -173,6 +184,9 @@ def to_epoch(value: Any, unit: Literal["s", "ms"] | str) -> int:
     return millis if unit == "ms" else millis // 1000
 
 
+_TOO_DEEP = "JSON nested too deeply (or a value that holds itself)"
+
+
 def dumps_exact(value: Any, *, keep_types: bool = False) -> str:
     """Compact JSON text (UTF-8 kept) whose numbers keep every digit.
 
@@ -185,12 +199,15 @@ def dumps_exact(value: Any, *, keep_types: bool = False) -> str:
     exponent (``Decimal("5")`` -> ``5E0``), so that ``loads_exact`` gives an equal Decimal with
     the same exponent.
     """
-    if keep_types:
-        try:  # the C encoder writes floats as their repr too; it refuses Decimals and NaN
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
-            pass  # a Decimal (or a value to refuse) somewhere: the exact writer decides
-    return "".join(_json_parts(value, keep_types))
+    try:
+        if keep_types:
+            try:  # the C encoder writes floats as their repr too; it refuses Decimals and NaN
+                return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except (TypeError, ValueError):
+                pass  # a Decimal (or a value to refuse) somewhere: the exact writer decides
+        return "".join(_json_parts(value, keep_types))
+    except RecursionError:
+        raise UnfitValue(_TOO_DEEP) from None
 
 
 def _number_text(value: float | Decimal, keep_types: bool) -> str:
@@ -210,7 +227,10 @@ def _json_parts(value: Any, keep_types: bool) -> Iterator[str]:
     if value is None or isinstance(value, (bool, str)):
         yield json.dumps(value, ensure_ascii=False)
     elif isinstance(value, int) or (hasattr(value, "__index__") and not isinstance(value, float)):
-        yield str(operator.index(value))  # numpy integers too
+        try:
+            yield str(operator.index(value))  # numpy integers too
+        except ValueError:  # more digits than Python writes (sys.get_int_max_str_digits)
+            raise UnfitValue("an integer with too many digits to write as JSON text") from None
     elif isinstance(value, (float, Decimal)):
         yield _number_text(value, keep_types)
     elif isinstance(value, Mapping):
@@ -236,6 +256,10 @@ def loads_exact(text: str | bytes) -> Any:
     """JSON text to Python values, with every JSON number that has a fraction as a Decimal.
 
     ``json.loads`` reads ``0.123456789012345678901234567890`` through a float and keeps 17
-    digits; this keeps them all. Integers stay ``int``.
+    digits; this keeps them all. Integers stay ``int``. Text that is not JSON, or nested too
+    deeply to read, raises a ``ValueError`` (``UnfitValue`` for the nesting).
     """
-    return json.loads(text, parse_float=Decimal)
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise UnfitValue(_TOO_DEEP) from None

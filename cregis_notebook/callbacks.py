@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._signing import verify_signature
+from ._signing import Secret, verify_signature
 from ._values import exact_bool, exact_decimal, exact_int, loads_exact, utc_from_epoch
 from .errors import CallbackError, UnfitValue
 from .spec import Callback, Field, registry
@@ -91,9 +91,11 @@ class ReceivedCallback:
         """The body parsed as JSON (fractional numbers as exact ``Decimal``)."""
         return loads_exact(self.body.decode("utf-8"))
 
-    def parse(self, api_key: str | None = None) -> ParsedCallback:
+    def parse(self, api_key: str | Secret | None = None) -> ParsedCallback:
         """The body as a :class:`ParsedCallback`."""
-        return parse_callback(self.body, api_key=api_key)
+        secret = _secret(api_key)
+        del api_key  # from here on the key is only inside the Secret
+        return parse_callback(self.body, api_key=secret)
 
 
 @dataclass(frozen=True)
@@ -302,11 +304,16 @@ def _convert(
     return out
 
 
+def _secret(api_key: str | Secret | None) -> Secret | None:
+    """The key kept as a :class:`Secret`, so that no frame of an error's traceback shows it."""
+    return None if api_key is None else Secret(api_key)
+
+
 def parse_callback(
     payload: Mapping[str, Any] | str | bytes | bytearray,
     *,
     kind: str | None = None,
-    api_key: str | None = None,
+    api_key: str | Secret | None = None,
 ) -> ParsedCallback:
     """Read one callback body and type its fields as the registry documents them.
 
@@ -320,6 +327,8 @@ def parse_callback(
     Raises:
         CallbackError: the body is not a JSON object, or its kind cannot be told.
     """
+    secret = _secret(api_key)
+    del api_key  # from here on the key is only inside the Secret
     body = load_body(payload)
     name = _resolve_kind(kind) if kind is not None else detect_kind(body)
     spec = registry().callback(name)
@@ -351,7 +360,7 @@ def parse_callback(
     signed: Mapping[str, Any] | str | bytes = body
     if isinstance(payload, (str, bytes, bytearray)):
         signed = bytes(payload) if isinstance(payload, bytearray) else payload
-    verified = None if api_key is None else verify_signature(signed, api_key)
+    verified = None if secret is None else verify_signature(signed, secret)
     return ParsedCallback(
         kind=name,
         event_type=event if isinstance(event, str) else None,
@@ -437,7 +446,7 @@ def _column_types() -> dict[str, str]:
 
 def callbacks_frame(
     payloads: Any,
-    api_key: str | None = None,
+    api_key: str | Secret | None = None,
     *,
     kind: str | None = None,
 ) -> pd.DataFrame:
@@ -454,34 +463,36 @@ def callbacks_frame(
     """
     import pandas as pd
 
+    secret = _secret(api_key)
+    del api_key  # from here on the key is only inside the Secret
     rows: list[dict[str, Any]] = []
     for item in _items(payloads):
         extra: dict[str, Any] = {}
         body: Any = item
         if isinstance(item, ParsedCallback):
             parsed: ParsedCallback | None = item
-            if api_key is not None and item.verified is None:
-                parsed = parse_callback(item.raw, kind=item.kind, api_key=api_key)
+            if secret is not None and item.verified is None:
+                parsed = parse_callback(item.raw, kind=item.kind, api_key=secret)
         else:
             if isinstance(item, ReceivedCallback):
                 extra = {"received_at": item.received_at, "path": item.path}
                 body = item.body
             try:
-                parsed = parse_callback(body, kind=kind, api_key=api_key)
+                parsed = parse_callback(body, kind=kind, api_key=secret)
             except CallbackError as exc:
                 parsed = None
                 rows.append({"kind": "unreadable", "problems": str(exc), **extra})
         if parsed is None:
             continue
         row = parsed.record()
-        if api_key is not None:
+        if secret is not None:
             row["verified"] = parsed.verified
         if parsed.problems:
             row["problems"] = "; ".join(parsed.problems)
         row.update(extra)
         rows.append(row)
 
-    leading = ["kind", "event_type"] + (["verified"] if api_key is not None else [])
+    leading = ["kind", "event_type"] + (["verified"] if secret is not None else [])
     frame = pd.DataFrame(rows)
     for column in leading:
         if column not in frame.columns:

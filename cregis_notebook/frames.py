@@ -33,9 +33,8 @@ import pyarrow as pa
 from . import _dtypes
 from ._dtypes import Schema
 from ._flatten import EMPTY, MISSING, flatten, merge_column, typed_columns
-from ._values import exact_int
+from ._values import exact_count
 from .envelope import SUCCESS, Envelope
-from .errors import UnfitValue
 from .spec import Endpoint, Field, registry
 
 __all__ = [
@@ -278,21 +277,13 @@ def _attrs(answers: Sequence[_Answer], ep: Endpoint | None) -> dict[str, Any]:
     ]
     if pages:
         # a total that is missing, null or not a whole number >= 0 is unknown (None), never a crash
-        totals = [t for t in map(_total, pages) if t is not None]
+        totals = [t for t in (exact_count(p.get("total")) for p in pages) if t is not None]
         attrs["total"] = max(totals) if totals else None
         attrs["pages"] = len(pages)
     errors = sum(a.code != SUCCESS for a in answers)
     if errors:
         attrs["errors"] = errors
     return attrs
-
-
-def _total(data: Mapping[str, Any]) -> int | None:
-    try:
-        total = exact_int(data.get("total"))
-    except UnfitValue:
-        return None
-    return total if total >= 0 else None
 
 
 class FrameBuilder:

@@ -21,9 +21,9 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._values import exact_int
+from ._values import exact_count
 from .envelope import Envelope
-from .errors import CregisValidationError, UnfitValue
+from .errors import CregisValidationError
 from .spec import SYSTEM_PARAMS, Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,11 +154,7 @@ def page_total(env: Envelope | Mapping[str, Any]) -> int | None:
     data = _data(env)
     if not isinstance(data, Mapping):
         return None
-    try:
-        total = exact_int(data.get("total"))
-    except UnfitValue:
-        return None
-    return total if total >= 0 else None
+    return exact_count(data.get("total"))
 
 
 def page_rows(env: Envelope | Mapping[str, Any]) -> list[Any] | None:

@@ -47,13 +47,30 @@ values = st.recursive(
     ),
     max_leaves=6,
 )
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    """``leaf`` inside ``depth`` lists: deeper than Python's recursion limit for large depths."""
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+extremes = st.one_of(
+    st.integers(min_value=4_300, max_value=6_000).map(lambda n: 10**n),  # too long to write
+    st.tuples(st.integers(min_value=1, max_value=3_000), scalars).map(lambda t: _nested(*t)),
+    st.integers(min_value=1, max_value=3_000).map(lambda n: "[" * n + "]" * n),
+    st.integers(min_value=1, max_value=3_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+)
+"""Values at the edges: integers Python will not write as text, nesting past the recursion
+limit (as values and as JSON text)."""
 targets = st.sampled_from(
     [(ep.name, p.name) for ep in registry().endpoints for p in ep.params if p.name != "pid"]
 )
 
 
 @FAST
-@given(target=targets, value=values)
+@given(target=targets, value=values | extremes)
 def test_validation_refuses_only_with_a_validation_error(
     target: tuple[str, str], value: Any
 ) -> None:

@@ -8,8 +8,11 @@ and the property tests throw generated input at the client, the signer and the c
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
 import pickle
+import tempfile
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,12 +25,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cregis_notebook import (
+    AsyncClient,
     Client,
     CregisConfigError,
     CregisError,
     CregisValidationError,
+    parse_callback,
     registry,
     sign,
+    verify_signature,
 )
 from cregis_notebook._config import settings_from_env
 
@@ -204,6 +210,29 @@ def test_from_env_with_the_key_in_the_wrong_place(
     assert_key_free(exc)
 
 
+def test_a_callback_that_cannot_be_read_does_not_carry_the_key() -> None:
+    for action in (
+        lambda: parse_callback("not json", api_key=KEY),
+        lambda: parse_callback(b"[1]", kind="payout", api_key=KEY),
+    ):
+        exc = raised(action)
+        assert isinstance(exc, CregisError), repr(exc)
+        assert_key_free(exc)
+
+
+def test_sign_refuses_what_is_not_a_mapping_without_the_key() -> None:
+    exc = raised(lambda: sign('{"cid": 1}', KEY))  # type: ignore[arg-type]
+    assert isinstance(exc, CregisValidationError) and "mapping" in str(exc), repr(exc)
+    assert_key_free(exc)
+
+
+def test_decimals_inside_an_undocumented_list_are_sent_as_signed(box: Any) -> None:
+    with box.client() as client, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # remark is not documented for trade_page
+        env = client.request("trade_page", remark=[Decimal("12345678901234567.89")])
+    assert env.ok, env.msg  # the sandbox checked the signature over what arrived
+
+
 # -- fuzzing --------------------------------------------------------------------------------
 
 ENDPOINTS = registry().endpoints
@@ -234,27 +263,103 @@ def _calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return ep.name, {k: draw(_values) for k in keys}
 
 
-def _answer(_: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"code": "00000", "msg": "ok", "data": None})
+ANSWERS: dict[str, Callable[[httpx.Request], httpx.Response]] = {
+    "ok": lambda _: httpx.Response(200, json={"code": "00000", "msg": "ok", "data": None}),
+    "error code": lambda _: httpx.Response(200, json={"code": "10001", "msg": "no", "data": None}),
+    "5xx": lambda _: httpx.Response(503, text="unavailable"),
+    "malformed": lambda _: httpx.Response(200, text='{"code":"00000","msg":'),
+    "not an envelope": lambda _: httpx.Response(200, json=[1, 2]),
+    "dropped": lambda request: (_ for _ in ()).throw(
+        httpx.ConnectError("dropped", request=request)
+    ),
+}
+"""What the fuzzed requests are answered with: every way an answer can fail."""
 
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def _sync_actions(name: str, params: dict[str, Any], answer: str) -> Iterator[Callable[[], Any]]:
+    transport = httpx.MockTransport(ANSWERS[answer])
+    client = Client(BASE, PID, KEY, transport=transport, allow_writes=True, retry=False)
+    yield lambda: client.prepare(name, **params)
+    yield lambda: client.request(name, **params)
+    yield lambda: client.send(client.prepare(name, **params), confirmed=True)
+
+
+def _async_actions(name: str, params: dict[str, Any], answer: str) -> Iterator[Callable[[], Any]]:
+    def run(use: Callable[[AsyncClient], Any]) -> Callable[[], Any]:
+        async def main() -> Any:
+            transport = httpx.MockTransport(ANSWERS[answer])
+            async with AsyncClient(
+                BASE, PID, KEY, transport=transport, allow_writes=True, retry=False
+            ) as client:
+                return await use(client)
+
+        return lambda: asyncio.run(main())
+
+    yield run(lambda client: _awaited(client.prepare(name, **params)))
+    yield run(lambda client: client.request(name, **params))
+
+
+async def _awaited(value: Any) -> Any:
+    return value
+
+
 @FUZZ
-@given(_calls())
-def test_fuzzed_requests_never_carry_the_key(call: tuple[str, dict[str, Any]]) -> None:
+@given(_calls(), st.sampled_from(sorted(ANSWERS)), st.booleans())
+def test_fuzzed_requests_never_carry_the_key(
+    call: tuple[str, dict[str, Any]], answer: str, use_async: bool
+) -> None:
+    """prepare, request and send, sync and async, whatever the parameters and the answer."""
     name, params = call
-    client = Client(BASE, PID, KEY, transport=httpx.MockTransport(_answer), allow_writes=True)
+    actions = _async_actions if use_async else _sync_actions
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for action in (
-            lambda: client.prepare(name, **params),
-            lambda: client.request(name, **params),
-        ):
+        for action in actions(name, params, answer):
             exc = raised(action)
             if exc is not None:
+                assert isinstance(exc, CregisError), repr(exc)
                 assert_key_free(exc)
+
+
+_keys = st.one_of(
+    st.sampled_from([KEY, KEY.encode(), KEY.upper(), f" {KEY}", "", None, 0, PID, Decimal(1)]),
+    st.text(max_size=6),
+    st.binary(max_size=4),
+    st.builds(object),
+)
+_payloads = st.one_of(
+    _values,
+    st.dictionaries(st.sampled_from(["sign", "cid", "data", "event_type"]), _values),
+    st.text(max_size=40),
+    st.binary(max_size=40),
+    st.sampled_from(
+        [
+            '{"cid":1,"sign":"\\ud800"}',
+            b'{"cid":1,"sign":"\\ud800"}',
+            '{"cid":"\\udfff","sign":"00"}',
+            b"\xff\xfe",
+        ]
+    ),
+)
+
+
+@FUZZ
+@given(_payloads, _keys, st.sampled_from([None, "payout", "order", "deposit"]))
+def test_fuzzed_signing_and_callbacks_never_carry_the_key(
+    payload: Any, key: Any, kind: str | None
+) -> None:
+    """sign, verify_signature and parse_callback, with wrong payloads and wrong key types."""
+    for action in (
+        lambda: sign(payload, key),
+        lambda: verify_signature(payload, key),
+        lambda: parse_callback(payload, kind=kind, api_key=key),
+    ):
+        exc = raised(action)
+        if exc is not None:
+            assert isinstance(exc, (CregisError, TypeError)), repr(exc)
+            assert_key_free(exc)
 
 
 _pieces = (
@@ -284,8 +389,8 @@ _pieces = (
 def test_fuzzed_configuration_never_carries_the_key(
     args: tuple[Any, Any, Any], insecure: bool
 ) -> None:
-    for order in itertools.permutations(args):
-        exc = raised(lambda order=order: Client(*order, allow_insecure=insecure))
+    for order, cls in itertools.product(itertools.permutations(args), (Client, AsyncClient)):
+        exc = raised(lambda order=order, cls=cls: cls(*order, allow_insecure=insecure))
         if exc is not None:
             assert isinstance(exc, CregisConfigError), repr(exc)
             assert_key_free(exc)
@@ -301,3 +406,29 @@ def test_fuzzed_environment_never_carries_the_key(values: tuple[Any, Any, Any]) 
         if exc is not None:
             assert isinstance(exc, CregisConfigError), repr(exc)
             assert_key_free(exc)
+
+
+@FUZZ
+@given(st.tuples(_pieces, _pieces, _pieces))
+def test_fuzzed_env_file_never_carries_the_key(values: tuple[Any, Any, Any]) -> None:
+    """``Client.from_env`` / ``AsyncClient.from_env`` reading a ``.env`` file."""
+    names = ("CREGIS_BASE_URL", "CREGIS_PID", "CREGIS_API_KEY")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, ".env")
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            for name, value in zip(names, values, strict=True):
+                if value is not None and "\n" not in str(value):
+                    fh.write(f"{name}={value}\n")
+        for cls in (Client, AsyncClient):
+            exc = raised(lambda cls=cls: cls.from_env(env_file=path))
+            if exc is not None:
+                assert isinstance(exc, CregisConfigError), repr(exc)
+                assert_key_free(exc)
+
+
+def test_a_callback_receiver_keeps_the_key_as_a_secret() -> None:
+    from cregis_notebook import CallbackReceiver
+
+    inbox = CallbackReceiver(api_key=KEY)
+    assert not any(KEY in text for text in _texts(inbox, _DEPTH, set()))
+    assert KEY not in repr(inbox)

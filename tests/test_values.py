@@ -17,6 +17,7 @@ from cregis_notebook._values import (
     EPOCH_MS_THRESHOLD,
     dumps_exact,
     epoch_unit,
+    exact_count,
     exact_decimal,
     exact_int,
     loads_exact,
@@ -72,6 +73,15 @@ def test_received_numbers_may_have_an_exponent_but_stay_ascii() -> None:
 def test_exact_int_never_rounds(value: Any) -> None:
     with pytest.raises(UnfitValue):
         exact_int(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [(7, 7), ("12", 12), (3.0, 3), (Decimal("0"), 0), (None, None), (-1, None), (2.5, None),
+     ("x", None), (True, None), ({}, None), (10**30, 10**30)],
+)  # fmt: skip
+def test_a_count_is_a_whole_number_at_least_zero_or_unknown(value: Any, count: int | None) -> None:
+    assert exact_count(value) == count
 
 
 def test_json_text_keeps_every_digit_and_every_type() -> None:

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._values import exact_int
+from .._values import exact_decimal, exact_int
 from ..errors import CliError, CregisError, UnfitValue, UnknownEndpoint
 from ..spec import Endpoint, Param, registry
 from .common import fail, make_client
@@ -95,9 +95,11 @@ def parse_value(param: Param, text: str) -> Any:
         return stripped  # an enum label ("success"), checked by the client
     if kind == "float":
         try:
-            return float(stripped)
-        except ValueError:
-            raise CliError(f"-p {param.name}= takes a number, got {text!r}") from None
+            return exact_decimal(stripped)  # plain ASCII decimals: not "1_000", "١٢٣" or "nan"
+        except UnfitValue:
+            raise CliError(
+                f"-p {param.name}= takes a number in plain ASCII digits such as 0.05, got {text!r}"
+            ) from None
     return text  # strings, decimal text, "true"/"false", JSON text: the client validates
 
 

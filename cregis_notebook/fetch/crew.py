@@ -18,10 +18,13 @@ from .page import aget_page, get_page
 from .progress import Progress
 from .state import FetchState, page_entry
 
-__all__ = ["POLL", "Crew", "arun", "run"]
+__all__ = ["INTERRUPTED", "POLL", "Crew", "arun", "run"]
 
 POLL = 0.25
 """Seconds the watching thread waits for a page before checking on the workers."""
+
+INTERRUPTED = -1
+"""The page number a worker reports when an interrupt (a BaseException) stopped it."""
 
 
 class Crew:
@@ -56,6 +59,8 @@ class Crew:
                     self.results.put((page, 0, exc.cause))
                     return
                 self.results.put((page, fetch.arrive(page, page_entry(env)), None))
+        except BaseException as exc:  # an interrupt inside a worker: the watching thread raises it
+            self.results.put((INTERRUPTED, 0, exc))
         finally:
             self.results.put((0, 0, None))  # this worker is done
 
@@ -72,6 +77,9 @@ class Crew:
                 continue
             if page == 0:
                 running -= 1
+            elif page == INTERRUPTED and cause is not None:
+                self.stop.set()
+                raise cause
             elif cause is not None:
                 if failure is None:
                     failure = (page, cause)
@@ -144,16 +152,20 @@ async def arun(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
     bar = Progress(options.progress, fetch.plan.endpoint.name)
     tasks: list[asyncio.Task[None]] = []
     fetch.again()
+    interrupts: list[BaseException] = []  # an interrupt inside a task, raised by arun itself
 
     async def worker(failures: list[PageFailed]) -> None:
-        while not failures and (page := fetch.take()) is not None:
-            try:
-                env = await aget_page(fetch.plan, page, options.page_attempts, options.timing)
-            except PageFailed as exc:
-                failures.append(exc)
-                return
-            bar.advance(fetch.arrive(page, page_entry(env)), len(fetch.pages))
-            fetch.flatten_ready(options.timing.run_pages)
+        try:
+            while not failures and not interrupts and (page := fetch.take()) is not None:
+                try:
+                    env = await aget_page(fetch.plan, page, options.page_attempts, options.timing)
+                except PageFailed as exc:
+                    failures.append(exc)
+                    return
+                bar.advance(fetch.arrive(page, page_entry(env)), len(fetch.pages))
+                fetch.flatten_ready(options.timing.run_pages)
+        except KeyboardInterrupt as exc:  # out of a task it would escape the event loop
+            interrupts.append(exc)
 
     try:
         try:
@@ -174,6 +186,8 @@ async def arun(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
                     asyncio.ensure_future(worker(failures)) for _ in range(options.concurrency)
                 ]
                 await asyncio.gather(*tasks)
+                if interrupts:
+                    raise interrupts[0]
                 if failures:
                     first = min(failures, key=lambda f: f.page)
                     message = f"page {first.page} kept failing ({first.cause})"
