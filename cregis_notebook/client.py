@@ -241,15 +241,28 @@ class _BaseClient:
 
     # -- preparation -------------------------------------------------------------------------
 
-    @staticmethod
-    def endpoint(key: str | Endpoint) -> Endpoint:
-        """Look an endpoint up by registry name, helper name or path."""
+    api = "project"
+    """Which Cregis API this client speaks (``"project"``; the Team client says ``"team"``)."""
+
+    @classmethod
+    def endpoint(cls, key: str | Endpoint) -> Endpoint:
+        """Look an endpoint of this client's API up by registry name, helper name or path."""
         if isinstance(key, Endpoint):
-            return key
-        try:
-            return registry().endpoint(key)
-        except UnknownEndpoint as exc:
-            raise CregisValidationError(str(exc), endpoint=str(key)) from None
+            ep = key
+        else:
+            try:
+                ep = registry().endpoint(key)
+            except UnknownEndpoint as exc:
+                raise CregisValidationError(str(exc), endpoint=str(key)) from None
+        if ep.api != cls.api:
+            names = {"team": ("Team API", "TeamClient"), "project": ("project API", "Client")}
+            theirs, other = names[ep.api]
+            raise CregisValidationError(
+                f"{ep.name} ({ep.path}) belongs to the {theirs}, not the {names[cls.api][0]} "
+                f"that {cls.__name__} speaks; call it through {other}",
+                endpoint=ep.name,
+            )
+        return ep
 
     def prepare(self, endpoint: str | Endpoint, /, **params: Any) -> PreparedRequest:
         """Validate ``params``, add ``pid``, ``nonce``, ``timestamp`` and ``sign``; send nothing.

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..errors import RegistryDataError, UnknownEndpoint
 from ._model import (
     ADDRESS_STYLES,
+    API_PATH_PREFIXES,
     AREAS,
     CODE_CATEGORIES,
     DATA_KINDS,
@@ -37,6 +38,7 @@ from ._model import (
     Param,
     PayCurrency,
     ReturnCode,
+    TeamAuth,
     freeze,
 )
 
@@ -243,13 +245,20 @@ _ENDPOINT_KEYS = (
 )
 
 
-def _endpoint(obj: Any, where: str) -> Endpoint:
+_TEAM_AREA = "Team"
+
+
+def _endpoint(obj: Any, where: str, api: str = "project") -> Endpoint:
     r = _Reader(obj, where, _ENDPOINT_KEYS)
     name = r.text("name")
     r.where = where = f"{where} ({name})"
     path = r.text("path")
-    if not path.startswith("/api/") or path.endswith("/"):
-        raise r.fail(f"path {path!r} should look like /api/v1/...")
+    prefix = API_PATH_PREFIXES[api]
+    if not path.startswith(prefix) or path.endswith("/"):
+        raise r.fail(f"path {path!r} should look like {prefix}v1/...")
+    area = r.text("area", choices=AREAS)
+    if (area == _TEAM_AREA) != (api == "team"):
+        raise r.fail(f"the {_TEAM_AREA!r} area holds the Team API's endpoints, and only those")
     params = tuple(_param(p, f"{where}.params[{i}]") for i, p in enumerate(r.get("params", list)))
     _unique((p.name for p in params), where, "parameter")
     clash = [p.name for p in params if p.name in SYSTEM_PARAMS]
@@ -282,7 +291,7 @@ def _endpoint(obj: Any, where: str) -> Endpoint:
         helper=r.text("helper"),
         path=path,
         group=r.text("group"),
-        area=r.text("area", choices=AREAS),
+        area=area,
         status=r.text("status", choices=STATUSES),
         summary=r.text("summary"),
         description=r.text("description"),
@@ -294,7 +303,42 @@ def _endpoint(obj: Any, where: str) -> Endpoint:
         request_example=r.example("request_example"),
         response_example=r.example("response_example"),
         notes=r.texts("notes") or (),
+        api=api,
     )
+
+
+def _team_auth(obj: Any, where: str) -> TeamAuth:
+    keys = ("headers", "nonce_min_length", "nonce_max_length", "timestamp_unit", "max_safe_integer")
+    r = _Reader(obj, where, keys)
+    headers = r.texts("headers") or ()
+    if len(headers) != 4:
+        raise r.fail("'headers' names the key, timestamp, nonce and signature headers, in order")
+    low, high = r.integer("nonce_min_length"), r.integer("nonce_max_length")
+    if not 0 < low <= high:
+        raise r.fail("the nonce length limits are not 0 < min <= max")
+    safe = r.integer("max_safe_integer")
+    if safe <= 0:
+        raise r.fail("'max_safe_integer' must be positive")
+    return TeamAuth(
+        headers=(headers[0], headers[1], headers[2], headers[3]),
+        nonce_min_length=low,
+        nonce_max_length=high,
+        timestamp_unit=r.text("timestamp_unit", choices=UNITS),
+        max_safe_integer=safe,
+    )
+
+
+def _team(doc: Mapping[str, Any], where: str) -> tuple[list[Endpoint], TeamAuth]:
+    _Reader(doc, where, ("api", "auth", "endpoints"))
+    auth = _team_auth(doc["auth"], f"{where}: auth")
+    endpoints = [
+        _endpoint(e, f"{where}: endpoints[{i}]", "team")
+        for i, e in enumerate(_items(doc, "endpoints", where))
+    ]
+    for ep in endpoints:
+        if not (ep.is_paged and ep.is_read_only):
+            raise RegistryDataError(f"{where}: {ep.name}: every Team call reads and pages")
+    return endpoints, auth
 
 
 _CALLBACK_KEYS = (
@@ -443,8 +487,18 @@ class Registry:
         order_currencies: Sequence[OrderCurrency],
         pay_currencies: Sequence[PayCurrency],
         testnets: Sequence[Mapping[str, Any]] = (),
+        team_endpoints: Sequence[Endpoint] = (),
+        team_auth: TeamAuth | None = None,
     ):
         self._endpoints = tuple(endpoints)
+        self._team_endpoints = tuple(team_endpoints)
+        self._team_auth = team_auth
+        if any(ep.is_team for ep in self._endpoints) or not all(
+            ep.is_team for ep in self._team_endpoints
+        ):
+            raise RegistryDataError("project and Team endpoints are kept apart")
+        if self._team_endpoints and team_auth is None:
+            raise RegistryDataError("Team endpoints need the Team API's auth facts")
         self._callbacks = tuple(callbacks)
         self._return_codes = tuple(return_codes)
         self._currencies = tuple(currencies)
@@ -454,7 +508,7 @@ class Registry:
         self._testnets = tuple(freeze(dict(t)) for t in testnets)
 
         self._by_key: dict[str, Endpoint] = {}
-        for ep in self._endpoints:
+        for ep in (*self._endpoints, *self._team_endpoints):
             for key in dict.fromkeys((ep.name, ep.helper, ep.path)):
                 norm = _norm_key(key)
                 other = self._by_key.get(norm)
@@ -493,7 +547,8 @@ class Registry:
 
     def __repr__(self) -> str:
         return (
-            f"<Registry: {len(self._endpoints)} endpoints, {len(self._callbacks)} callbacks, "
+            f"<Registry: {len(self._endpoints)} endpoints, "
+            f"{len(self._team_endpoints)} Team endpoints, {len(self._callbacks)} callbacks, "
             f"{len(self._return_codes)} return codes, {len(self._currencies)} currencies>"
         )
 
@@ -503,8 +558,12 @@ class Registry:
         endpoints_doc: Mapping[str, Any],
         return_codes_doc: Mapping[str, Any],
         currencies_doc: Mapping[str, Any],
+        team_doc: Mapping[str, Any] | None = None,
     ) -> Registry:
-        """Build a registry from the three parsed JSON documents, checking them on the way."""
+        """Build a registry from the parsed JSON documents, checking them on the way.
+
+        ``team_doc`` (``team_endpoints.json``) adds the Team API; without it there is none.
+        """
         where = "endpoints.json"
         endpoints = [
             _endpoint(e, f"{where}: endpoints[{i}]")
@@ -541,14 +600,37 @@ class Registry:
             for i, c in enumerate(_items(currencies_doc, "pay_currencies", where))
         ]
         testnets = _items(currencies_doc, "testnets", where)
-        return cls(endpoints, callbacks, codes, currencies, chains, orders, pays, testnets)
+        team, auth = ([], None) if team_doc is None else _team(team_doc, "team_endpoints.json")
+        return cls(
+            endpoints, callbacks, codes, currencies, chains, orders, pays, testnets, team, auth
+        )
 
     # -- endpoints and callbacks -----------------------------------------------------------------
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
-        """All request endpoints, in file order."""
+        """The project API's request endpoints, in file order (the Team API's are apart)."""
         return self._endpoints
+
+    @property
+    def team_endpoints(self) -> tuple[Endpoint, ...]:
+        """The Team API's endpoints (``/openapi/v1/...``), in file order."""
+        return self._team_endpoints
+
+    @property
+    def team_auth(self) -> TeamAuth:
+        """How Team API requests are signed: header names, nonce and integer limits."""
+        if self._team_auth is None:
+            raise RegistryDataError("this registry was built without the Team API")
+        return self._team_auth
+
+    def endpoints_of(self, api: str) -> tuple[Endpoint, ...]:
+        """The endpoints of ``api`` (one of :data:`APIS`: ``"project"`` or ``"team"``)."""
+        if api == "team":
+            return self._team_endpoints
+        if api == "project":
+            return self._endpoints
+        raise UnknownEndpoint(str(api), list(API_PATH_PREFIXES), kind="API")
 
     @property
     def callbacks(self) -> tuple[Callback, ...]:
@@ -558,12 +640,18 @@ class Registry:
     def endpoint(self, key: str) -> Endpoint:
         """The endpoint named ``key``: registry name, helper alias or path (a full URL works).
 
-        Raises :class:`UnknownEndpoint` (a ``KeyError``) listing the closest names.
+        Both APIs are searched (their names never clash); :attr:`Endpoint.api` tells which one
+        an endpoint belongs to. Raises :class:`UnknownEndpoint` (a ``KeyError``) listing the
+        closest names.
         """
         hit = self._by_key.get(_norm_key(key))
         if hit is not None:
             return hit
-        candidates = {c: ep.name for ep in self._endpoints for c in (ep.name, ep.helper, ep.path)}
+        candidates = {
+            c: ep.name
+            for ep in (*self._endpoints, *self._team_endpoints)
+            for c in (ep.name, ep.helper, ep.path)
+        }
         raise UnknownEndpoint(str(key), _suggest(_norm_key(key), candidates))
 
     def get_endpoint(self, key: str) -> Endpoint | None:
@@ -585,7 +673,7 @@ class Registry:
         return tuple(cb for cb in self._callbacks if name in cb.triggered_by)
 
     def by_area(self) -> dict[str, tuple[Endpoint, ...]]:
-        """Endpoints grouped by UI area, areas in display order (empty areas left out)."""
+        """Project endpoints grouped by UI area, areas in display order (empty areas left out)."""
         groups = {area: tuple(ep for ep in self._endpoints if ep.area == area) for area in AREAS}
         return {area: eps for area, eps in groups.items() if eps}
 
@@ -679,12 +767,12 @@ def _suggest(key: str, candidates: Mapping[str, str]) -> list[str]:
 
 # -- loading the package data --------------------------------------------------------------------
 
-_FILES = ("endpoints.json", "return_codes.json", "currencies.json")
+_FILES = ("endpoints.json", "return_codes.json", "currencies.json", "team_endpoints.json")
 _PACKAGE = __name__.rpartition(".")[0]
 
 
 def load_registry(directory: str | Path | None = None) -> Registry:
-    """Read the three JSON files from ``directory`` (default: the package data) into a Registry."""
+    """Read the four JSON files from ``directory`` (default: the package data) into a Registry."""
     docs: list[Any] = []
     for name in _FILES:
         if directory is None:
