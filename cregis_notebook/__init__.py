@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign, verify_signature
+from ._team_signing import (
+    canonical_team_body,
+    sign_team,
+    team_string_to_sign,
+    verify_team_signature,
+)
 from ._version import __version__
 from .client import AsyncClient, Client, PreparedRequest
 from .envelope import Envelope
@@ -91,6 +97,7 @@ __all__ = [
     "afetch_frame",
     "callbacks_frame",
     "canonical_string",
+    "canonical_team_body",
     "fetch_frame",
     "last_fetch_error",
     "parse_callback",
@@ -98,11 +105,14 @@ __all__ = [
     "read_parquet",
     "registry",
     "sign",
+    "sign_team",
+    "team_string_to_sign",
     "to_csv",
     "to_frame",
     "to_frames",
     "to_parquet",
     "verify_signature",
+    "verify_team_signature",
 ]
 
 
