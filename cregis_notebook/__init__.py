@@ -18,7 +18,7 @@ from ._team_signing import (
     verify_team_signature,
 )
 from ._version import __version__
-from .client import AsyncClient, Client, PreparedRequest
+from .client import AsyncClient, AsyncTeamClient, Client, PreparedRequest, TeamClient
 from .envelope import Envelope
 from .errors import (
     CregisAPIError,
@@ -69,6 +69,7 @@ _LAZY = {
 
 __all__ = [
     "AsyncClient",
+    "AsyncTeamClient",
     "CallbackReceiver",
     "Client",
     "CregisAPIError",
@@ -93,6 +94,7 @@ __all__ = [
     "PreparedRequest",
     "RetryPolicy",
     "Sandbox",
+    "TeamClient",
     "__version__",
     "afetch_frame",
     "callbacks_frame",

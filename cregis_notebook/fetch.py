@@ -50,7 +50,7 @@ from typing import Any
 import pandas as pd
 
 from ._checkpoint import Checkpoint
-from .client import AsyncClient, Client
+from .client import AsyncClient, AsyncTeamClient, Client, TeamClient
 from .envelope import SUCCESS, Envelope
 from .errors import (
     CregisAPIError,
@@ -469,7 +469,7 @@ def _get(plan: Plan, page: int, attempts: int, timing: FetchTiming, stop: thread
     while True:
         attempt += 1
         try:
-            return _check(plan.client.request(plan.endpoint, **plan.params, page_num=page), page)
+            return _check(plan.client.request(plan.endpoint, **plan.page(page)), page)
         except Exception as exc:  # any failure of one page: retried, then reported
             cause = exc.cause if isinstance(exc, PageFailed) else exc
             if page == 1 and isinstance(cause, CregisAPIError):
@@ -488,7 +488,7 @@ async def _aget(plan: Plan, page: int, attempts: int, timing: FetchTiming) -> An
     while True:
         attempt += 1
         try:
-            env = await plan.client.request(plan.endpoint, **plan.params, page_num=page)
+            env = await plan.client.request(plan.endpoint, **plan.page(page))
             return _check(env, page)
         except (CregisError, PageFailed) as exc:
             cause = exc.cause if isinstance(exc, PageFailed) else exc
@@ -887,7 +887,7 @@ def _check_options(concurrency: int, page_attempts: int, on_mismatch: str, error
 
 
 def fetch_frame(
-    client: Client,
+    client: Client | TeamClient,
     endpoint: str | Endpoint,
     /,
     *,
@@ -939,9 +939,10 @@ def fetch_frame(
 
     try:  # an interrupt before the first page is this fetch's too
         _check_options(concurrency, page_attempts, on_mismatch, errors)
-        if isinstance(client, AsyncClient):
+        if isinstance(client, (AsyncClient, AsyncTeamClient)):
             raise TypeError(
-                "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"
+                f"fetch_frame needs a Client or a TeamClient; with an {type(client).__name__} "
+                "use `await afetch_frame(...)`"
             )
         ep = client.endpoint(endpoint)
         if not ep.is_paged:
@@ -953,7 +954,7 @@ def fetch_frame(
 
 
 async def afetch_frame(
-    client: AsyncClient,
+    client: AsyncClient | AsyncTeamClient,
     endpoint: str | Endpoint,
     /,
     *,

@@ -23,6 +23,7 @@ from ._model import (
     EFFECTS,
     EMPTY_MAPPING,
     FIELD_TYPES,
+    PAGE_PARAMS,
     PARAM_TYPES,
     ROLES,
     STATUSES,
@@ -43,7 +44,6 @@ from ._model import (
 )
 
 _A_CODE = re.compile(r"A\d{4}")
-_PAGE_PARAMS = ("page_num", "page_size")
 
 
 # -- parsing with schema checks ------------------------------------------------------------------
@@ -277,7 +277,7 @@ def _endpoint(obj: Any, where: str, api: str = "project") -> Endpoint:
         missing = [k for k in row_key if k not in {f.name for f in fields}]
         if missing:
             raise r.fail(f"row_key names unknown fields {missing}")
-        for page_param in _PAGE_PARAMS:
+        for page_param in PAGE_PARAMS:
             if page_param not in {p.name for p in params}:
                 raise r.fail(f"a page endpoint needs the {page_param} parameter")
     elif row_key:

@@ -11,6 +11,9 @@ from typing import Any, NoReturn
 # -- vocabularies --------------------------------------------------------------------------------
 
 SYSTEM_PARAMS: tuple[str, ...] = ("pid", "nonce", "timestamp", "sign")
+
+PAGE_PARAMS: tuple[str, str] = ("page_num", "page_size")
+"""The page number and page size parameters every paged endpoint of either API takes."""
 """Parameters every request carries besides its business parameters; never listed per endpoint."""
 
 PARAM_TYPES: tuple[str, ...] = (
