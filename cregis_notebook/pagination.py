@@ -87,14 +87,21 @@ class Plan:
         return {**self.params, _NUMBER: number}
 
     def identity(self) -> dict[str, Any]:
-        """What makes two fetches the same (a checkpoint of another fetch is refused)."""
-        return {
+        """What makes two fetches the same (a checkpoint of another fetch is refused).
+
+        A project is told by its ``pid``; a team (which has none) by its public Access Key.
+        """
+        identity = {
             "endpoint": self.endpoint.name,
             "base_url": self.client.base_url,
-            "pid": self.client.pid,
+            "pid": getattr(self.client, "pid", None),
             "page_size": self.page_size,
             "filters": self.filters,
         }
+        access_key = getattr(self.client, "access_key", None)
+        if access_key is not None:
+            identity["access_key"] = access_key
+        return identity
 
 
 def plan_fetch(

@@ -289,3 +289,27 @@ def test_from_env_reads_the_environment_and_a_dotenv_file(
     with pytest.raises(CregisConfigError, match="CREGIS_TEAM_BASE_URL") as caught:
         TeamClient.from_env(env_file=str(env_file))
     assert SECRET not in str(caught.value)
+
+
+def test_a_team_fetch_resumes_from_its_checkpoint_and_no_other_team_does(tmp_path: Path) -> None:
+    ckpt = tmp_path / "history.ckpt"
+    server = TeamServer()
+    options: dict[str, Any] = {
+        "wallet_id": 1385412968038400,
+        "page_size": 10,
+        "progress": False,
+        "keep_checkpoint": True,
+    }
+    first = fetch_frame(
+        _client(server), "query_history_transactions", checkpoint=str(ckpt), **options
+    )
+    assert len(first) == HISTORY_ROWS and ckpt.exists()
+    assert SECRET not in ckpt.read_text(encoding="utf-8")
+    again = TeamServer()
+    second = fetch_frame(
+        _client(again), "query_history_transactions", checkpoint=str(ckpt), **options
+    )
+    assert again.requests == [] and len(second) == HISTORY_ROWS  # every page came from the file
+    other = TeamClient(BASE, "another-team-key", SECRET, transport=httpx.MockTransport(again))
+    with pytest.raises(CregisValidationError, match="access_key"):
+        fetch_frame(other, "query_history_transactions", checkpoint=str(ckpt), **options)
