@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign, verify_signature
+from ._team_signing import (
+    canonical_team_body,
+    sign_team,
+    team_string_to_sign,
+    verify_team_signature,
+)
 from ._version import __version__
-from .client import AsyncClient, Client, PreparedRequest
+from .client import AsyncClient, AsyncTeamClient, Client, PreparedRequest, TeamClient
 from .envelope import Envelope
 from .errors import (
     CregisAPIError,
@@ -66,6 +72,7 @@ _LAZY = {
 
 __all__ = [
     "AsyncClient",
+    "AsyncTeamClient",
     "CallbackReceiver",
     "Client",
     "CregisAPIError",
@@ -90,10 +97,12 @@ __all__ = [
     "PreparedRequest",
     "RetryPolicy",
     "Sandbox",
+    "TeamClient",
     "__version__",
     "afetch_frame",
     "callbacks_frame",
     "canonical_string",
+    "canonical_team_body",
     "fetch_frame",
     "last_fetch_error",
     "parse_callback",
@@ -102,12 +111,15 @@ __all__ = [
     "read_parquet",
     "registry",
     "sign",
+    "sign_team",
+    "team_string_to_sign",
     "to_csv",
     "to_excel",
     "to_frame",
     "to_frames",
     "to_parquet",
     "verify_signature",
+    "verify_team_signature",
 ]
 
 

@@ -33,7 +33,7 @@ VERSION = 2
 """Version 2 adds the per-page digest; a version 1 file keeps its header (the pinned window)
 and its pages, which carry no digest, are fetched again."""
 _READABLE = (1, VERSION)
-_IDENTITY = ("endpoint", "base_url", "pid", "page_size", "filters")
+_IDENTITY = ("endpoint", "base_url", "pid", "access_key", "page_size", "filters")
 _PAGE_LINE = re.compile(rb'\{"page":([0-9]{1,18}),"sha256":"([0-9a-f]{64})","envelope":(.*)\}')
 
 

@@ -23,16 +23,22 @@ from .errors import CregisConfigError
 __all__ = [
     "ALLOW_WRITES_VAR",
     "ENV_VARS",
+    "TEAM_ENV_VARS",
     "Settings",
+    "TeamSettings",
     "check_settings",
+    "check_team_settings",
     "is_configured",
     "is_loopback",
     "read_dotenv",
     "settings_from_env",
+    "team_settings_from_env",
     "writes_from_env",
 ]
 
 ENV_VARS = ("CREGIS_BASE_URL", "CREGIS_PID", "CREGIS_API_KEY")
+TEAM_ENV_VARS = ("CREGIS_TEAM_BASE_URL", "CREGIS_ACCESS_KEY", "CREGIS_ACCESS_SECRET")
+_SECRET_MASK = "<ACCESS_SECRET>"
 ALLOW_WRITES_VAR = "CREGIS_ALLOW_WRITES"
 _YES = ("1", "true", "yes")
 _NO = ("", "0", "false", "no")
@@ -50,6 +56,16 @@ class Settings:
     pid: int
     api_key: Secret = field(repr=False)
     allow_writes: bool | None = None
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """Checked Team API settings: the URL without a trailing ``/``, the Access Key, and the
+    Access Secret as a :class:`Secret`."""
+
+    base_url: str
+    access_key: str
+    access_secret: Secret = field(repr=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -75,11 +91,11 @@ def _describe(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def _url_problem(base_url: object, allow_insecure: bool) -> str | None:
-    where = "(each project has its own API domain, shown in the Cregis client)"
+def _url_problem(base_url: object, allow_insecure: bool, owner: str = "project") -> str | None:
+    where = f"(each {owner} has its own API domain, shown in the Cregis client)"
     if not isinstance(base_url, str) or not base_url.strip():
         return (
-            f"base_url must be the project's API domain, such as https://t-xxxx.cregis.io {where}"
+            f"base_url must be the {owner}'s API domain, such as https://t-xxxx.cregis.io {where}"
         )
     try:
         parts = urlsplit(base_url.strip())
@@ -96,7 +112,7 @@ def _url_problem(base_url: object, allow_insecure: bool) -> str | None:
     if parts.scheme == "http" and not allow_insecure and not is_loopback(host):
         return (
             f"base_url is plain http:// to {host}, which is not this machine: signed requests "
-            "and the project's data would cross the network in clear text. Use https://, or "
+            f"and the {owner}'s data would cross the network in clear text. Use https://, or "
             "pass allow_insecure=True if the network between here and there is trusted"
         )
     return None
@@ -154,13 +170,52 @@ def check_settings(
         return f"the client settings could not be read ({type(exc).__name__})"
 
 
-def _masked(text: str, api_key: object) -> str:
+def _masked(text: str, api_key: object, mask: str = "<API_KEY>") -> str:
     """``text`` with the key, should it appear (inside a URL, say), replaced by a mask."""
     if isinstance(api_key, Secret):
         api_key = api_key.reveal()
     if isinstance(api_key, str) and api_key.strip():
-        return text.replace(api_key.strip(), "<API_KEY>")
+        return text.replace(api_key.strip(), mask)
     return text
+
+
+def _team_problem(access_key: object, access_secret: object) -> str | None:
+    if not isinstance(access_key, str) or not access_key.strip():
+        return "access_key must be the team's Access Key (a non-empty string)"
+    if isinstance(access_secret, Secret):
+        secret_ok = bool(access_secret) and bool(access_secret.reveal().strip())
+    else:
+        secret_ok = isinstance(access_secret, str) and bool(access_secret.strip())
+    if not secret_ok:
+        return "access_secret must be the team's Access Secret (a non-empty string)"
+    if isinstance(access_secret, str) and access_key.strip() == access_secret.strip():
+        return "access_key and access_secret are the same text: one of them is wrong"
+    return None
+
+
+def check_team_settings(
+    base_url: object,
+    access_key: object,
+    access_secret: object,
+    *,
+    allow_insecure: bool = False,
+) -> TeamSettings | str:
+    """The checked :class:`TeamSettings`, or the text of what is wrong. Never raises."""
+    try:
+        problem = _url_problem(base_url, allow_insecure, "team") or _team_problem(
+            access_key, access_secret
+        )
+        if problem is not None:
+            return _masked(problem, access_secret, _SECRET_MASK)
+        secret = (
+            access_secret
+            if isinstance(access_secret, Secret)
+            else Secret(str(access_secret).strip())
+        )
+        assert isinstance(base_url, str) and isinstance(access_key, str)
+        return TeamSettings(base_url.strip().rstrip("/"), access_key.strip(), secret)
+    except Exception as exc:  # pragma: no cover - each check above is total
+        return f"the Team client settings could not be read ({type(exc).__name__})"
 
 
 def _writes_value(value: str | None, where: str) -> bool | str | None:
@@ -203,20 +258,35 @@ def read_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _gather(
-    environ: Mapping[str, str] | None, env_file: str | os.PathLike[str] | None
-) -> Settings | str:
+def _merged(
+    environ: Mapping[str, str] | None,
+    env_file: str | os.PathLike[str] | None,
+    names: tuple[str, ...],
+    instead: str,
+) -> dict[str, str] | str:
+    """The ``.env`` file's settings overlaid by the environment's, or what is missing."""
     merged: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         merged.update(read_dotenv(env_file))
     merged.update({k: v for k, v in (os.environ if environ is None else environ).items() if v})
-    missing = [name for name in ENV_VARS if not merged.get(name, "").strip()]
+    missing = [name for name in names if not merged.get(name, "").strip()]
     if missing:
         where = f" or in {os.fspath(env_file)}" if env_file is not None else ""
-        return (
-            f"missing configuration: set {', '.join(missing)} in the environment{where} "
-            "(or use Client.sandbox() to explore without credentials)"
-        )
+        return f"missing configuration: set {', '.join(missing)} in the environment{where}{instead}"
+    return merged
+
+
+def _gather(
+    environ: Mapping[str, str] | None, env_file: str | os.PathLike[str] | None
+) -> Settings | str:
+    merged = _merged(
+        environ,
+        env_file,
+        ENV_VARS,
+        " (or use Client.sandbox() to explore without credentials)",
+    )
+    if isinstance(merged, str):
+        return merged
     key = Secret(merged["CREGIS_API_KEY"].strip())
     pid_text = merged["CREGIS_PID"].strip()
     if not (pid_text.isascii() and pid_text.isdigit()):
@@ -248,6 +318,35 @@ def settings_from_env(
     del environ  # it holds the key: keep it out of this frame should an error be raised
     if isinstance(found, str):
         raise CregisConfigError(found)
+    return found
+
+
+def team_settings_from_env(
+    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+) -> TeamSettings:
+    """The :class:`TeamSettings` in ``CREGIS_TEAM_BASE_URL``, ``CREGIS_ACCESS_KEY`` and
+    ``CREGIS_ACCESS_SECRET``, from the environment or the ``.env`` file (the environment wins).
+
+    A missing or malformed variable raises :class:`CregisConfigError` naming it (never quoting
+    the secret).
+    """
+    merged = _merged(environ, env_file, TEAM_ENV_VARS, "")
+    del environ  # it holds the secret: keep it out of this frame should an error be raised
+    if isinstance(merged, str):
+        raise CregisConfigError(merged)
+    found = check_team_settings(
+        merged["CREGIS_TEAM_BASE_URL"],
+        merged["CREGIS_ACCESS_KEY"],
+        Secret(merged.pop("CREGIS_ACCESS_SECRET").strip()),
+        allow_insecure=True,
+    )
+    del merged
+    if isinstance(found, str):
+        raise CregisConfigError(
+            found.replace("base_url", "CREGIS_TEAM_BASE_URL", 1)
+            .replace("access_key", "CREGIS_ACCESS_KEY", 1)
+            .replace("access_secret", "CREGIS_ACCESS_SECRET", 1)
+        )
     return found
 
 

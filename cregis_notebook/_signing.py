@@ -82,6 +82,10 @@ class Secret:
         """Lowercase hex MD5 of the key's UTF-8 bytes followed by ``payload``."""
         return hashlib.md5(self._bytes + payload).hexdigest()
 
+    def hmac_sha256(self, message: bytes) -> str:
+        """Lowercase hex HMAC-SHA256 of ``message`` keyed with the secret's UTF-8 bytes."""
+        return hmac.new(self._bytes, message, hashlib.sha256).hexdigest()
+
     def is_key(self, text: object) -> bool:
         """True when ``text`` is this key (spaces around it ignored), in constant time."""
         if not isinstance(text, str) or not self._bytes:

@@ -21,10 +21,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._config import check_settings, is_loopback, settings_from_env, writes_from_env
+from ._config import (
+    check_settings,
+    check_team_settings,
+    is_loopback,
+    settings_from_env,
+    team_settings_from_env,
+    writes_from_env,
+)
 from ._helpers import AsyncHelpers, SyncHelpers
 from ._retry import RetryPolicy
 from ._signing import Secret, signed_bytes, wire_value
+from ._team_signing import canonical_team_body, sign_team, team_string_to_sign
 from ._validation import prepare_params
 from ._values import loads_exact
 from ._version import __version__
@@ -43,7 +51,7 @@ from .errors import (
 )
 from .spec import Endpoint, registry
 
-__all__ = ["AsyncClient", "Client", "PreparedRequest"]
+__all__ = ["AsyncClient", "AsyncTeamClient", "Client", "PreparedRequest", "TeamClient"]
 
 log = logging.getLogger("cregis_notebook")
 
@@ -53,6 +61,13 @@ KEY_MASK = "<API_KEY>"
 SANDBOX_INFO_PATH = "/_sandbox/info"
 SANDBOX_NAME = "cregis-notebook"
 _HEADERS = {"Content-Type": "application/json", "User-Agent": f"cregis-notebook/{__version__}"}
+_TEAM_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+SECRET_MASK = "********"
+
+
+def new_team_nonce() -> str:
+    """A fresh random Team API nonce: 32 lowercase hex characters (128 random bits)."""
+    return secrets.token_hex(16)
 
 
 def new_nonce() -> str:
@@ -74,13 +89,24 @@ class PreparedRequest:
     """A validated, signed request that has not been sent.
 
     ``body`` is the exact JSON body (with ``sign``); ``canonical`` is the signed string with the
-    API key replaced by ``<API_KEY>``.
+    API key replaced by ``<API_KEY>``. A Team API request also has ``content``, the exact bytes
+    sent (the RFC 8785 body that was signed), and ``headers``, its four ``Access-*`` headers;
+    there ``body`` holds the business parameters and ``canonical`` the string that was signed
+    (it holds no secret).
     """
 
     endpoint: Endpoint = field(repr=False)
     url: str
     body: dict[str, Any]
     canonical: str = field(repr=False)
+    content: bytes | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def post_arguments(self) -> dict[str, Any]:
+        """What ``httpx`` is given to POST this request (path aside)."""
+        if self.content is None:
+            return {"json": self.body}
+        return {"content": self.content, "headers": dict(self.headers)}
 
     @property
     def path(self) -> str:
@@ -119,35 +145,28 @@ def _uncertain(ep: Endpoint) -> str:
 
 
 class _BaseClient:
-    """What the sync and async clients share: configuration, preparation and parsing."""
+    """What every client shares: the connection pool, retries, parsing and the write guard."""
 
     _is_async = False
+    api = "project"
+    """Which Cregis API this client speaks (``"project"``; the Team clients say ``"team"``)."""
+    allow_writes = False
 
-    def __init__(
+    def _connect(
         self,
         base_url: str,
-        pid: int | str,
-        api_key: str | Secret,
         *,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-        strict: bool = False,
-        retry: RetryPolicy | bool = True,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Any] | None = None,
-        nonce: Callable[[], str] = new_nonce,
-        allow_writes: bool | None = None,
-        allow_insecure: bool = False,
+        timeout: float,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        strict: bool,
+        retry: RetryPolicy | bool,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Any] | None,
+        nonce: Callable[[], str],
+        headers: Mapping[str, str],
     ) -> None:
-        in_process = getattr(transport, "sandbox", None) is not None  # nothing crosses a network
-        found = check_settings(base_url, pid, api_key, allow_insecure=allow_insecure or in_process)
-        del base_url, pid, api_key  # from here on the key is only inside a Secret
-        if isinstance(found, str):
-            raise CregisConfigError(found)
-        self.base_url = found.base_url
-        self.pid = found.pid
-        self._key = found.api_key
-        self.allow_writes = writes_from_env() if allow_writes is None else bool(allow_writes)
+        """Set what every client has, and open its connection pool."""
+        self.base_url = base_url
         self.timeout = timeout
         self.strict = strict
         if retry is True:
@@ -166,7 +185,7 @@ class _BaseClient:
             "base_url": self.base_url,
             "timeout": timeout,
             "transport": transport,
-            "headers": _HEADERS,
+            "headers": headers,
             "limits": httpx.Limits(max_connections=32, max_keepalive_connections=32),
         }
         self._http: Any = httpx.AsyncClient(**pool) if self._is_async else httpx.Client(**pool)
@@ -186,12 +205,9 @@ class _BaseClient:
         """
         return self.sandbox_app is not None or self._proven is True
 
-    def __repr__(self) -> str:
-        kind = "sandbox" if self.is_sandbox else "live"
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, pid={self.pid}, "
-            f"api_key='********', {kind})"
-        )
+    @property
+    def _kind(self) -> str:
+        return "sandbox" if self.is_sandbox else "live"
 
     # -- the live-write guard ------------------------------------------------------------------
 
@@ -207,23 +223,14 @@ class _BaseClient:
         """Raise :class:`CregisWriteRefused` when ``ep`` may not be sent (nothing is sent)."""
         if self._sends_freely(ep, confirmed):
             return
-        what = "moves money" if ep.moves_money else "creates state"
-        text = (
-            f"{ep.name} {what}, and {self.base_url} is treated as a LIVE project: the call was "
-            "refused and nothing was sent. To allow writes from this client, make it with "
-            "allow_writes=True (or set CREGIS_ALLOW_WRITES=1); to send this one call, use "
-            "client.send(client.prepare(...), confirmed=True)."
-        )
-        if self._loopback:
-            text += (
-                f" The server is on this machine but did not prove to be a {SANDBOX_NAME} "
-                f"sandbox (GET {SANDBOX_INFO_PATH} must answer data.sandbox = "
-                f"{SANDBOX_NAME!r} and pid {self.pid})."
-            )
-        raise CregisWriteRefused(text)
+        raise CregisWriteRefused(self._refusal(ep))
+
+    def _refusal(self, ep: Endpoint) -> str:
+        """Why ``ep`` was refused, and how to opt in."""
+        return f"{ep.name} is not read-only and {self.base_url} is not a sandbox; nothing was sent"
 
     def _proves_sandbox(self, response: httpx.Response) -> bool:
-        """True when ``response`` is a sandbox's ``/_sandbox/info`` answer for this project."""
+        """True when ``response`` is a sandbox's ``/_sandbox/info`` answer for this client."""
         if response.status_code != 200:
             return False
         try:
@@ -233,48 +240,40 @@ class _BaseClient:
         if not isinstance(parsed, dict) or parsed.get("code") != SUCCESS:
             return False
         data = parsed.get("data")
-        if not isinstance(data, dict) or data.get("sandbox") != SANDBOX_NAME:
-            return False
-        projects = data.get("projects")
-        pids = [data.get("pid"), *(projects if isinstance(projects, list) else [])]
-        return any(type(p) is int and p == self.pid for p in pids)
+        return isinstance(data, dict) and data.get("sandbox") == SANDBOX_NAME and self._owns(data)
+
+    def _owns(self, info: Mapping[str, Any]) -> bool:
+        """Whether a sandbox's info describes this client's project or team."""
+        return False
 
     # -- preparation -------------------------------------------------------------------------
 
-    @staticmethod
-    def endpoint(key: str | Endpoint) -> Endpoint:
-        """Look an endpoint up by registry name, helper name or path."""
+    @classmethod
+    def endpoint(cls, key: str | Endpoint) -> Endpoint:
+        """Look an endpoint of this client's API up by registry name, helper name or path."""
         if isinstance(key, Endpoint):
-            return key
-        try:
-            return registry().endpoint(key)
-        except UnknownEndpoint as exc:
-            raise CregisValidationError(str(exc), endpoint=str(key)) from None
+            ep = key
+        else:
+            try:
+                ep = registry().endpoint(key)
+            except UnknownEndpoint as exc:
+                raise CregisValidationError(str(exc), endpoint=str(key)) from None
+        if ep.api != cls.api:
+            names = {"team": ("Team API", "TeamClient"), "project": ("project API", "Client")}
+            theirs, other = names[ep.api]
+            raise CregisValidationError(
+                f"{ep.name} ({ep.path}) belongs to the {theirs}, not the {names[cls.api][0]} "
+                f"that {cls.__name__} speaks; call it through {other}",
+                endpoint=ep.name,
+            )
+        return ep
 
     def prepare(self, endpoint: str | Endpoint, /, **params: Any) -> PreparedRequest:
-        """Validate ``params``, add ``pid``, ``nonce``, ``timestamp`` and ``sign``; send nothing.
+        """Validate and sign one call without sending it (each API signs its own way)."""
+        raise NotImplementedError  # pragma: no cover - every client defines it
 
-        Everything is checked and rendered before the key is touched, so an error raised here
-        (always a :class:`CregisValidationError`) never carries the key.
-        """
-        ep = self.endpoint(endpoint)
-        business = prepare_params(ep, params, strict=self.strict)
-        problem: CregisValidationError | None = None
-        try:
-            body: dict[str, Any] = {k: wire_value(v, k) for k, v in business.items()}
-            body["pid"] = self.pid
-            body["nonce"] = self._nonce()
-            body["timestamp"] = int(self._clock() * 1000)
-            payload = signed_bytes(body)
-        except CregisValidationError as exc:
-            problem = exc
-        if problem is not None:  # raised outside the except block: one clean error
-            raise CregisValidationError(
-                f"{ep.name}: {problem}", endpoint=ep.name, param=problem.param
-            )
-        body["sign"] = self._key.digest(payload)
-        masked = KEY_MASK + payload.decode("utf-8")
-        return PreparedRequest(ep, self.base_url + ep.path, body, masked)
+    def _wrap(self, ep: Endpoint, problem: CregisValidationError) -> CregisValidationError:
+        return CregisValidationError(f"{ep.name}: {problem}", endpoint=ep.name, param=problem.param)
 
     # -- parsing -----------------------------------------------------------------------------
 
@@ -372,32 +371,6 @@ class _BaseClient:
         log.info("%s: %s; retrying in %.2f s", ep.name, exc, wait)
         return wait
 
-    @classmethod
-    def from_env(cls: type[_C], *, env_file: str | None = ".env", **options: Any) -> _C:
-        """Build a client from ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY``.
-
-        Values in the environment win over a ``.env`` file in the working directory, and
-        ``CREGIS_ALLOW_WRITES`` is read from either. A missing or malformed variable raises
-        :class:`CregisConfigError` naming it.
-        """
-        found = settings_from_env(env_file=env_file)
-        if found.allow_writes is not None:
-            options.setdefault("allow_writes", found.allow_writes)
-        return cls(found.base_url, found.pid, found.api_key, **options)
-
-    @classmethod
-    def sandbox(cls: type[_C], seed: int = 0, **knobs: Any) -> _C:
-        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``.
-
-        Client options (``timeout``, ``retry``, ...) go to the client; everything else,
-        ``clock`` included, to the sandbox, whose clock the client then shares.
-        """
-        from .sandbox import Sandbox
-
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
-        box: Any = Sandbox(seed=seed, **knobs)  # typed for Client and AsyncClient, not for _C
-        return box.client(client_class=cls, **options)
-
     def _log(self, envelope: Envelope) -> None:
         log.debug(
             "POST %s -> %s %s in %.0f ms (%d attempt%s)",
@@ -410,36 +383,136 @@ class _BaseClient:
         )
 
 
-_C = TypeVar("_C", bound=_BaseClient)
+class _ProjectClient(_BaseClient):
+    """A project API client's own part: pid and API key, MD5 signing in the body."""
+
+    def __init__(
+        self,
+        base_url: str,
+        pid: int | str,
+        api_key: str | Secret,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        strict: bool = False,
+        retry: RetryPolicy | bool = True,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Any] | None = None,
+        nonce: Callable[[], str] = new_nonce,
+        allow_writes: bool | None = None,
+        allow_insecure: bool = False,
+    ) -> None:
+        in_process = getattr(transport, "sandbox", None) is not None  # nothing crosses a network
+        found = check_settings(base_url, pid, api_key, allow_insecure=allow_insecure or in_process)
+        del base_url, pid, api_key  # from here on the key is only inside a Secret
+        if isinstance(found, str):
+            raise CregisConfigError(found)
+        self.pid = found.pid
+        self._key = found.api_key
+        self.allow_writes = writes_from_env() if allow_writes is None else bool(allow_writes)
+        self._connect(
+            found.base_url,
+            timeout=timeout,
+            transport=transport,
+            strict=strict,
+            retry=retry,
+            clock=clock,
+            sleep=sleep,
+            nonce=nonce,
+            headers=_HEADERS,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, pid={self.pid}, "
+            f"api_key='{SECRET_MASK}', {self._kind})"
+        )
+
+    def _owns(self, info: Mapping[str, Any]) -> bool:
+        projects = info.get("projects")
+        pids = [info.get("pid"), *(projects if isinstance(projects, list) else [])]
+        return any(type(p) is int and p == self.pid for p in pids)
+
+    def _refusal(self, ep: Endpoint) -> str:
+        what = "moves money" if ep.moves_money else "creates state"
+        text = (
+            f"{ep.name} {what}, and {self.base_url} is treated as a LIVE project: the call was "
+            "refused and nothing was sent. To allow writes from this client, make it with "
+            "allow_writes=True (or set CREGIS_ALLOW_WRITES=1); to send this one call, use "
+            "client.send(client.prepare(...), confirmed=True)."
+        )
+        if self._loopback:
+            text += (
+                f" The server is on this machine but did not prove to be a {SANDBOX_NAME} "
+                f"sandbox (GET {SANDBOX_INFO_PATH} must answer data.sandbox = "
+                f"{SANDBOX_NAME!r} and pid {self.pid})."
+            )
+        return text
+
+    def prepare(self, endpoint: str | Endpoint, /, **params: Any) -> PreparedRequest:
+        """Validate ``params``, add ``pid``, ``nonce``, ``timestamp`` and ``sign``; send nothing.
+
+        Everything is checked and rendered before the key is touched, so an error raised here
+        (always a :class:`CregisValidationError`) never carries the key.
+        """
+        ep = self.endpoint(endpoint)
+        business = prepare_params(ep, params, strict=self.strict)
+        problem: CregisValidationError | None = None
+        try:
+            body: dict[str, Any] = {k: wire_value(v, k) for k, v in business.items()}
+            body["pid"] = self.pid
+            body["nonce"] = self._nonce()
+            body["timestamp"] = int(self._clock() * 1000)
+            payload = signed_bytes(body)
+        except CregisValidationError as exc:
+            problem = exc
+        if problem is not None:  # raised outside the except block: one clean error
+            raise self._wrap(ep, problem)
+        body["sign"] = self._key.digest(payload)
+        masked = KEY_MASK + payload.decode("utf-8")
+        return PreparedRequest(ep, self.base_url + ep.path, body, masked)
+
+    @classmethod
+    def from_env(cls: type[_P], *, env_file: str | None = ".env", **options: Any) -> _P:
+        """Build a client from ``CREGIS_BASE_URL``, ``CREGIS_PID`` and ``CREGIS_API_KEY``.
+
+        Values in the environment win over a ``.env`` file in the working directory, and
+        ``CREGIS_ALLOW_WRITES`` is read from either. A missing or malformed variable raises
+        :class:`CregisConfigError` naming it.
+        """
+        found = settings_from_env(env_file=env_file)
+        if found.allow_writes is not None:
+            options.setdefault("allow_writes", found.allow_writes)
+        return cls(found.base_url, found.pid, found.api_key, **options)
+
+    @classmethod
+    def sandbox(cls: type[_P], seed: int = 0, **knobs: Any) -> _P:
+        """A client wired to a fresh in-process sandbox (no sockets); knobs as for ``Sandbox``.
+
+        Client options (``timeout``, ``retry``, ...) go to the client; everything else,
+        ``clock`` included, to the sandbox, whose clock the client then shares.
+        """
+        from .sandbox import Sandbox
+
+        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
+        box: Any = Sandbox(seed=seed, **knobs)  # typed for Client and AsyncClient, not for _P
+        return box.client(client_class=cls, **options)
 
 
-class Client(SyncHelpers, _BaseClient):
-    """A synchronous client for one Cregis project.
+_P = TypeVar("_P", bound=_ProjectClient)
+_S = TypeVar("_S", bound=_BaseClient)
 
-    Args:
-        base_url: the project's API domain, e.g. ``https://t-xxxx.cregis.io``. Plain
-            ``http://`` is refused unless the host is this machine (or ``allow_insecure``).
-        pid: the project id.
-        api_key: the project's API key; it is used for signing and never shown.
-        timeout: seconds per HTTP attempt.
-        transport: an ``httpx.BaseTransport`` to use instead of the network (tests, sandbox).
-        strict: refuse undocumented parameters instead of warning about them.
-        retry: a :class:`RetryPolicy`, ``True`` for the default one, ``False`` for none.
-        clock: returns the current epoch time in seconds (for ``timestamp``).
-        sleep: waits between retries; replace it in tests.
-        nonce: makes the 6-character ``nonce`` of each request.
-        allow_writes: send calls that move money or create state to a live project; ``None``
-            reads ``CREGIS_ALLOW_WRITES`` (``1``, ``true`` or ``yes`` allow). A sandbox always
-            takes them.
-        allow_insecure: accept a plain ``http://`` URL to another machine.
-    """
+
+class _SyncCalls(_BaseClient):
+    """The synchronous calls every client shares (sending, retries, pages)."""
 
     def probe_sandbox(self) -> bool:
         """True when this client talks to a cregis-notebook sandbox (asked once, then cached).
 
         The in-process sandbox is one. A server on this machine is one only when
-        ``GET /_sandbox/info`` answers ``data.sandbox == "cregis-notebook"`` with this pid; a
-        URL on another machine is never asked. A connection failure is not cached.
+        ``GET /_sandbox/info`` answers ``data.sandbox == "cregis-notebook"`` for this client's
+        project or team; a URL on another machine is never asked. A connection failure is not
+        cached.
         """
         if self.sandbox_app is not None:
             return True
@@ -478,7 +551,7 @@ class Client(SyncHelpers, _BaseClient):
             attempt += 1
             try:
                 try:
-                    response = self._http.post(ep.path, json=prepared.body)
+                    response = self._http.post(ep.path, **prepared.post_arguments())
                 except httpx.HTTPError as exc:
                     raise self._transport_error(ep, exc) from exc
                 return self._answer(prepared, response, started, attempt)
@@ -501,24 +574,22 @@ class Client(SyncHelpers, _BaseClient):
         """
         from .pagination import iter_pages
 
-        return iter_pages(self, endpoint, **options)
+        client: Any = self  # a Client or a TeamClient
+        return iter_pages(client, endpoint, **options)
 
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class AsyncClient(AsyncHelpers, _BaseClient):
-    """The asynchronous twin of :class:`Client`: the same arguments, coroutine methods.
-
-    ``probe_sandbox()``, ``writes_allowed()`` and ``send()`` are coroutines here.
-    """
+class _AsyncCalls(_BaseClient):
+    """The asynchronous twins of :class:`_SyncCalls`."""
 
     _is_async = True
 
@@ -553,7 +624,7 @@ class AsyncClient(AsyncHelpers, _BaseClient):
             attempt += 1
             try:
                 try:
-                    response = await self._http.post(ep.path, json=prepared.body)
+                    response = await self._http.post(ep.path, **prepared.post_arguments())
                 except httpx.HTTPError as exc:
                     raise self._transport_error(ep, exc) from exc
                 return self._answer(prepared, response, started, attempt)
@@ -574,17 +645,165 @@ class AsyncClient(AsyncHelpers, _BaseClient):
         """``async for`` each page's :class:`Envelope` of a paged endpoint, in order."""
         from .pagination import aiter_pages
 
-        return aiter_pages(self, endpoint, **options)
+        client: Any = self  # an AsyncClient or an AsyncTeamClient
+        return aiter_pages(client, endpoint, **options)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self: _S) -> _S:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+class Client(_SyncCalls, SyncHelpers, _ProjectClient):
+    """A synchronous client for one Cregis project.
+
+    Args:
+        base_url: the project's API domain, e.g. ``https://t-xxxx.cregis.io``. Plain
+            ``http://`` is refused unless the host is this machine (or ``allow_insecure``).
+        pid: the project id.
+        api_key: the project's API key; it is used for signing and never shown.
+        timeout: seconds per HTTP attempt.
+        transport: an ``httpx.BaseTransport`` to use instead of the network (tests, sandbox).
+        strict: refuse undocumented parameters instead of warning about them.
+        retry: a :class:`RetryPolicy`, ``True`` for the default one, ``False`` for none.
+        clock: returns the current epoch time in seconds (for ``timestamp``).
+        sleep: waits between retries; replace it in tests.
+        nonce: makes the 6-character ``nonce`` of each request.
+        allow_writes: send calls that move money or create state to a live project; ``None``
+            reads ``CREGIS_ALLOW_WRITES`` (``1``, ``true`` or ``yes`` allow). A sandbox always
+            takes them.
+        allow_insecure: accept a plain ``http://`` URL to another machine.
+    """
+
+
+class AsyncClient(_AsyncCalls, AsyncHelpers, _ProjectClient):
+    """The asynchronous twin of :class:`Client`: the same arguments, coroutine methods.
+
+    ``probe_sandbox()``, ``writes_allowed()`` and ``send()`` are coroutines here.
+    """
+
+
+class _TeamClient(_BaseClient):
+    """A Team API client's own part: Access Key and Secret, HMAC-SHA256 in four headers."""
+
+    api = "team"
+
+    def __init__(
+        self,
+        base_url: str,
+        access_key: str,
+        access_secret: str | Secret,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        strict: bool = False,
+        retry: RetryPolicy | bool = True,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Any] | None = None,
+        nonce: Callable[[], str] = new_team_nonce,
+        allow_insecure: bool = False,
+    ) -> None:
+        in_process = getattr(transport, "sandbox", None) is not None
+        found = check_team_settings(
+            base_url, access_key, access_secret, allow_insecure=allow_insecure or in_process
+        )
+        del base_url, access_key, access_secret  # the secret is only inside a Secret now
+        if isinstance(found, str):
+            raise CregisConfigError(found)
+        self.access_key = found.access_key
+        self._secret = found.access_secret
+        self._connect(
+            found.base_url,
+            timeout=timeout,
+            transport=transport,
+            strict=strict,
+            retry=retry,
+            clock=clock,
+            sleep=sleep,
+            nonce=nonce,
+            headers={"User-Agent": _HEADERS["User-Agent"]},
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, access_key={self.access_key!r}, "
+            f"access_secret='{SECRET_MASK}', {self._kind})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(f"a {type(self).__name__} holds the Access Secret and is not pickled")
+
+    def _owns(self, info: Mapping[str, Any]) -> bool:
+        return info.get("team_access_key") == self.access_key
+
+    @classmethod
+    def from_env(cls: type[_T], *, env_file: str | None = ".env", **options: Any) -> _T:
+        """Build a Team client from ``CREGIS_TEAM_BASE_URL``, ``CREGIS_ACCESS_KEY`` and
+        ``CREGIS_ACCESS_SECRET`` (the environment wins over a ``.env`` file).
+
+        A missing or malformed variable raises :class:`CregisConfigError` naming it.
+        """
+        found = team_settings_from_env(env_file=env_file)
+        return cls(found.base_url, found.access_key, found.access_secret, **options)
+
+    def prepare(self, endpoint: str | Endpoint, /, **params: Any) -> PreparedRequest:
+        """Validate ``params``, make the RFC 8785 body and sign it into the ``Access-*`` headers.
+
+        The body sent is the canonical text that was signed, byte for byte. An error raised here
+        (always a :class:`CregisValidationError`, a wallet id beyond 2**53 - 1 for one) comes
+        before anything is sent and never carries the secret.
+        """
+        ep = self.endpoint(endpoint)
+        business = prepare_params(ep, params, strict=self.strict)
+        auth = registry().team_auth
+        problem: CregisValidationError | None = None
+        try:
+            body: dict[str, Any] = {k: wire_value(v, k) for k, v in business.items()}
+            text = canonical_team_body(body)
+            stamp = str(int(self._clock() * 1000))
+            nonce = self._nonce()
+            signed = team_string_to_sign(ep.path, stamp, nonce, text)
+        except CregisValidationError as exc:
+            problem = exc
+        if problem is not None:  # raised outside the except block: one clean error
+            raise self._wrap(ep, problem)
+        headers = {
+            **_TEAM_HEADERS,
+            auth.key_header: self.access_key,
+            auth.timestamp_header: stamp,
+            auth.nonce_header: nonce,
+            auth.signature_header: sign_team(ep.path, stamp, nonce, text, self._secret),
+        }
+        content = text.encode("utf-8")
+        return PreparedRequest(ep, self.base_url + ep.path, body, signed, content, headers)
+
+
+class TeamClient(_SyncCalls, _TeamClient):
+    """A synchronous client for a Cregis team's Team API (``/openapi/v1``).
+
+    Args:
+        base_url: the team's API domain, e.g. ``https://t-xxxx.cregis.dev``; plain ``http://``
+            only to this machine (or with ``allow_insecure``).
+        access_key: the team's Access Key (a public identifier, sent in ``Access-Key``).
+        access_secret: the Access Secret; it keys the HMAC and is never sent or shown.
+        timeout, transport, strict, retry, clock, sleep: as for :class:`Client`.
+        nonce: makes each request's ``Access-Nonce`` (default: 32 random lowercase hex).
+
+    Every Team call reads, so every call is retried like a read. ``request``, ``prepare``,
+    ``iter_pages`` and ``fetch_frame(team_client, ...)`` work as for the project client.
+    """
+
+
+class AsyncTeamClient(_AsyncCalls, _TeamClient):
+    """The asynchronous twin of :class:`TeamClient`: the same arguments, coroutine methods."""
+
+
+_T = TypeVar("_T", bound=_TeamClient)
 
 
 _CLIENT_OPTIONS = frozenset(

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from ._values import exact_count
 from .envelope import Envelope
 from .errors import CregisValidationError
-from .spec import SYSTEM_PARAMS, Endpoint
+from .spec import PAGE_PARAMS, SYSTEM_PARAMS, Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .client import AsyncClient, Client
+    from .client import AsyncClient, AsyncTeamClient, Client, TeamClient
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -41,8 +41,8 @@ __all__ = [
     "plan_fetch",
 ]
 
-PAGE_PARAMS = ("page_num", "page_size")
 DEFAULT_PAGE_SIZE = 100
+_NUMBER, _SIZE = PAGE_PARAMS  # the registry's page parameter names
 
 
 # -- the plan of a fetch -----------------------------------------------------------------------
@@ -80,17 +80,28 @@ class Plan:
     @property
     def params(self) -> dict[str, Any]:
         """The parameters of every page request, without ``page_num``."""
-        return {**self.filters, **self.pinned, "page_size": self.page_size}
+        return {**self.filters, **self.pinned, _SIZE: self.page_size}
+
+    def page(self, number: int) -> dict[str, Any]:
+        """The parameters of the request for page ``number`` (counting from 1)."""
+        return {**self.params, _NUMBER: number}
 
     def identity(self) -> dict[str, Any]:
-        """What makes two fetches the same (a checkpoint of another fetch is refused)."""
-        return {
+        """What makes two fetches the same (a checkpoint of another fetch is refused).
+
+        A project is told by its ``pid``; a team (which has none) by its public Access Key.
+        """
+        identity = {
             "endpoint": self.endpoint.name,
             "base_url": self.client.base_url,
-            "pid": self.client.pid,
+            "pid": getattr(self.client, "pid", None),
             "page_size": self.page_size,
             "filters": self.filters,
         }
+        access_key = getattr(self.client, "access_key", None)
+        if access_key is not None:
+            identity["access_key"] = access_key
+        return identity
 
 
 def plan_fetch(
@@ -118,13 +129,13 @@ def plan_fetch(
             endpoint=ep.name,
             param=given[0],
         )
-    limit = ep.param("page_size")
+    limit = ep.param(_SIZE)
     maximum = int(limit.maximum) if limit is not None and limit.maximum else DEFAULT_PAGE_SIZE
     if not 1 <= page_size <= maximum:
         raise CregisValidationError(
             f"{ep.name}: page_size must be 1..{maximum}, got {page_size}",
             endpoint=ep.name,
-            param="page_size",
+            param=_SIZE,
         )
     wire = _wire_filters(client, ep, {k: v for k, v in filters.items() if v is not None})
     added: dict[str, Any] = dict(pinned or {})
@@ -179,7 +190,7 @@ def _last(env: Envelope, page: int, page_size: int) -> bool:
 
 
 def iter_pages(
-    client: Client,
+    client: Client | TeamClient,
     endpoint: str | Endpoint,
     /,
     *,
@@ -197,7 +208,7 @@ def iter_pages(
     plan = plan_fetch(client, endpoint, filters, page_size, pin=pin)
     page = 1
     while True:
-        env = client.request(plan.endpoint, **plan.params, page_num=page)
+        env = client.request(plan.endpoint, **plan.page(page))
         env.raise_for_code()
         yield env
         if _last(env, page, page_size):
@@ -206,7 +217,7 @@ def iter_pages(
 
 
 async def aiter_pages(
-    client: AsyncClient,
+    client: AsyncClient | AsyncTeamClient,
     endpoint: str | Endpoint,
     /,
     *,
@@ -218,7 +229,7 @@ async def aiter_pages(
     plan = plan_fetch(client, endpoint, filters, page_size, pin=pin)
     page = 1
     while True:
-        env = await client.request(plan.endpoint, **plan.params, page_num=page)
+        env = await client.request(plan.endpoint, **plan.page(page))
         env.raise_for_code()
         yield env
         if _last(env, page, page_size):

@@ -678,7 +678,7 @@ def test_reprs_are_short() -> None:
 
 
 def _copy_data(tmp_path: Path) -> Path:
-    for name in ("endpoints.json", "return_codes.json", "currencies.json"):
+    for name in ("endpoints.json", "return_codes.json", "currencies.json", "team_endpoints.json"):
         shutil.copy(DATA_DIR / name, tmp_path / name)
     return tmp_path
 

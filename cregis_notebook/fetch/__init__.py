@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..client import AsyncClient, Client
+from ..client import AsyncClient, AsyncTeamClient, Client, TeamClient
 from ..pagination import DEFAULT_PAGE_SIZE
 from ..spec import Endpoint
 from .crew import arun, run
@@ -73,7 +73,7 @@ def _restart(
 
 
 def fetch_frame(
-    client: Client,
+    client: Client | TeamClient,
     endpoint: str | Endpoint,
     /,
     *,
@@ -127,9 +127,10 @@ def fetch_frame(
 
     try:  # an interrupt before the first page is this fetch's too
         check_options(concurrency, page_attempts, on_mismatch, errors)
-        if isinstance(client, AsyncClient):
+        if isinstance(client, (AsyncClient, AsyncTeamClient)):
             raise TypeError(
-                "fetch_frame needs a Client; with an AsyncClient use `await afetch_frame(...)`"
+                f"fetch_frame needs a Client or a TeamClient; with an {type(client).__name__} "
+                "use `await afetch_frame(...)`"
             )
         ep = client.endpoint(endpoint)
         if not ep.is_paged:
@@ -141,7 +142,7 @@ def fetch_frame(
 
 
 async def afetch_frame(
-    client: AsyncClient,
+    client: AsyncClient | AsyncTeamClient,
     endpoint: str | Endpoint,
     /,
     *,

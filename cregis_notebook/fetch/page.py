@@ -39,9 +39,7 @@ def get_page(
     while True:
         attempt += 1
         try:
-            return check_page(
-                plan.client.request(plan.endpoint, **plan.params, page_num=page), page
-            )
+            return check_page(plan.client.request(plan.endpoint, **plan.page(page)), page)
         except Exception as exc:  # any failure of one page: retried, then reported
             cause = exc.cause if isinstance(exc, PageFailed) else exc
             if page == 1 and isinstance(cause, CregisAPIError):
@@ -60,7 +58,7 @@ async def aget_page(plan: Plan, page: int, attempts: int, timing: FetchTiming) -
     while True:
         attempt += 1
         try:
-            env = await plan.client.request(plan.endpoint, **plan.params, page_num=page)
+            env = await plan.client.request(plan.endpoint, **plan.page(page))
             return check_page(env, page)
         except (CregisError, PageFailed) as exc:
             cause = exc.cause if isinstance(exc, PageFailed) else exc

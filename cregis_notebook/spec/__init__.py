@@ -26,6 +26,11 @@ Schema, briefly:
   ``example`` and ``ack`` (the reply Cregis expects).
 ``return_codes.json`` holds ``{"codes": [...]}``: ``code``, English ``msg``, Chinese ``zh``,
   our ``meaning`` and ``hint``, ``category`` and ``status``; ``Axxxx`` stands for every A-code.
+``team_endpoints.json`` holds the Team API (``/openapi/v1``, area ``Team``): ``{"api", "auth",
+  "endpoints"}``; its endpoints follow the schema above (all read-only pages; every time in
+  Unix seconds) and sit apart: :attr:`Registry.endpoints` is the project API,
+  :attr:`Registry.team_endpoints` the Team API, :meth:`Registry.endpoint` finds either.
+  ``auth`` (:class:`TeamAuth`) names the four ``Access-*`` headers and the signing limits.
 ``currencies.json`` holds the WaaS currency table (``waas``), ``chains``, inferred
   ``testnets``, ``order_currencies`` (fiat / crypto) and checkout ``pay_currencies``.
 
@@ -39,11 +44,14 @@ from ..errors import RegistryDataError, UnknownEndpoint
 from ._load import Registry, load_registry, registry
 from ._model import (
     ADDRESS_STYLES,
+    API_PATH_PREFIXES,
+    APIS,
     AREAS,
     CODE_CATEGORIES,
     DATA_KINDS,
     EFFECTS,
     FIELD_TYPES,
+    PAGE_PARAMS,
     PARAM_TYPES,
     ROLES,
     STATUSES,
@@ -61,11 +69,14 @@ from ._model import (
     Param,
     PayCurrency,
     ReturnCode,
+    TeamAuth,
     thaw,
 )
 
 __all__ = [
     "ADDRESS_STYLES",
+    "APIS",
+    "API_PATH_PREFIXES",
     "AREAS",
     "CODE_CATEGORIES",
     "DATA_KINDS",
@@ -73,6 +84,7 @@ __all__ = [
     "FIELD_TYPES",
     "PAGE_DEFAULT_SIZE",
     "PAGE_MAX_SIZE",
+    "PAGE_PARAMS",
     "PARAM_TYPES",
     "ROLES",
     "STATUSES",
@@ -92,6 +104,7 @@ __all__ = [
     "Registry",
     "RegistryDataError",
     "ReturnCode",
+    "TeamAuth",
     "UnknownEndpoint",
     "load_registry",
     "registry",

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ..errors import RegistryDataError, UnknownEndpoint
 from ._model import (
+    API_PATH_PREFIXES,
     AREAS,
     Callback,
     Chain,
@@ -26,6 +27,7 @@ from ._model import (
     OrderCurrency,
     PayCurrency,
     ReturnCode,
+    TeamAuth,
     freeze,
 )
 from ._parse import check_unique, parse_documents
@@ -62,8 +64,18 @@ class Registry:
         order_currencies: Sequence[OrderCurrency],
         pay_currencies: Sequence[PayCurrency],
         testnets: Sequence[Mapping[str, Any]] = (),
+        team_endpoints: Sequence[Endpoint] = (),
+        team_auth: TeamAuth | None = None,
     ):
         self._endpoints = tuple(endpoints)
+        self._team_endpoints = tuple(team_endpoints)
+        self._team_auth = team_auth
+        if any(ep.is_team for ep in self._endpoints) or not all(
+            ep.is_team for ep in self._team_endpoints
+        ):
+            raise RegistryDataError("project and Team endpoints are kept apart")
+        if self._team_endpoints and team_auth is None:
+            raise RegistryDataError("Team endpoints need the Team API's auth facts")
         self._callbacks = tuple(callbacks)
         self._return_codes = tuple(return_codes)
         self._currencies = tuple(currencies)
@@ -73,7 +85,7 @@ class Registry:
         self._testnets = tuple(freeze(dict(t)) for t in testnets)
 
         self._by_key: dict[str, Endpoint] = {}
-        for ep in self._endpoints:
+        for ep in (*self._endpoints, *self._team_endpoints):
             for key in dict.fromkeys((ep.name, ep.helper, ep.path)):
                 norm = _norm_key(key)
                 other = self._by_key.get(norm)
@@ -112,7 +124,8 @@ class Registry:
 
     def __repr__(self) -> str:
         return (
-            f"<Registry: {len(self._endpoints)} endpoints, {len(self._callbacks)} callbacks, "
+            f"<Registry: {len(self._endpoints)} endpoints, "
+            f"{len(self._team_endpoints)} Team endpoints, {len(self._callbacks)} callbacks, "
             f"{len(self._return_codes)} return codes, {len(self._currencies)} currencies>"
         )
 
@@ -122,16 +135,40 @@ class Registry:
         endpoints_doc: Mapping[str, Any],
         return_codes_doc: Mapping[str, Any],
         currencies_doc: Mapping[str, Any],
+        team_doc: Mapping[str, Any] | None = None,
     ) -> Registry:
-        """Build a registry from the three parsed JSON documents, checking them on the way."""
-        return cls(*parse_documents(endpoints_doc, return_codes_doc, currencies_doc))
+        """Build a registry from the parsed JSON documents, checking them on the way.
+
+        ``team_doc`` (``team_endpoints.json``) adds the Team API; without it there is none.
+        """
+        return cls(*parse_documents(endpoints_doc, return_codes_doc, currencies_doc, team_doc))
 
     # -- endpoints and callbacks -----------------------------------------------------------------
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
-        """All request endpoints, in file order."""
+        """The project API's request endpoints, in file order (the Team API's are apart)."""
         return self._endpoints
+
+    @property
+    def team_endpoints(self) -> tuple[Endpoint, ...]:
+        """The Team API's endpoints (``/openapi/v1/...``), in file order."""
+        return self._team_endpoints
+
+    @property
+    def team_auth(self) -> TeamAuth:
+        """How Team API requests are signed: header names, nonce and integer limits."""
+        if self._team_auth is None:
+            raise RegistryDataError("this registry was built without the Team API")
+        return self._team_auth
+
+    def endpoints_of(self, api: str) -> tuple[Endpoint, ...]:
+        """The endpoints of ``api`` (one of :data:`APIS`: ``"project"`` or ``"team"``)."""
+        if api == "team":
+            return self._team_endpoints
+        if api == "project":
+            return self._endpoints
+        raise UnknownEndpoint(str(api), list(API_PATH_PREFIXES), kind="API")
 
     @property
     def callbacks(self) -> tuple[Callback, ...]:
@@ -141,12 +178,18 @@ class Registry:
     def endpoint(self, key: str) -> Endpoint:
         """The endpoint named ``key``: registry name, helper alias or path (a full URL works).
 
-        Raises :class:`UnknownEndpoint` (a ``KeyError``) listing the closest names.
+        Both APIs are searched (their names never clash); :attr:`Endpoint.api` tells which one
+        an endpoint belongs to. Raises :class:`UnknownEndpoint` (a ``KeyError``) listing the
+        closest names.
         """
         hit = self._by_key.get(_norm_key(key))
         if hit is not None:
             return hit
-        candidates = {c: ep.name for ep in self._endpoints for c in (ep.name, ep.helper, ep.path)}
+        candidates = {
+            c: ep.name
+            for ep in (*self._endpoints, *self._team_endpoints)
+            for c in (ep.name, ep.helper, ep.path)
+        }
         raise UnknownEndpoint(str(key), _suggest(_norm_key(key), candidates))
 
     def get_endpoint(self, key: str) -> Endpoint | None:
@@ -168,7 +211,7 @@ class Registry:
         return tuple(cb for cb in self._callbacks if name in cb.triggered_by)
 
     def by_area(self) -> dict[str, tuple[Endpoint, ...]]:
-        """Endpoints grouped by UI area, areas in display order (empty areas left out)."""
+        """Project endpoints grouped by UI area, areas in display order (empty areas left out)."""
         groups = {area: tuple(ep for ep in self._endpoints if ep.area == area) for area in AREAS}
         return {area: eps for area, eps in groups.items() if eps}
 
@@ -262,12 +305,12 @@ def _suggest(key: str, candidates: Mapping[str, str]) -> list[str]:
 
 # -- loading the package data --------------------------------------------------------------------
 
-_FILES = ("endpoints.json", "return_codes.json", "currencies.json")
+_FILES = ("endpoints.json", "return_codes.json", "currencies.json", "team_endpoints.json")
 _PACKAGE = __name__.rpartition(".")[0]
 
 
 def load_registry(directory: str | Path | None = None) -> Registry:
-    """Read the three JSON files from ``directory`` (default: the package data) into a Registry."""
+    """Read the four JSON files from ``directory`` (default: the package data) into a Registry."""
     docs: list[Any] = []
     for name in _FILES:
         if directory is None:

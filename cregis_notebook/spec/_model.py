@@ -11,6 +11,9 @@ from typing import Any, NoReturn
 # -- vocabularies --------------------------------------------------------------------------------
 
 SYSTEM_PARAMS: tuple[str, ...] = ("pid", "nonce", "timestamp", "sign")
+
+PAGE_PARAMS: tuple[str, str] = ("page_num", "page_size")
+"""The page number and page size parameters every paged endpoint of either API takes."""
 """Parameters every request carries besides its business parameters; never listed per endpoint."""
 
 PARAM_TYPES: tuple[str, ...] = (
@@ -68,8 +71,16 @@ AREAS: tuple[str, ...] = (
     "Withdrawals",
     "Payment engine",
     "Legacy",
+    "Team",
 )
-"""UI grouping of endpoints, in display order."""
+"""UI grouping of endpoints, in display order (``Team`` holds the Team API's endpoints)."""
+
+APIS: tuple[str, ...] = ("project", "team")
+"""The two Cregis APIs: the project API (``/api/...``, signed with ``pid`` and the API key in the
+body) and the team-level Team API (``/openapi/v1/...``, signed in four ``Access-*`` headers)."""
+
+API_PATH_PREFIXES: dict[str, str] = {"project": "/api/", "team": "/openapi/"}
+"""The path every endpoint of an API starts with."""
 
 DATA_KINDS: tuple[str, ...] = ("object", "list", "page", "null")
 """Shape of the envelope's ``data``; a page is ``{total, rows, pageNum, pageSize}``."""
@@ -347,9 +358,15 @@ class Endpoint:
         default_factory=FrozenDict, compare=False, hash=False, repr=False
     )
     notes: tuple[str, ...] = ()
+    api: str = "project"
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, POST {self.path}, {self.status})"
+
+    @property
+    def is_team(self) -> bool:
+        """True for an endpoint of the Team API (signed with the ``Access-*`` headers)."""
+        return self.api == "team"
 
     @property
     def method(self) -> str:
@@ -414,6 +431,43 @@ class Endpoint:
             if f.name == name:
                 return f
         return None
+
+
+@dataclass(frozen=True)
+class TeamAuth:
+    """How a Team API request is authenticated: its headers and the limits the signature needs.
+
+    ``headers`` are, in order, the key, timestamp, nonce and signature header names; the nonce
+    is ``nonce_min_length`` to ``nonce_max_length`` characters; the timestamp is in
+    ``timestamp_unit``; integers in a signed body must lie within +/-``max_safe_integer`` (the
+    range RFC 8785 can write exactly).
+    """
+
+    headers: tuple[str, str, str, str]
+    nonce_min_length: int
+    nonce_max_length: int
+    timestamp_unit: str
+    max_safe_integer: int
+
+    @property
+    def key_header(self) -> str:
+        """The header carrying the Access Key."""
+        return self.headers[0]
+
+    @property
+    def timestamp_header(self) -> str:
+        """The header carrying the timestamp."""
+        return self.headers[1]
+
+    @property
+    def nonce_header(self) -> str:
+        """The header carrying the nonce."""
+        return self.headers[2]
+
+    @property
+    def signature_header(self) -> str:
+        """The header carrying the signature."""
+        return self.headers[3]
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ from typing import Any, NamedTuple
 from ..errors import RegistryDataError
 from ._model import (
     ADDRESS_STYLES,
+    API_PATH_PREFIXES,
     AREAS,
     CODE_CATEGORIES,
     DATA_KINDS,
     EFFECTS,
     EMPTY_MAPPING,
     FIELD_TYPES,
+    PAGE_PARAMS,
     PARAM_TYPES,
     ROLES,
     STATUSES,
@@ -33,16 +35,15 @@ from ._model import (
     Param,
     PayCurrency,
     ReturnCode,
+    TeamAuth,
     freeze,
 )
 
 __all__ = ["Parsed", "check_unique", "parse_documents"]
 
-_PAGE_PARAMS = ("page_num", "page_size")
-
 
 class Parsed(NamedTuple):
-    """The records of the three documents, in the order :class:`Registry` takes them."""
+    """The records of the documents, in the order :class:`Registry` takes them."""
 
     endpoints: list[Endpoint]
     callbacks: list[Callback]
@@ -52,6 +53,8 @@ class Parsed(NamedTuple):
     order_currencies: list[OrderCurrency]
     pay_currencies: list[PayCurrency]
     testnets: list[Any]
+    team_endpoints: list[Endpoint]
+    team_auth: TeamAuth | None
 
 
 class _Reader:
@@ -251,13 +254,20 @@ _ENDPOINT_KEYS = (
 )
 
 
-def _endpoint(obj: Any, where: str) -> Endpoint:
+_TEAM_AREA = "Team"
+
+
+def _endpoint(obj: Any, where: str, api: str = "project") -> Endpoint:
     r = _Reader(obj, where, _ENDPOINT_KEYS)
     name = r.text("name")
     r.where = where = f"{where} ({name})"
     path = r.text("path")
-    if not path.startswith("/api/") or path.endswith("/"):
-        raise r.fail(f"path {path!r} should look like /api/v1/...")
+    prefix = API_PATH_PREFIXES[api]
+    if not path.startswith(prefix) or path.endswith("/"):
+        raise r.fail(f"path {path!r} should look like {prefix}v1/...")
+    area = r.text("area", choices=AREAS)
+    if (area == _TEAM_AREA) != (api == "team"):
+        raise r.fail(f"the {_TEAM_AREA!r} area holds the Team API's endpoints, and only those")
     params = tuple(_param(p, f"{where}.params[{i}]") for i, p in enumerate(r.get("params", list)))
     check_unique((p.name for p in params), where, "parameter")
     clash = [p.name for p in params if p.name in SYSTEM_PARAMS]
@@ -276,7 +286,7 @@ def _endpoint(obj: Any, where: str) -> Endpoint:
         missing = [k for k in row_key if k not in {f.name for f in fields}]
         if missing:
             raise r.fail(f"row_key names unknown fields {missing}")
-        for page_param in _PAGE_PARAMS:
+        for page_param in PAGE_PARAMS:
             if page_param not in {p.name for p in params}:
                 raise r.fail(f"a page endpoint needs the {page_param} parameter")
     elif row_key:
@@ -290,7 +300,7 @@ def _endpoint(obj: Any, where: str) -> Endpoint:
         helper=r.text("helper"),
         path=path,
         group=r.text("group"),
-        area=r.text("area", choices=AREAS),
+        area=area,
         status=r.text("status", choices=STATUSES),
         summary=r.text("summary"),
         description=r.text("description"),
@@ -302,7 +312,42 @@ def _endpoint(obj: Any, where: str) -> Endpoint:
         request_example=r.example("request_example"),
         response_example=r.example("response_example"),
         notes=r.texts("notes") or (),
+        api=api,
     )
+
+
+def _team_auth(obj: Any, where: str) -> TeamAuth:
+    keys = ("headers", "nonce_min_length", "nonce_max_length", "timestamp_unit", "max_safe_integer")
+    r = _Reader(obj, where, keys)
+    headers = r.texts("headers") or ()
+    if len(headers) != 4:
+        raise r.fail("'headers' names the key, timestamp, nonce and signature headers, in order")
+    low, high = r.integer("nonce_min_length"), r.integer("nonce_max_length")
+    if not 0 < low <= high:
+        raise r.fail("the nonce length limits are not 0 < min <= max")
+    safe = r.integer("max_safe_integer")
+    if safe <= 0:
+        raise r.fail("'max_safe_integer' must be positive")
+    return TeamAuth(
+        headers=(headers[0], headers[1], headers[2], headers[3]),
+        nonce_min_length=low,
+        nonce_max_length=high,
+        timestamp_unit=r.text("timestamp_unit", choices=UNITS),
+        max_safe_integer=safe,
+    )
+
+
+def _team(doc: Mapping[str, Any], where: str) -> tuple[list[Endpoint], TeamAuth]:
+    _Reader(doc, where, ("api", "auth", "endpoints"))
+    auth = _team_auth(doc["auth"], f"{where}: auth")
+    endpoints = [
+        _endpoint(e, f"{where}: endpoints[{i}]", "team")
+        for i, e in enumerate(_items(doc, "endpoints", where))
+    ]
+    for ep in endpoints:
+        if not (ep.is_paged and ep.is_read_only):
+            raise RegistryDataError(f"{where}: {ep.name}: every Team call reads and pages")
+    return endpoints, auth
 
 
 _CALLBACK_KEYS = (
@@ -426,8 +471,12 @@ def parse_documents(
     endpoints_doc: Mapping[str, Any],
     return_codes_doc: Mapping[str, Any],
     currencies_doc: Mapping[str, Any],
+    team_doc: Mapping[str, Any] | None = None,
 ) -> Parsed:
-    """The records of the three parsed JSON documents, each checked against its schema."""
+    """The records of the parsed JSON documents, each checked against its schema.
+
+    ``team_doc`` (``team_endpoints.json``) adds the Team API; without it there is none.
+    """
     where = "endpoints.json"
     endpoints = [
         _endpoint(e, f"{where}: endpoints[{i}]")
@@ -464,4 +513,7 @@ def parse_documents(
         for i, c in enumerate(_items(currencies_doc, "pay_currencies", where))
     ]
     testnets = _items(currencies_doc, "testnets", where)
-    return Parsed(endpoints, callbacks, codes, currencies, chains, orders, pays, testnets)
+    team, auth = ([], None) if team_doc is None else _team(team_doc, "team_endpoints.json")
+    return Parsed(
+        endpoints, callbacks, codes, currencies, chains, orders, pays, testnets, team, auth
+    )

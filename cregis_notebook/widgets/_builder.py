@@ -24,14 +24,12 @@ import pandas as pd
 from ..client import Client, PreparedRequest
 from ..envelope import Envelope
 from ..errors import CregisError, CregisFetchError, CregisValidationError
-from ..spec import SYSTEM_PARAMS, Endpoint, registry
+from ..spec import PAGE_PARAMS, SYSTEM_PARAMS, Endpoint, registry
 from . import _logic as L
 from ._codegen import curl_text, python_text
 from ._form import ParamField, build_fields, dispose, field_kind
 
 __all__ = ["RequestBuilder"]
-
-_PAGE_PARAMS = ("page_num", "page_size")
 
 
 def _picker_options() -> list[tuple[str, str]]:
@@ -380,7 +378,7 @@ class RequestBuilder(W.VBox):
         with self._shown_errors():
             if not ep.is_paged:
                 raise CregisValidationError(f"{ep.name} is not paged; use send()", endpoint=ep.name)
-            filters = {k: v for k, v in self._business().items() if k not in _PAGE_PARAMS}
+            filters = {k: v for k, v in self._business().items() if k not in PAGE_PARAMS}
             from ..fetch import fetch_frame
 
             self.progress.outputs = ()
