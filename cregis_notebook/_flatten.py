@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _dtypes
 from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
@@ -67,11 +68,17 @@ _SAMPLE = 32
 """Records from each end whose value types choose the Arrow types (fewer than twice as many
 records take the Python path: setting Arrow up would cost more than it saves)."""
 _CHUNK = 65_536
-_STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
+_STRUCT_SKIP: tuple[str, ...] = ("object", "array")
+PLAIN_TEXT = "plain text"
+"""The mark :func:`_struct_columns` leaves for a decimal column whose every value is plain text."""
 
 
 def _only_ints(records: Sequence[Mapping[str, Any]], keys: list[str]) -> bool:
-    """Whether every value of ``keys`` is an int or missing (one pass over the records)."""
+    """Whether every value of ``keys`` is an int or missing (one pass over the records).
+
+    Arrow truncates a float or a Decimal it is told is an int64 (1.9 -> 1), so this is checked
+    before the int columns are declared.
+    """
     if not keys:
         return True
     try:  # a tuple of the keys' values per record; KeyError when a record lacks one
@@ -80,6 +87,18 @@ def _only_ints(records: Sequence[Mapping[str, Any]], keys: list[str]) -> bool:
     except KeyError:
         found = set(chain.from_iterable(map(type, _extract(records, k)) for k in keys))
         return found <= {int, type(None)}
+
+
+def _plain_text(column: pa.ChunkedArray) -> bool:
+    """Whether every value is present and plain ASCII without ``_`` (what Decimal may parse).
+
+    ``Decimal`` also reads ``"1_000"`` and other scripts' digits, which the value contract
+    refuses; the check runs in Arrow over the whole column at once.
+    """
+    if column.null_count:
+        return False
+    ascii_only = pc.all(pc.string_is_ascii(column)).as_py()
+    return bool(ascii_only) and not pc.any(pc.match_substring(column, "_")).as_py()
 
 
 def _struct_columns(
@@ -96,18 +115,27 @@ def _struct_columns(
     every column.
     """
     fields: list[tuple[str, pa.DataType]] = []
+    decimals: list[str] = []
     for key in keys:
         field = schema.field(prefix + key)
         if field is not None and field.type in _STRUCT_SKIP:
-            continue  # decimals: the Python text objects are parsed as they are
+            continue
         types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
-        if len(types) == 1 and None not in types:
-            fields.append((key, types.pop()))
+        if len(types) != 1 or None in types:
+            continue
+        typ = types.pop()
+        if field is not None and field.type == "decimal":
+            if typ == pa.string():  # only checked here; the Python text objects are parsed
+                decimals.append(key)
+                fields.append((key, typ))
+        else:
+            fields.append((key, typ))
     ints = [key for key, typ in fields if typ == pa.int64()]
-    if not _only_ints(records, ints):  # Arrow truncates a float or Decimal into int64 (1.9 -> 1)
+    if not _only_ints(records, ints):
         fields = [(key, typ) for key, typ in fields if key not in ints]
+    out: dict[str, Any] = {}
     if not fields:
-        return {}
+        return out
     typ = pa.struct(fields)
     chunks: list[pa.StructArray] = []
     try:  # in chunks: small builders grow without big copies
@@ -116,10 +144,14 @@ def _struct_columns(
             chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
         return {}
-    return {
-        key: pa.chunked_array([c.field(i) for c in chunks], type=t)
-        for i, (key, t) in enumerate(fields)
-    }
+    for i, (key, t) in enumerate(fields):
+        column = pa.chunked_array([c.field(i) for c in chunks], type=t)
+        if key in decimals:
+            if _plain_text(column):
+                out[key] = PLAIN_TEXT  # parsed by the caller, every value known to be text
+        else:
+            out[key] = column
+    return out
 
 
 class _Ready(np.ndarray):
@@ -127,14 +159,9 @@ class _Ready(np.ndarray):
 
 
 def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any:
-    """Decimals of ``key`` when every record has it as text: one pass, no intermediate list."""
+    """Decimals of ``key``, whose every value :func:`_plain_text` found to be plain text."""
     try:
-        # itemgetter: KeyError when a record lacks the key; str.strip: TypeError for non-text
-        texts = list(map(str.strip, map(itemgetter(key), records)))
-        joined = "".join(texts)  # Decimal also reads "1_000" and other scripts' digits: not ours
-        if not joined.isascii() or "_" in joined:
-            return None
-        parsed = list(map(Decimal, texts))
+        parsed = list(map(Decimal, map(str.strip, map(itemgetter(key), records))))
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
     if not all(map(Decimal.is_finite, parsed)):
@@ -158,7 +185,9 @@ def _fast_columns(
         return None
     sample = list(records[:_SAMPLE]) + list(records[-_SAMPLE:])
     keys = list(dict.fromkeys(documented) | dict.fromkeys(chain.from_iterable(sample)))
-    columns: dict[str, Any] = _struct_columns(records, keys, sample, schema, prefix)
+    found = _struct_columns(records, keys, sample, schema, prefix)
+    plain = {key for key, col in found.items() if col is PLAIN_TEXT}
+    columns: dict[str, Any] = {k: col for k, col in found.items() if col is not PLAIN_TEXT}
     if not columns:
         return None
     counted = sum(n - col.null_count for col in columns.values())
@@ -166,10 +195,9 @@ def _fast_columns(
     for key in keys:
         if key in columns:
             continue
-        field = schema.field(prefix + key)
-        if key in seen and field is not None and field.type == "decimal":
+        if key in plain:
             ready = _decimals_in_one_pass(records, key)
-            if ready is not None:  # present in every record, all text: parsed already
+            if ready is not None:  # present in every record, plain text: parsed already
                 columns[key] = ready
                 counted += n
                 continue
