@@ -11,19 +11,24 @@ meanwhile cannot shift the pages.
 
 ``total``: a page's ``total`` that is missing, ``null`` or not a whole number >= 0 is unknown
 (:func:`page_total` gives ``None``); with an unknown total the pages run until one is shorter
-than ``page_size``. A total is never trusted to run on past an empty page.
+than ``page_size``. A total is never trusted to run on past an empty page, nor to end the pages
+early: when the last page the total implies is full, the next page is asked for once (the end
+check); rows there mean the total is understated (reported with
+:class:`~cregis_notebook.errors.CregisConsistencyWarning`), and the pages run on until one is
+short or empty, at most :data:`EXTRA_PAGES` past the total's last page.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._values import exact_count
 from .envelope import Envelope
-from .errors import CregisValidationError
+from .errors import CregisConsistencyWarning, CregisValidationError
 from .spec import PAGE_PARAMS, SYSTEM_PARAMS, Endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "EXTRA_PAGES",
     "PAGE_PARAMS",
     "Plan",
     "aiter_pages",
@@ -151,6 +157,12 @@ def plan_fetch(
     return Plan(client, ep, wire, added, page_size)
 
 
+EXTRA_PAGES = 100
+"""Pages read at most past the last one ``total`` announces once ``total`` proved understated
+(the page after its full last page had rows): pages that still run on past them (data growing
+faster than it is read) are not asked for, and the stop is reported."""
+
+
 def page_count(total: int, page_size: int) -> int:
     """Pages that ``total`` rows fill (at least one: an empty result is one empty page)."""
     return max(1, -(-total // page_size))
@@ -175,15 +187,38 @@ def page_rows(env: Envelope | Mapping[str, Any]) -> list[Any] | None:
     return rows if isinstance(rows, list) else None
 
 
-def _last(env: Envelope, page: int, page_size: int) -> bool:
-    """Whether ``env`` (page ``page``) ends the iteration."""
+def _checked_empty(env: Envelope, page: int, plan: Plan, total: int | None) -> bool:
+    """Whether ``env`` is the end check's empty page (past the total's last): not yielded."""
+    past = total is not None and page > page_count(total, plan.page_size)
+    return past and not page_rows(env)
+
+
+def _last(env: Envelope, page: int, plan: Plan, total: int | None) -> bool:
+    """Whether ``env`` (page ``page``) ends the iteration; ``total``: what page 1 announced."""
     rows = page_rows(env)
     if not rows:
         return True  # an empty page ends it, whatever total says
-    total = page_total(env)
-    if total is None:
-        return len(rows) < page_size  # unknown total: a short page is the last
-    return page >= page_count(total, page_size)
+    count = None if total is None else page_count(total, plan.page_size)
+    if count is not None and page < count:
+        return False
+    if count is not None and page > count:
+        name = plan.endpoint.name
+        if page == count + 1:
+            warnings.warn(
+                f"{name}: page {page} has rows but total {total} ends the pages at page {count}: "
+                "the total is understated; reading on to a short page",
+                CregisConsistencyWarning,
+                stacklevel=3,
+            )
+        if page >= count + EXTRA_PAGES and len(rows) >= plan.page_size:
+            warnings.warn(
+                f"{name}: stopped at page {page}, {EXTRA_PAGES} pages past the total's last "
+                "page; more pages may follow",
+                CregisConsistencyWarning,
+                stacklevel=3,
+            )
+            return True
+    return len(rows) < plan.page_size  # a full last page: the next one is asked (end check)
 
 
 # -- iter_pages ----------------------------------------------------------------------------------
@@ -200,18 +235,23 @@ def iter_pages(
 ) -> Iterator[Envelope]:
     """Yield the :class:`Envelope` of each page in turn (``client.iter_pages``).
 
-    Stops after the last page (``ceil(total / page_size)``), at an empty page, or, when the
-    total is unknown, after a page shorter than ``page_size``; an error code raises
+    Stops at an empty page, or after a page shorter than ``page_size`` that is the last one
+    the total implies or past it (a full last page is followed by one more page, the end
+    check; see the module docs for an understated total); an error code raises
     :class:`CregisAPIError` (the envelope is in ``err.envelope``). The time window is pinned as
     in :func:`~cregis_notebook.fetch.fetch_frame` unless ``pin=False``.
     """
     plan = plan_fetch(client, endpoint, filters, page_size, pin=pin)
     page = 1
+    total: int | None = None
     while True:
         env = client.request(plan.endpoint, **plan.page(page))
         env.raise_for_code()
+        total = page_total(env) if page == 1 else total
+        if _checked_empty(env, page, plan, total):
+            return
         yield env
-        if _last(env, page, page_size):
+        if _last(env, page, plan, total):
             return
         page += 1
 
@@ -228,10 +268,14 @@ async def aiter_pages(
     """The async twin of :func:`iter_pages` (``async for env in client.aiter_pages(...)``)."""
     plan = plan_fetch(client, endpoint, filters, page_size, pin=pin)
     page = 1
+    total: int | None = None
     while True:
         env = await client.request(plan.endpoint, **plan.page(page))
         env.raise_for_code()
+        total = page_total(env) if page == 1 else total
+        if _checked_empty(env, page, plan, total):
+            return
         yield env
-        if _last(env, page, page_size):
+        if _last(env, page, plan, total):
             return
         page += 1

@@ -40,23 +40,32 @@ def page_line(lines: list[bytes], page: int) -> int:
 
 
 def finish(api: FakeAPI, ckpt: Path) -> list[int]:
-    """Run the fetch again from the checkpoint; the pages it asked for."""
+    """Run the fetch again from the checkpoint; the pages it asked for but the end check.
+
+    The last page (10) is full, so the fetch asks page 11 once to see that ``total`` holds.
+    Whether the interrupted fetch got that far depends on its workers' timing: a page 11
+    already in the checkpoint is never asked again, and one missing is asked exactly once.
+    """
+    checked = Checkpoint(ckpt).pages.get(11) is not None
     df = fetch_frame(api.client(), "trade_page", progress=False, checkpoint=ckpt)
+    assert api.asked.get(11, 0) == (0 if checked else 1)
     assert len(df) == 1000 and df["cid"].is_unique and df.attrs["complete"]
     by_cid = {r["cid"]: Decimal(r["amount"]) for r in api.rows}
     assert dict(zip(df["cid"], df["amount"], strict=True)) == by_cid  # every amount as served
     assert set(df["memo"]) == {"工资 for March"}
-    return sorted(api.asked)
+    return sorted(set(api.asked) - {11})
 
 
 def test_a_last_line_torn_inside_a_character_is_fetched_again(tmp_path: Path) -> None:
     api, ckpt = interrupted_fetch(tmp_path)
     lines = ckpt.read_bytes().split(b"\n")
-    last = max(i for i, line in enumerate(lines) if line)
+    # the last line with rows (an end check's empty page 11 may follow it: it moves after)
+    last = max(i for i, line in enumerate(lines) if "工".encode() in line)
     page = int(lines[last].split(b",", 1)[0].split(b":")[1])
     cut = lines[last].index("工".encode()) + 1  # inside the three bytes of one character
-    ckpt.write_bytes(b"\n".join(lines[:last]) + b"\n" + lines[last][:cut])
-    assert finish(api, ckpt) == sorted({7, page})
+    kept = [line for line in lines[:last] + lines[last + 1 :] if line]
+    ckpt.write_bytes(b"\n".join(kept) + b"\n" + lines[last][:cut])
+    assert finish(api, ckpt) == sorted({7, page} - {11})
 
 
 def test_a_byte_that_is_not_utf8_loses_only_its_page(tmp_path: Path) -> None:
@@ -78,7 +87,7 @@ def test_a_changed_digit_is_never_trusted(tmp_path: Path, page: int) -> None:
     digit = lines[i][at : at + 1]
     lines[i] = lines[i][:at] + (b"8" if digit != b"8" else b"9") + lines[i][at + 1 :]
     ckpt.write_bytes(b"\n".join(lines))
-    assert finish(api, ckpt) == sorted({page, 7})
+    assert finish(api, ckpt) == sorted({page, 7} - {11})
 
 
 def test_amounts_keep_every_digit_through_the_file(tmp_path: Path) -> None:

@@ -20,8 +20,12 @@ before the last one is either the real end of the data (the next page is empty: 
 overstated it, which is reported) or a wrong page (later pages have rows): a wrong page is
 re-requested, up to ``page_attempts`` answers in all, and then fails the fetch. The fetch never
 asks past the first empty page, and plans no further ahead than the pages in flight, however
-large ``total`` claims to be. A ``total`` that is missing, ``null`` or not a count is unknown:
-the pages run until one is short and the next is empty.
+large ``total`` claims to be. Nor does ``total`` end the pages early: when its last page is full
+the next page is asked for once (the end check); rows there mean ``total`` is understated, and
+the pages run on to a short or empty page (at most
+:data:`~cregis_notebook.pagination.EXTRA_PAGES` past it), reported as a mismatch. A ``total``
+that is missing, ``null`` or not a count is unknown: the pages run until one is short and the
+next is empty.
 
 Failure and interruption lose nothing: a page that keeps failing, or Ctrl-C / the notebook's
 stop button at any moment (even while the frame is being assembled), raises

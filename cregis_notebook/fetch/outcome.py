@@ -100,11 +100,18 @@ def finish(fetch: FetchState, options: FetchOptions, resume: Callable[..., Any])
     mismatch = df.attrs.get("mismatch")
     if mismatch:
         ended = mismatch.get("ended_at_page")
+        stopped = mismatch.get("stopped_at_page")
         text = (
             f"{fetch.plan.endpoint.name}: fetched {mismatch['rows']} distinct rows but total says "
             f"{mismatch['total']} (duplicates dropped: {mismatch['duplicates']}, totals seen: "
             f"{mismatch['totals_seen']}"
             + (f"; the pages ran out at page {ended}" if ended else "")
+            + (
+                "; the pages ran on past the total's last page"
+                if mismatch.get("understated")
+                else ""
+            )
+            + (f"; stopped at page {stopped}, more pages may follow" if stopped else "")
             + "); see df.attrs['mismatch']"
         )
         if options.on_mismatch == "raise":

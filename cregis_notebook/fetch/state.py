@@ -20,7 +20,7 @@ from .._checkpoint import Checkpoint
 from ..envelope import SUCCESS, Envelope
 from ..errors import CregisResponseError, PageFailed
 from ..frames import FrameBuilder
-from ..pagination import Plan, page_count, page_rows, page_total, plan_fetch
+from ..pagination import EXTRA_PAGES, Plan, page_count, page_rows, page_total, plan_fetch
 from ..spec import Endpoint
 
 __all__ = ["LISTED_AHEAD", "FetchState", "now_iso", "open_fetch", "page_entry"]
@@ -58,6 +58,9 @@ class FetchState:
         self.retry: deque[int] = deque()  # wrong pages to ask again
         self.total: int | None = None  # what page 1 announced (None: unknown)
         self.end: int | None = None  # the data's last page, when it ended before the total's
+        self.understated = False  # the page after the total's last page had rows
+        self.checked = False  # the page after a full last page was empty: the total holds
+        self.stopped = False  # understated and still running at the bound (EXTRA_PAGES)
         self.top = 0  # the highest page that had rows
         self.reach = 0  # the highest page asked for
         self.next = 1
@@ -70,9 +73,14 @@ class FetchState:
         return self.plan.page_size
 
     @property
-    def count(self) -> int | None:
+    def announced(self) -> int | None:
         """Pages the total announces (``None`` while it is unknown)."""
         return None if self.total is None else page_count(self.total, self.page_size)
+
+    @property
+    def count(self) -> int | None:
+        """Pages the total sizes (``None`` while unknown, or once it proved understated)."""
+        return None if self.understated else self.announced
 
     @property
     def last(self) -> int | None:
@@ -83,9 +91,23 @@ class FetchState:
 
     def _limit(self) -> float:
         limit: float = self.last if self.last is not None else float("inf")
+        count = self.count
+        if self.end is None and count is not None and not self.checked:
+            full = self.pages.get(count)
+            if full is not None and len(page_rows(full) or ()) >= self.page_size:
+                limit = count + 1  # the end check: a full last page may hide more rows
+        bound = self._bound()
+        if bound is not None:
+            limit = min(limit, bound)
         if self.short:
             limit = min(limit, min(self.short) + 1)  # one page past a short page, no further
         return limit
+
+    def _bound(self) -> int | None:
+        """The last page an understated fetch may ask for (``None``: no bound applies)."""
+        if not self.understated or self.end is not None or self.announced is None:
+            return None
+        return self.announced + EXTRA_PAGES
 
     def take(self) -> int | None:
         """The next page to ask for, or ``None`` when there is none (for now)."""
@@ -119,28 +141,38 @@ class FetchState:
                 return 0
             if page == 1:
                 self.total = page_total(entry)
+            count = self.count
+            probe = count is not None and page > count  # the end check: after a full last page
+            checked = probe and not rows  # empty: the total holds (kept in the checkpoint)
+            if probe and rows:
+                self.understated = True  # the total is too small: read on to a short page
+            self.checked = self.checked or checked
             if rows:
                 self.top = max(self.top, page)
-            whole = self._fits(page, rows)
+            whole = not checked and self._fits(page, rows)
             if whole:
                 self.pages[page] = entry
                 self.fullest.pop(page, None)
-            else:
+            elif not checked:
                 # of a page's short answers, the one with the most rows is kept: under a pinned
                 # window a page never loses rows, so a shorter answer is the wrong one
                 kept = self.fullest.get(page)
                 if kept is None or rows > len(page_rows(kept) or ()):
                     self.fullest[page] = kept = entry
                 self.short[page] = kept
-        if whole and store and self.checkpoint is not None:
+        if (whole or checked) and store and self.checkpoint is not None:
             self.checkpoint.add(page, entry)
         return rows
 
     def judge(self, page_attempts: int) -> PageFailed | None:
         """Settle the short pages: the data's end, or wrong pages to ask again (or a failure)."""
         accepted: tuple[int, dict[str, Any]] | None = None
+        closing: dict[str, Any] | None = None  # the empty page after the accepted end
         failed: PageFailed | None = None
         with self.lock:
+            bound = self._bound()
+            if bound is not None and all(p in self.pages for p in range(1, bound + 1)):
+                self.end, self.stopped = bound, True  # pages still run on: stop, and say so
             for page in sorted(self.short):
                 entry = self.short[page]
                 count = self.count
@@ -160,13 +192,19 @@ class FetchState:
                         self.retry.append(page)
                     continue
                 after = self.short.get(page + 1)
-                if (after is not None and not page_rows(after)) or (
+                if page == bound:  # short at the bound: taken as it is, and the stop reported
+                    self.end, self.stopped = page, bool(page_rows(entry))
+                    self.pages[page] = entry
+                    accepted = (page, entry)
+                    self.short.clear()
+                    self.fullest.clear()
+                elif (after is not None and not page_rows(after)) or (
                     count is not None and page >= count
                 ):
                     # the next page is empty: the data seems to end here, against the total
                     # (or with none to tell): both pages are asked again before it is believed
                     self.tries[page] = tries = self.tries.get(page, 0) + 1
-                    if tries < page_attempts:
+                    if tries < page_attempts and not self._believed(page):
                         for again in (page, page + 1):
                             if self.short.pop(again, None) is not None:
                                 self.retry.append(again)
@@ -174,13 +212,22 @@ class FetchState:
                     self.end = page
                     self.pages[page] = entry
                     accepted = (page, entry)
+                    closing = self.short.get(page + 1)
                     for later in [p for p in self.short if p >= page]:
                         del self.short[later]
                         self.fullest.pop(later, None)
                 break  # the pages after this one wait for it
         if accepted is not None and self.checkpoint is not None:
             self.checkpoint.add(*accepted)
+            if closing is not None:  # kept too: a resumed fetch believes this end at once
+                self.checkpoint.add(accepted[0] + 1, closing)
         return failed
+
+    def _believed(self, page: int) -> bool:
+        """Whether the checkpoint holds ``page`` and the empty page after it (an end settled)."""
+        stored = {} if self.checkpoint is None else self.checkpoint.pages
+        after = stored.get(page + 1)
+        return page in stored and after is not None and not page_rows(after)
 
     def restore(self, *, first: bool = False) -> None:
         """Take in the checkpoint's pages (page 1 alone when ``first``), checked like fresh ones."""
@@ -263,6 +310,10 @@ class FetchState:
             }
             if self.end is not None and self.count is not None and self.end < self.count:
                 mismatch["ended_at_page"] = self.end  # the pages ran out before the total
+            if self.understated:
+                mismatch["understated"] = True  # pages ran on past the total's last page
+            if self.stopped:
+                mismatch["stopped_at_page"] = self.end  # ... and still ran on there
         df.attrs.update(
             {
                 "endpoint": ep.name,
