@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import call, raw_post
+from vectors import DOC_PARAMS, DOC_SIGN
 
 from cregis_notebook import AsyncClient, Client
 from cregis_notebook.sandbox import DEFAULT_API_KEY, DEFAULT_PID, FakeClock, Sandbox, SandboxServer
@@ -199,18 +200,7 @@ def test_trade_rows_types_follow_the_documented_example(box: Sandbox) -> None:
 
 def test_the_signature_worked_example_is_accepted_verbatim() -> None:
     """SPEC 4.2: the docs' own payout body with the docs' own sign."""
-    body = {
-        "pid": 1382528827416576,
-        "currency": "195@195",
-        "address": "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS",
-        "amount": "1.1",
-        "remark": "payout",
-        "third_party_id": "c9231e604da54469a735af3f449c880f",
-        "callback_url": "http://192.168.2.29:9099/callback",
-        "nonce": "hwlkk6",
-        "timestamp": 1688004243314,
-        "sign": "d6eef2de79e39f434a38efb910213ba6",
-    }
+    body = {**DOC_PARAMS, "sign": DOC_SIGN}
     with Sandbox(seed=0, transactions=200) as sandbox:
         status, envelope = raw_post(sandbox, "/api/v1/payout", json.dumps(body).encode())
     assert status == 200 and envelope["code"] == "00000"

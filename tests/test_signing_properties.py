@@ -19,21 +19,9 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from vectors import DOC_KEY, DOC_PARAMS
 
 from cregis_notebook import canonical_string, parse_callback, sign, verify_signature
-
-DOC_KEY = "f502a9ac9ca54327986f29c03b271491"
-DOC_PARAMS = {
-    "pid": 1382528827416576,
-    "currency": "195@195",
-    "address": "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS",
-    "amount": "1.1",
-    "remark": "payout",
-    "third_party_id": "c9231e604da54469a735af3f449c880f",
-    "callback_url": "http://192.168.2.29:9099/callback",
-    "nonce": "hwlkk6",
-    "timestamp": 1688004243314,
-}
 
 
 def _dictionary_order(a: str, b: str) -> int:
