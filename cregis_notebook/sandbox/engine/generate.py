@@ -7,10 +7,12 @@ wallet (type 5), each token sweep preceded by its gas top-up (type 4); sub-addre
 of other deposits; payouts from the wallet (types 0 and 2); plain incoming transfers to the
 wallet (type 0, in). Every status, trade type and business type occurs.
 
-Balances follow from the rows: a sub-address holds every successful deposit that was not
-spent; a deposit whose sweep or withdrawal is still in progress counts as ``processing``; a
-failed or rejected spend gives the money back. Native sweeps send the deposit minus the fee;
-token sweeps get their fee from the gas top-up, so native balances stay consistent too.
+Balances follow from the rows by the ledger rule of docs/sandbox.md ("Ledger"): a sub-address
+holds every successful deposit that was not spent; a deposit whose sweep or withdrawal is still
+pending on chain counts as ``processing``; a failed spend gives the amount back but not a native
+coin's fee. Native spends send the deposit minus the fee; every token spend gets its fee first
+from the wallet's gas top-up, so native balances stay consistent too. Withdrawals that never
+reached the chain hold nothing.
 """
 
 from __future__ import annotations

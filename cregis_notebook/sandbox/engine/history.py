@@ -34,7 +34,8 @@ KINDS = {PAYOUT: "payouts", WITHDRAWAL: "withdrawals"}
 _REQUESTED_BEFORE_MS = 120_000
 """A seeded transfer on chain was requested this long before its block time."""
 _REJECTED_AFTER_S = 600.0
-"""A seeded transfer rejected before the chain was rejected this long after its request."""
+"""A seeded transfer rejected before the chain was rejected this long after its request (or when
+the history ends, if that is sooner)."""
 
 
 @dataclass
@@ -62,7 +63,7 @@ def _events(p: Project, now: float) -> list[_Event]:
     kinds, status = tr.cols["kind"][: p.seeded_rows], tr.cols["status"][: p.seeded_rows]
     final = rows[np.isin(kinds, (DEPOSIT, PAYOUT, WITHDRAWAL)) & (status != 0)]
     for row in final.tolist():
-        at = tr.time_ms(row) / 1000
+        at = min(tr.time_ms(row) / 1000, p.history_end)  # a row's block time is whole seconds
         if at > now:
             continue
         kind = tr.value("kind", row)
@@ -72,7 +73,7 @@ def _events(p: Project, now: float) -> list[_Event]:
             name, record = transfer_callback(p, tr.value("cid", row), kind, at)
             out.append((at, name, record, None))
     for t in p.transfers.values():
-        at = t.created + _REJECTED_AFTER_S
+        at = min(t.created + _REJECTED_AFTER_S, p.history_end)
         if t.fixed_status in CALLBACK_STATUSES and at <= now:
             name, record = transfer_callback(p, t.cid, t.kind, at)
             out.append((at, name, record, None))

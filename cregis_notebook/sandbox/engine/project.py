@@ -127,6 +127,7 @@ class Project:
     wallet_ids: tuple[int, ...] = ()
     coins: tuple[int, ...] = ()
     seeded_rows: int = 0  # trade rows [0, seeded_rows) are the seeded history
+    history_end: int = 0  # when the seeded history ends (epoch seconds)
     seeded_orders: tuple[str, ...] = ()  # cregis_ids of the seeded orders
     stated_amounts: dict[int, int] = field(default_factory=dict)  # cid -> units Cregis states
     _last_cid: int = 0
@@ -199,6 +200,7 @@ class Project:
             self.orders[order.cregis_id] = order
             self.order_ids.add(order.order_id)
         self.seeded_rows = self.trades.size
+        self.history_end = t_end
         self.seeded_orders = tuple(self.orders)
 
     def _id(self, base: float) -> int:
