@@ -697,3 +697,61 @@ def test_alias_of_must_name_a_field_of_the_same_type(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(RegistryDataError, match="alias_of"):
         load_registry(tmp_path)
+
+
+class AdvanceAfterFirstPage(httpx.BaseTransport):
+    """The sandbox's transport; after the first answer the clock jumps (transfers settle)."""
+
+    def __init__(self, box: Sandbox, clock: FakeClock, seconds: float) -> None:
+        self.inner = box.transport()
+        self.sandbox = box
+        self.clock, self.seconds = clock, seconds
+        self.answered = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.answered += 1
+        if self.answered == 1:
+            self.clock.advance(self.seconds)
+        return response
+
+
+@pytest.mark.parametrize("pin", [True, False])
+def test_a_fetch_while_transfers_settle_is_pinned_or_deduplicated(
+    team_box: Sandbox, clock: FakeClock, pin: bool
+) -> None:
+    settled_later = {
+        r["txid"]
+        for r in post(team_box, "query_processing_transactions", {"wallet_id": FIRST_WALLET})[
+            "data"
+        ]["rows"]
+    }
+    before = post(
+        team_box, "query_history_transactions", {"wallet_id": FIRST_WALLET, "page_size": 100}
+    )["data"]
+    transport = AdvanceAfterFirstPage(team_box, clock, team_box.knobs.team_settle_seconds + 1)
+    client = TeamClient(
+        team_box.base_url,
+        team_box.team_access_key,
+        team_box.team_access_secret,
+        transport=transport,
+        clock=clock,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unpinned, the total grows under the fetch
+        df = fetch_frame(
+            client,
+            "query_history_transactions",
+            wallet_id=FIRST_WALLET,
+            page_size=7,
+            pin=pin,
+            concurrency=1,
+            progress=False,
+        )
+    assert df["txid"].is_unique
+    assert set(df["txid"]) == {r["txid"] for r in before["rows"]}
+    assert not set(df["txid"]) & settled_later  # settled after the first page, above it
+    if pin:  # the window ends before the fetch began: the pages never shift
+        assert df.attrs["duplicates"] == 0
+    else:  # the settled rows pushed the rest down: what came twice is kept once
+        assert df.attrs["duplicates"] == len(settled_later) > 0
