@@ -664,7 +664,14 @@ def test_the_secret_stays_out_of_reprs_and_info(team_box: Sandbox, team: TeamCli
     secret = team_box.team_access_secret
     info = team_box.handle("GET", "/_sandbox/info").json()["data"]
     assert info["team_access_key"] == team_box.team_access_key
-    texts = [repr(team), repr(team_box), repr(team_box.knobs), json.dumps(info)]
+    refusals = [
+        post(team_box, "list_wallets", **bad)["msg"]
+        for bad in ({"secret": "wrong"}, {"key": secret}, {"stamp": 1})
+    ]
+    with pytest.raises(CregisAPIError) as raised:
+        team.query_wallet_balance(wallet_id=FIRST_WALLET + 1)
+    texts = [repr(team), repr(team_box), repr(team_box.knobs), json.dumps(info), *refusals]
+    texts += [str(raised.value), repr(raised.value.args)]
     assert not [t for t in texts if secret in t]
     custom = Sandbox(team_access_secret="s3cr3t-value-x", transactions=10)
     assert "s3cr3t-value-x" not in repr(custom.knobs)
