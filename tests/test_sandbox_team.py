@@ -8,6 +8,8 @@ by field (``tests/test_team_registry.py`` checks that copy against the shared fa
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -564,6 +566,14 @@ def test_the_path_and_the_method_come_first(team_box: Sandbox) -> None:
     assert response.status == 405 and response.json()["code"] == "A0006"
     response = team_box.handle("POST", "/openapi/v1/nothing", {}, b"{}")
     assert response.status == 404 and response.json()["code"] == "A0005"
+    for text in ("[1]", "{not json"):  # signed, so the headers pass: then the body is read
+        headers = headers_for(team_box, WALLETS, "{}")
+        message = f"{WALLETS}\n{headers['Access-Timestamp']}\n{headers['Access-Nonce']}\n{text}"
+        headers["Access-Signature"] = hmac.new(
+            team_box.team_access_secret.encode(), message.encode(), hashlib.sha256
+        ).hexdigest()
+        response = team_box.handle("POST", WALLETS, headers, text.encode())
+        assert response.status == 400 and response.json()["code"] == "A0004"
 
 
 # -- the client against it ------------------------------------------------------------------------
