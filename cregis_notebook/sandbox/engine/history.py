@@ -115,7 +115,8 @@ def seeded_callbacks(
 
 
 def requests(p: Project, tampering: Tampering) -> list[dict[str, Any]]:
-    """The merchant's record of each payout and withdrawal it asked for, oldest first.
+    """The merchant's record of each payout and withdrawal it asked for, oldest first: the
+    seeded ones and those made through the API (not the rows of live mode, ``live_rate``).
 
     Keys: ``kind`` (``payouts`` or ``withdrawals``), ``cid`` (the id the create call answered;
     ``None`` for a request Cregis refused), ``third_party_id``, ``currency``
@@ -124,11 +125,9 @@ def requests(p: Project, tampering: Tampering) -> list[dict[str, Any]]:
     """
     tr, cat = p.trades, p.cat
     out: list[dict[str, Any]] = []
-    kinds = tr.cols["kind"][: tr.size]
+    kinds = tr.cols["kind"][: p.seeded_rows]
     for row in np.flatnonzero(np.isin(kinds, (PAYOUT, WITHDRAWAL))).tolist():
         cid = tr.value("cid", row)
-        if cid in p.transfers:
-            continue  # made through the API: listed below
         out.append(
             {
                 "kind": KINDS[tr.value("kind", row)],
