@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from conftest import call, raw_post
 from ledger import balance_entry, ledger
@@ -427,3 +428,58 @@ def test_a_token_withdrawal_through_the_api_keeps_balances_on_their_ledger() -> 
 def test_the_cli_passes_the_knob() -> None:
     args = build_parser().parse_args(["sandbox", "--discrepancies", "2", "--transactions", "900"])
     assert sandbox_knobs(args) == {"discrepancies": 2, "transactions": 900}
+
+
+@pytest.mark.parametrize("final", [1, 2])
+def test_a_pending_spend_settles_by_the_ledger_rule(final: int) -> None:
+    """``Ledger.settle_balances``: once a pending sweep or withdrawal (native or token) is final,
+    its sub-address balances equal the ledger of the rows with that final status."""
+    with make(4711, transactions=6_000) as box:
+        post = in_process(box)
+        subs = set(box.sub_addresses())
+        rows = every_row(post, "trade_page", {})
+        pending = [r for r in rows if r["status"] == 0 and r["from_address"] in subs]
+        tokens = {r["token_id"] != r["chain_id"] for r in pending}
+        assert len(pending) > 4 and tokens == {True, False}  # native and token spends
+        for r in pending:
+            row = box.project.trades.row_of_cid(r["cid"])
+            assert row is not None
+            box.engine.ledger.settle_balances(box.project, row, final)
+            r["status"] = final
+        expected = ledger(rows)
+        touched = {
+            (r["from_address"], f"{r['chain_id']}@{t}")
+            for r in pending
+            for t in (r["token_id"], r["chain_id"])
+        }
+        for address, cur in touched:
+            data = post("sub_address_balance", {"currency": cur, "address": address})
+            assert balance_entry(data["rows"][0]) == expected[(address, cur)], (address, cur)
+
+
+def test_a_payout_made_through_the_api_joins_the_merchants_side() -> None:
+    """Its request is listed with its cid, and its callback, once acknowledged, is delivered."""
+    clock = FakeClock(NOW)
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="success"))
+    with Sandbox(seed=2, transactions=1_000, clock=clock, callback_transport=transport) as box:
+        before = len(box.delivered_callbacks())
+        cid = call(
+            box,
+            "payout_v1",
+            {
+                "currency": "195@195",
+                "address": "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS",
+                "amount": "1.1",
+                "third_party_id": "api-payout-1",
+                "callback_url": "http://merchant.test/payout",
+            },
+        )["data"]["cid"]
+        (request,) = [r for r in box.payout_requests() if r["cid"] == cid]
+        assert request["third_party_id"] == "api-payout-1" and request["amount"] == Decimal("1.1")
+        assert request["kind"] == "payouts" and request["created"] == int(NOW * 1000)
+        clock.advance(60)
+        box.deliver_callbacks()
+        bodies = box.delivered_callbacks()
+        assert len(bodies) == before + 1 and bodies[-1]["cid"] == cid
+        assert bodies[-1]["status"] == 6 and verify_signature(bodies[-1], box.api_key)
+        assert Merchant(box).transfers() == set()
