@@ -1,7 +1,9 @@
 """One typed helper per endpoint, written by scripts/generate_helpers.py: do not edit.
 
 Each helper validates its keyword arguments against the registry, signs and sends the call,
-and returns ``data`` (raising ``CregisAPIError`` on an error code).
+and returns ``data`` (raising ``CregisAPIError`` on an error code). The Team API's helpers
+(``TeamSyncHelpers``, ``TeamAsyncHelpers``) refuse a wallet id beyond 2**53 - 1 before sending,
+as every Team call does.
 """
 
 # ruff: noqa: E501
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["AsyncHelpers", "SyncHelpers"]
+__all__ = ["AsyncHelpers", "SyncHelpers", "TeamAsyncHelpers", "TeamSyncHelpers"]
 
 
 class SyncHelpers:
@@ -1492,5 +1494,467 @@ class AsyncHelpers:
             "deposit_cancel",
             dict(
                 cid=cid,
+            ),
+        )
+
+
+class TeamSyncHelpers:
+    """Helpers of :class:`~cregis_notebook.TeamClient`."""
+
+    def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def list_wallets(
+        self,
+        *,
+        page_num: int | None = None,
+        page_size: int | None = None,
+        wallet_type: str | None = None,
+    ) -> Any:
+        """Page through the team's wallets, optionally filtered by wallet type.
+
+        ``list_wallets``: POST ``/openapi/v1/wallets``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+            wallet_type: Filter by wallet kind; omit to list every kind. One of
+                ``'single_sign'`` (single_signature), ``'multi_sign'`` (multi_signature).
+        """
+        return self._call_helper(
+            "list_wallets",
+            dict(
+                page_num=page_num,
+                page_size=page_size,
+                wallet_type=wallet_type,
+            ),
+        )
+
+    def list_wallet_addresses(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Page through the addresses of one wallet on one chain.
+
+        ``list_wallet_addresses``: POST ``/openapi/v1/wallet_address``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Chain whose addresses to list (e.g. "195" TRON). Required here, unlike the
+                other wallet calls.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return self._call_helper(
+            "list_wallet_addresses",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    def query_wallet_balance(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Per-token balance totals for a wallet.
+
+        ``query_wallet_balance``: POST ``/openapi/v1/wallet_balance``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Restrict to one chain. If chain_id/token_id are omitted, every chain/token
+                in the wallet that holds a balance is returned.
+            token_id: Restrict to one token. Same omission rule as chain_id.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return self._call_helper(
+            "query_wallet_balance",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    def query_wallet_address_balance(
+        self,
+        *,
+        wallet_id: int,
+        address: str | None = None,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        minimum_balance: str | Decimal | int | None = None,
+        maximum_balance: str | Decimal | int | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Per-address, per-token balances inside a wallet, with optional address and balance-range filters.
+
+        ``query_wallet_address_balance``: POST ``/openapi/v1/wallet_address_balance``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            address: Only this address.
+            chain_id: Restrict to one chain; omitted = every chain/token with a balance on the
+                address(es).
+            token_id: Restrict to one token; same omission rule.
+            minimum_balance: Lower bound on the address's available balance, inclusive.
+            maximum_balance: Upper bound on the address's available balance, inclusive.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return self._call_helper(
+            "query_wallet_address_balance",
+            dict(
+                wallet_id=wallet_id,
+                address=address,
+                chain_id=chain_id,
+                token_id=token_id,
+                minimum_balance=minimum_balance,
+                maximum_balance=maximum_balance,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    def query_history_transactions(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        txid: str | None = None,
+        transaction_type: int | None = None,
+        transaction_status: int | None = None,
+        blocktime_start: int | datetime.datetime | datetime.date | None = None,
+        blocktime_end: int | datetime.datetime | datetime.date | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Completed (final) transactions of a wallet.
+
+        ``query_history_transactions``: POST ``/openapi/v1/wallet_history_transaction_info``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Filter by chain.
+            token_id: Filter by token.
+            txid: Filter by transaction hash.
+            transaction_type: Direction filter. One of ``1`` (receive), ``2`` (send).
+            transaction_status: Outcome filter. One of ``1`` (success), ``2`` (failed).
+            blocktime_start: Earliest block time, 10-digit Unix timestamp. Unit: s.
+            blocktime_end: Latest block time, 10-digit Unix timestamp. Unit: s.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return self._call_helper(
+            "query_history_transactions",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                txid=txid,
+                transaction_type=transaction_type,
+                transaction_status=transaction_status,
+                blocktime_start=blocktime_start,
+                blocktime_end=blocktime_end,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    def query_processing_transactions(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        txid: str | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """In-flight (not yet final) transactions of a wallet.
+
+        ``query_processing_transactions``: POST ``/openapi/v1/wallet_processing_transaction_info``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Filter by chain.
+            token_id: Filter by token.
+            txid: Filter by transaction hash.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return self._call_helper(
+            "query_processing_transactions",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                txid=txid,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+
+class TeamAsyncHelpers:
+    """Helpers of :class:`~cregis_notebook.AsyncTeamClient` (coroutines)."""
+
+    async def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    async def list_wallets(
+        self,
+        *,
+        page_num: int | None = None,
+        page_size: int | None = None,
+        wallet_type: str | None = None,
+    ) -> Any:
+        """Page through the team's wallets, optionally filtered by wallet type.
+
+        ``list_wallets``: POST ``/openapi/v1/wallets``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+            wallet_type: Filter by wallet kind; omit to list every kind. One of
+                ``'single_sign'`` (single_signature), ``'multi_sign'`` (multi_signature).
+        """
+        return await self._call_helper(
+            "list_wallets",
+            dict(
+                page_num=page_num,
+                page_size=page_size,
+                wallet_type=wallet_type,
+            ),
+        )
+
+    async def list_wallet_addresses(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Page through the addresses of one wallet on one chain.
+
+        ``list_wallet_addresses``: POST ``/openapi/v1/wallet_address``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Chain whose addresses to list (e.g. "195" TRON). Required here, unlike the
+                other wallet calls.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return await self._call_helper(
+            "list_wallet_addresses",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    async def query_wallet_balance(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Per-token balance totals for a wallet.
+
+        ``query_wallet_balance``: POST ``/openapi/v1/wallet_balance``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Restrict to one chain. If chain_id/token_id are omitted, every chain/token
+                in the wallet that holds a balance is returned.
+            token_id: Restrict to one token. Same omission rule as chain_id.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return await self._call_helper(
+            "query_wallet_balance",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    async def query_wallet_address_balance(
+        self,
+        *,
+        wallet_id: int,
+        address: str | None = None,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        minimum_balance: str | Decimal | int | None = None,
+        maximum_balance: str | Decimal | int | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Per-address, per-token balances inside a wallet, with optional address and balance-range filters.
+
+        ``query_wallet_address_balance``: POST ``/openapi/v1/wallet_address_balance``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            address: Only this address.
+            chain_id: Restrict to one chain; omitted = every chain/token with a balance on the
+                address(es).
+            token_id: Restrict to one token; same omission rule.
+            minimum_balance: Lower bound on the address's available balance, inclusive.
+            maximum_balance: Upper bound on the address's available balance, inclusive.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return await self._call_helper(
+            "query_wallet_address_balance",
+            dict(
+                wallet_id=wallet_id,
+                address=address,
+                chain_id=chain_id,
+                token_id=token_id,
+                minimum_balance=minimum_balance,
+                maximum_balance=maximum_balance,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    async def query_history_transactions(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        txid: str | None = None,
+        transaction_type: int | None = None,
+        transaction_status: int | None = None,
+        blocktime_start: int | datetime.datetime | datetime.date | None = None,
+        blocktime_end: int | datetime.datetime | datetime.date | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """Completed (final) transactions of a wallet.
+
+        ``query_history_transactions``: POST ``/openapi/v1/wallet_history_transaction_info``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Filter by chain.
+            token_id: Filter by token.
+            txid: Filter by transaction hash.
+            transaction_type: Direction filter. One of ``1`` (receive), ``2`` (send).
+            transaction_status: Outcome filter. One of ``1`` (success), ``2`` (failed).
+            blocktime_start: Earliest block time, 10-digit Unix timestamp. Unit: s.
+            blocktime_end: Latest block time, 10-digit Unix timestamp. Unit: s.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return await self._call_helper(
+            "query_history_transactions",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                txid=txid,
+                transaction_type=transaction_type,
+                transaction_status=transaction_status,
+                blocktime_start=blocktime_start,
+                blocktime_end=blocktime_end,
+                page_num=page_num,
+                page_size=page_size,
+            ),
+        )
+
+    async def query_processing_transactions(
+        self,
+        *,
+        wallet_id: int,
+        chain_id: str | None = None,
+        token_id: str | None = None,
+        txid: str | None = None,
+        page_num: int | None = None,
+        page_size: int | None = None,
+    ) -> Any:
+        """In-flight (not yet final) transactions of a wallet.
+
+        ``query_processing_transactions``: POST ``/openapi/v1/wallet_processing_transaction_info``. Read-only, retried on transient failures. Status: sdk-only.
+        Returns the ``data`` page ``{total, rows, pageNum, pageSize}``; raises ``CregisAPIError`` on an error code.
+
+        Args:
+            wallet_id: Team wallet to query (shown in the Cregis client under Wallet >
+                Settings). Sent as a JSON number. SDKs other than Java refuse values outside
+                +/-9007199254740991 because RFC 8785 cannot represent them exactly.
+            chain_id: Filter by chain.
+            token_id: Filter by token.
+            txid: Filter by transaction hash.
+            page_num: Which page to return, counting from 1. Default: ``1``.
+            page_size: Rows per page, 1 to 100. Default: ``10``.
+        """
+        return await self._call_helper(
+            "query_processing_transactions",
+            dict(
+                wallet_id=wallet_id,
+                chain_id=chain_id,
+                token_id=token_id,
+                txid=txid,
+                page_num=page_num,
+                page_size=page_size,
             ),
         )

@@ -29,7 +29,7 @@ from ._config import (
     team_settings_from_env,
     writes_from_env,
 )
-from ._helpers import AsyncHelpers, SyncHelpers
+from ._helpers import AsyncHelpers, SyncHelpers, TeamAsyncHelpers, TeamSyncHelpers
 from ._retry import RetryPolicy
 from ._signing import Secret, signed_bytes, wire_value
 from ._team_signing import canonical_team_body, sign_team, team_string_to_sign
@@ -371,6 +371,10 @@ class _BaseClient:
         log.info("%s: %s; retrying in %.2f s", ep.name, exc, wait)
         return wait
 
+    def _for_retry(self, prepared: PreparedRequest) -> PreparedRequest:
+        """What a retry sends: the same request here (the Team clients sign it afresh)."""
+        return prepared
+
     def _log(self, envelope: Envelope) -> None:
         log.debug(
             "POST %s -> %s %s in %.0f ms (%d attempt%s)",
@@ -492,11 +496,8 @@ class _ProjectClient(_BaseClient):
         Client options (``timeout``, ``retry``, ...) go to the client; everything else,
         ``clock`` included, to the sandbox, whose clock the client then shares.
         """
-        from .sandbox import Sandbox
-
-        options = {k: knobs.pop(k) for k in list(knobs) if k in _CLIENT_OPTIONS}
-        box: Any = Sandbox(seed=seed, **knobs)  # typed for Client and AsyncClient, not for _P
-        return box.client(client_class=cls, **options)
+        made: _P = _sandbox_client(cls, seed, knobs, _CLIENT_OPTIONS)
+        return made
 
 
 _P = TypeVar("_P", bound=_ProjectClient)
@@ -559,6 +560,7 @@ class _SyncCalls(_BaseClient):
                 wait = self._wait_before_retry(ep, exc, attempt, waited)
             self._sleep(wait)
             waited += wait
+            prepared = self._for_retry(prepared)
 
     def request(self, endpoint: str | Endpoint, /, **params: Any) -> Envelope:
         """Validate, sign and POST one call; returns the :class:`Envelope` whatever its code."""
@@ -632,6 +634,7 @@ class _AsyncCalls(_BaseClient):
                 wait = self._wait_before_retry(ep, exc, attempt, waited)
             await self._sleep(wait)
             waited += wait
+            prepared = self._for_retry(prepared)
 
     async def request(self, endpoint: str | Endpoint, /, **params: Any) -> Envelope:
         """Validate, sign and POST one call; returns the :class:`Envelope` whatever its code."""
@@ -742,6 +745,17 @@ class _TeamClient(_BaseClient):
         return info.get("team_access_key") == self.access_key
 
     @classmethod
+    def sandbox(cls: type[_T], seed: int = 0, **knobs: Any) -> _T:
+        """A Team client wired to the team of a fresh in-process sandbox (no sockets).
+
+        As :meth:`Client.sandbox`: client options (``timeout``, ``retry``, ...) go to the
+        client, everything else (``clock`` and the ``team_*`` knobs included) to the sandbox;
+        ``.sandbox_app`` is the sandbox.
+        """
+        made: _T = _sandbox_client(cls, seed, knobs, _TEAM_CLIENT_OPTIONS)
+        return made
+
+    @classmethod
     def from_env(cls: type[_T], *, env_file: str | None = ".env", **options: Any) -> _T:
         """Build a Team client from ``CREGIS_TEAM_BASE_URL``, ``CREGIS_ACCESS_KEY`` and
         ``CREGIS_ACCESS_SECRET`` (the environment wins over a ``.env`` file).
@@ -760,17 +774,32 @@ class _TeamClient(_BaseClient):
         """
         ep = self.endpoint(endpoint)
         business = prepare_params(ep, params, strict=self.strict)
-        auth = registry().team_auth
         problem: CregisValidationError | None = None
         try:
             body: dict[str, Any] = {k: wire_value(v, k) for k, v in business.items()}
+        except CregisValidationError as exc:
+            problem = exc
+        if problem is not None:  # raised outside the except block: one clean error
+            raise self._wrap(ep, problem)
+        return self._signed(ep, body)
+
+    def _for_retry(self, prepared: PreparedRequest) -> PreparedRequest:
+        """A retry is signed afresh: a new timestamp and nonce over the same body, so that a
+        server that refuses a reused nonce or a stale timestamp accepts it."""
+        return self._signed(prepared.endpoint, prepared.body)
+
+    def _signed(self, ep: Endpoint, body: dict[str, Any]) -> PreparedRequest:
+        """``body`` (wire values) as canonical text, signed now with a fresh nonce."""
+        auth = registry().team_auth
+        problem: CregisValidationError | None = None
+        try:
             text = canonical_team_body(body)
             stamp = str(int(self._clock() * 1000))
             nonce = self._nonce()
             signed = team_string_to_sign(ep.path, stamp, nonce, text)
         except CregisValidationError as exc:
             problem = exc
-        if problem is not None:  # raised outside the except block: one clean error
+        if problem is not None:
             raise self._wrap(ep, problem)
         headers = {
             **_TEAM_HEADERS,
@@ -783,7 +812,7 @@ class _TeamClient(_BaseClient):
         return PreparedRequest(ep, self.base_url + ep.path, body, signed, content, headers)
 
 
-class TeamClient(_SyncCalls, _TeamClient):
+class TeamClient(_SyncCalls, TeamSyncHelpers, _TeamClient):
     """A synchronous client for a Cregis team's Team API (``/openapi/v1``).
 
     Args:
@@ -799,7 +828,7 @@ class TeamClient(_SyncCalls, _TeamClient):
     """
 
 
-class AsyncTeamClient(_AsyncCalls, _TeamClient):
+class AsyncTeamClient(_AsyncCalls, TeamAsyncHelpers, _TeamClient):
     """The asynchronous twin of :class:`TeamClient`: the same arguments, coroutine methods."""
 
 
@@ -809,3 +838,14 @@ _T = TypeVar("_T", bound=_TeamClient)
 _CLIENT_OPTIONS = frozenset(
     {"timeout", "strict", "retry", "sleep", "nonce", "allow_writes", "allow_insecure"}
 )
+_TEAM_CLIENT_OPTIONS = _CLIENT_OPTIONS - {"allow_writes"}
+
+
+def _sandbox_client(
+    cls: type[Any], seed: int, knobs: dict[str, Any], accepted: frozenset[str]
+) -> Any:
+    """A ``cls`` client of a new in-process sandbox: ``accepted`` options go to the client."""
+    from .sandbox import Sandbox
+
+    options = {k: knobs.pop(k) for k in list(knobs) if k in accepted}
+    return Sandbox(seed=seed, **knobs).client(client_class=cls, **options)

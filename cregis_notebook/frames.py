@@ -21,6 +21,7 @@ lives in :mod:`cregis_notebook.export`, which builds on this module.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -110,6 +111,53 @@ def frame_records(data: Any, endpoint: Endpoint | None = None) -> list[Mapping[s
 
 def _raw_records(data: Any, endpoint: Endpoint | None) -> list[Any]:
     """:func:`frame_records` without the check that every record is a dict (done once later)."""
+    records = _data_records(data, endpoint)
+    aliases = _aliases(endpoint)
+    return _unaliased(records, endpoint, aliases) if aliases and records else records
+
+
+def _aliases(ep: Endpoint | None) -> tuple[tuple[str, str], ...]:
+    """``(alias, field)`` of the top-level fields that another key may carry (``alias_of``)."""
+    if ep is None:
+        return ()
+    return tuple((f.name, f.alias_of) for f in ep.response_fields if f.alias_of is not None)
+
+
+def _unaliased(
+    records: list[Any], ep: Endpoint | None, aliases: tuple[tuple[str, str], ...]
+) -> list[Any]:
+    """Records with each alias key read into its field: one column, whichever key came.
+
+    When a record carries both keys with different values, both are kept (the alias as its own
+    column) and a :class:`CregisDataWarning` says so: neither is silently preferred.
+    """
+    out: list[Any] = []
+    for record in records:
+        if not isinstance(record, Mapping) or not any(a in record for a, _ in aliases):
+            out.append(record)
+            continue
+        record = dict(record)
+        for alias, name in aliases:
+            if alias not in record:
+                continue
+            if record.get(name) is None:
+                record[name] = record.pop(alias)
+            elif str(record[name]) == str(record[alias]):
+                del record[alias]
+            else:
+                where = ep.name if ep is not None else "a record"
+                warnings.warn(
+                    f"{where}: {name} {record[name]!r} and {alias} {record[alias]!r} disagree "
+                    f"in one row; both columns are kept",
+                    CregisDataWarning,
+                    stacklevel=2,
+                )
+        out.append(record)
+    return out
+
+
+def _data_records(data: Any, endpoint: Endpoint | None) -> list[Any]:
+    """The raw records of ``data``, as the answer holds them."""
     if data is None:
         return []
     if _is_coins(endpoint) and isinstance(data, Mapping):
@@ -163,7 +211,7 @@ def _schema(ep: Endpoint | None) -> Schema:
                 child = f.name.split("[].", 1)[1]
                 fields.setdefault(child, Field(child, f.type, f.unit, f.description, f.enum, True))
         return Schema(fields)
-    return Schema.of(ep.response_fields)
+    return Schema.of([f for f in ep.response_fields if f.alias_of is None])
 
 
 def _repeat_or_take(values: list[str], owners: np.ndarray) -> Any:

@@ -1,20 +1,29 @@
 """Write ``cregis_notebook/_helpers.py``: one typed helper per endpoint, from the registry.
 
-Run ``python scripts/generate_helpers.py`` after changing ``spec/data/endpoints.json``;
-``tests/test_helpers.py`` fails while the generated file is out of date.
+Run ``python scripts/generate_helpers.py`` after changing ``spec/data/endpoints.json`` or
+``spec/data/team_endpoints.json``; ``tests/test_public_api.py`` fails while the generated file
+is out of date. The project API's helpers go to ``SyncHelpers`` / ``AsyncHelpers`` (mixed into
+``Client`` / ``AsyncClient``), the Team API's to ``TeamSyncHelpers`` / ``TeamAsyncHelpers``
+(mixed into ``TeamClient`` / ``AsyncTeamClient``).
 """
 
 from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TARGET = ROOT / "cregis_notebook" / "_helpers.py"
 if not TARGET.exists():  # the package imports this module: bootstrap empty mixins first
-    TARGET.write_text("class SyncHelpers:\n    pass\n\n\nclass AsyncHelpers:\n    pass\n")
+    TARGET.write_text(
+        "".join(
+            f"class {name}:\n    pass\n\n\n"
+            for name in ("SyncHelpers", "AsyncHelpers", "TeamSyncHelpers", "TeamAsyncHelpers")
+        )
+    )
 
 from cregis_notebook.spec import Endpoint, Param, registry  # noqa: E402
 
@@ -98,13 +107,27 @@ def _method(ep: Endpoint, is_async: bool) -> str:
     )
 
 
+def _mixin(name: str, owner: str, endpoints: Sequence[Endpoint], is_async: bool) -> str:
+    """One helper class: a method per endpoint, for ``owner`` (the client class)."""
+    what = " (coroutines)" if is_async else ""
+    prefix = "async " if is_async else ""
+    head = (
+        f'class {name}:\n    """Helpers of :class:`~cregis_notebook.{owner}`{what}."""\n\n'
+        f"    {prefix}def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:\n"
+        "        raise NotImplementedError\n\n"
+    )
+    return head + "\n".join(_method(ep, is_async) for ep in endpoints)
+
+
 def render() -> str:
     """The full text of ``_helpers.py``."""
     reg = registry()
     head = '''"""One typed helper per endpoint, written by scripts/generate_helpers.py: do not edit.
 
 Each helper validates its keyword arguments against the registry, signs and sends the call,
-and returns ``data`` (raising ``CregisAPIError`` on an error code).
+and returns ``data`` (raising ``CregisAPIError`` on an error code). The Team API's helpers
+(``TeamSyncHelpers``, ``TeamAsyncHelpers``) refuse a wallet id beyond 2**53 - 1 before sending,
+as every Team call does.
 """
 
 # ruff: noqa: E501
@@ -116,28 +139,17 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["AsyncHelpers", "SyncHelpers"]
+__all__ = ["AsyncHelpers", "SyncHelpers", "TeamAsyncHelpers", "TeamSyncHelpers"]
 
-
-class SyncHelpers:
-    """Helpers of :class:`~cregis_notebook.Client`."""
-
-    def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
-        raise NotImplementedError
 
 '''
-    sync = "\n".join(_method(ep, False) for ep in reg.endpoints)
-    middle = '''
-
-class AsyncHelpers:
-    """Helpers of :class:`~cregis_notebook.AsyncClient` (coroutines)."""
-
-    async def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
-        raise NotImplementedError
-
-'''
-    asyn = "\n".join(_method(ep, True) for ep in reg.endpoints)
-    return head + sync + middle + asyn
+    classes = [
+        _mixin("SyncHelpers", "Client", reg.endpoints, False),
+        _mixin("AsyncHelpers", "AsyncClient", reg.endpoints, True),
+        _mixin("TeamSyncHelpers", "TeamClient", reg.team_endpoints, False),
+        _mixin("TeamAsyncHelpers", "AsyncTeamClient", reg.team_endpoints, True),
+    ]
+    return head + "\n\n".join(classes)
 
 
 if __name__ == "__main__":

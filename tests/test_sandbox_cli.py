@@ -14,9 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from cregis_notebook import Client
+from cregis_notebook import Client, TeamClient
 from cregis_notebook.cli import build_parser, main
 from cregis_notebook.sandbox import DEFAULT_API_KEY, DEFAULT_PID
+from cregis_notebook.sandbox.engine.knobs import (
+    DEFAULT_TEAM_ACCESS_KEY,
+    DEFAULT_TEAM_ACCESS_SECRET,
+)
 
 CLI = Path(sys.executable).parent / "cregis-notebook"
 
@@ -70,6 +74,10 @@ def test_json_details_then_serves_until_interrupted() -> None:
             assert page["total"] == 700 and len(page["rows"]) == 100
         reply = httpx.get(details["base_url"] + "/api/v1/coins", trust_env=False)
         assert reply.status_code == 405
+        key, secret = details["team_access_key"], details["team_access_secret"]
+        assert (key, secret) == (DEFAULT_TEAM_ACCESS_KEY, DEFAULT_TEAM_ACCESS_SECRET)
+        with TeamClient(details["base_url"], key, secret, retry=False) as team:
+            assert team.list_wallets()["total"] == 4
     finally:
         code = _stop(proc)
     assert code == 0
@@ -89,6 +97,8 @@ def test_banner_names_url_pid_key_and_knobs() -> None:
     try:
         text = _read_until(proc, "Ctrl-C")
         assert "http://127.0.0.1:" in text and str(DEFAULT_PID) in text and DEFAULT_API_KEY in text
+        assert DEFAULT_TEAM_ACCESS_KEY in text and DEFAULT_TEAM_ACCESS_SECRET in text
+        assert "/openapi/v1/wallets" in text
         assert "latency_ms=5.0" in text and "transactions=300" in text
         assert "failures=('drop', 'http_5xx')" in text
     finally:

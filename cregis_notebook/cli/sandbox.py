@@ -3,10 +3,11 @@
 ::
 
     cregis-notebook sandbox --port 8600 --transactions 100000 --latency-ms 20
-    cregis-notebook sandbox --port 0 --json   # one JSON line: base URL, pid, key, knobs
+    cregis-notebook sandbox --port 0 --json   # one JSON line: base URL, pid, key, team, knobs
 
-It prints how to connect (base URL, pid, the docs' public example key, the knobs in effect) and
-serves until Ctrl-C. Exit status 2 for a knob the sandbox refuses, 1 when the port is taken.
+It prints how to connect (base URL, pid, the docs' public example key, the team's Access Key and
+Access Secret, the Team API docs' public examples, the knobs in effect) and serves until Ctrl-C.
+Exit status 2 for a knob the sandbox refuses, 1 when the port is taken.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="serve the local Cregis sandbox over HTTP",
         description=(
             "Serve a seeded, stateful Cregis sandbox over HTTP until stopped (Ctrl-C). Any "
-            "HTTP client can use it with the printed base URL, pid and API key."
+            "HTTP client can use it with the printed base URL, pid and API key (the Team API "
+            "with the printed Access Key and Secret)."
         ),
     )
     add = parser.add_argument
@@ -148,6 +150,8 @@ def run_sandbox(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                 "base_url": server.base_url,
                 "pid": box.pid,
                 "api_key": box.api_key,
+                "team_access_key": box.team_access_key,
+                "team_access_secret": box.team_access_secret,
                 "seed": args.seed,
                 "knobs": effective,
             }
@@ -168,9 +172,13 @@ def _banner(base_url: str, box: Any, seed: int, knobs: dict[str, Any]) -> str:
         f"  base URL : {base_url}",
         f"  pid      : {box.pid}",
         f"  API key  : {box.api_key}   (the docs' public example key)",
+        f"  team key : {box.team_access_key}   (Team API Access Key, the docs' example)",
+        f"  secret   : {box.team_access_secret}   (its Access Secret: a public example, not a "
+        "real secret)",
         f"  seed     : {seed}",
         f"  knobs    : {shown}",
         f"  try      : POST {base_url}/api/v1/trade/page with pid, nonce, timestamp, sign",
+        f"             POST {base_url}/openapi/v1/wallets with the four Access-* headers",
         f"  examples : payout cids by status {examples['payout_cid_by_status']}",
         f"             orders by status {examples['order_by_status']}",
         "  extras   : POST /_sandbox/deposit {address, currency, amount}, /_sandbox/pay "

@@ -7,8 +7,11 @@ Two ways in:
 * real HTTP: ``cregis-notebook sandbox --port 8600`` or, from Python,
   ``with SandboxServer(Sandbox()) as server: ...``.
 
-Every endpoint of the registry answers as SPEC.md documents it; checks run in SPEC section
-12's order with the documented codes (the ``A`` codes the sandbox chooses are listed in
+It serves the Team API too (``/openapi/v1``, ``TeamClient.sandbox(...)``): one seeded team
+whose four ``Access-*`` headers are checked in a documented order
+(:mod:`~cregis_notebook.sandbox.api.team_checks`). Every endpoint of the registry answers as
+SPEC.md documents it; checks run in SPEC section 12's order with the documented codes (the
+``A`` codes the sandbox chooses, and its Team API codes, are listed in
 :mod:`cregis_notebook.sandbox.engine.codes`). Payouts, withdrawals, collections, orders and
 legacy deposits move through their statuses as the clock advances and send signed callbacks.
 See ``docs/sandbox.md``.
@@ -22,10 +25,12 @@ Layout: three parts, each importing only the parts below it (a test checks this)
   and ``outbox`` (signed callbacks, delivered by ``callbacks``). Beside them: ``clock``,
   ``knobs``, the seeded data (``project``, ``trades``, ``book``, ``orders``, ``generate``),
   ``limits`` and ``codes`` (return codes and the refusals that carry them), ``amounts``,
-  ``shapes``, ``catalog``, ``market``, ``ids``, ``addresses``. It knows nothing of requests.
+  ``shapes``, ``catalog``, ``market``, ``ids``, ``addresses``, and ``team`` (the Team API's
+  team). It knows nothing of requests.
 * ``api/``: the API service. ``gateway`` routes, checks and answers one request
   (``answers.Response``), ``checks`` reads the body and the parameters, ``service`` holds one
-  handler per endpoint and reaches the engine only through ``port.EnginePort``, ``faults``
+  handler per endpoint and reaches the engine only through ``port.EnginePort``,
+  ``team_checks`` and ``team_service`` (the Team API's headers and handlers), ``faults``
   (latency, rate limit, injected failures) and ``control`` (the ``/_sandbox/...`` endpoints).
 * ``http/``: the adapters. ``transport`` (httpx, in-process), ``asgi`` and ``server``
   (uvicorn); they wrap anything that matches ``port.Answering``.

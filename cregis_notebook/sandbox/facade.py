@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from ..client import AsyncClient, Client
+from ..client import AsyncClient, AsyncTeamClient, Client, TeamClient
 from .api.answers import Response
 from .api.faults import Faults
 from .api.gateway import Gateway
@@ -24,12 +24,13 @@ from .engine.engine import Engine
 from .engine.knobs import Knobs
 from .engine.limits import LOCAL_IP
 from .engine.project import Project
+from .engine.team import Team
 from .http.asgi import SandboxApp
 from .http.transport import AsyncSandboxTransport, SandboxTransport
 
 __all__ = ["Sandbox"]
 
-_Made = TypeVar("_Made", Client, AsyncClient)
+_Made = TypeVar("_Made", Client, AsyncClient, TeamClient, AsyncTeamClient)
 
 
 class Sandbox:
@@ -58,7 +59,12 @@ class Sandbox:
     * ``callback_transport`` (an ``httpx.BaseTransport``), ``callback_timeout`` (5 s),
       ``callback_attempts`` (8), ``callback_backoff`` (1 s, doubling): callback delivery;
     * ``base_url``, ``pid``, ``api_key``: the default project's address and credentials (the
-      docs' example pid and key).
+      docs' example pid and key);
+    * ``team_access_key``, ``team_access_secret``: the team's Team API credentials (the Team
+      API docs' example key and secret); ``team_wallets`` (4), ``team_transactions`` (60 final
+      transfers per wallet), ``team_settle_seconds`` (120: by then every transfer in flight at
+      the start has settled), ``team_window_seconds`` (300: how far ``Access-Timestamp`` may be
+      from the clock, and how long a nonce stays used). See :mod:`.engine.team`.
 
     The same seed and the same clock give the same data. With the real clock, the history ends
     "now", so identifiers, amounts and addresses repeat while times move with the start time.
@@ -100,6 +106,21 @@ class Sandbox:
     def api_key(self) -> str:
         """The default project's API key (the docs' example key: public)."""
         return self.engine.api_key
+
+    @property
+    def team_access_key(self) -> str:
+        """The team's Access Key (the Team API docs' example key: public)."""
+        return self.engine.team_access_key
+
+    @property
+    def team_access_secret(self) -> str:
+        """The team's Access Secret (the Team API docs' example secret: not a real secret)."""
+        return self.engine.team_access_secret
+
+    @property
+    def team(self) -> Team:
+        """The team behind the Team API: wallets, addresses, transfers."""
+        return self.engine.team
 
     @property
     def public_url(self) -> str | None:
@@ -184,13 +205,19 @@ class Sandbox:
     def client(self, *, client_class: type[Any] | None = None, **options: Any) -> Any:
         """A client of ``client_class`` (default :class:`~cregis_notebook.Client`) for this sandbox.
 
-        Built through the public constructor with this sandbox's URL, pid and key, the in-process
-        transport (the asynchronous one for an :class:`~cregis_notebook.AsyncClient` subclass)
-        and, unless ``options`` give one, this sandbox's clock.
+        Built through the public constructor with this sandbox's URL and credentials (pid and
+        key; the team's Access Key and Secret for a :class:`~cregis_notebook.TeamClient` or
+        :class:`~cregis_notebook.AsyncTeamClient` subclass), the in-process transport (the
+        asynchronous one for an asynchronous client) and, unless ``options`` give one, this
+        sandbox's clock.
         """
         cls: type[Any] = Client if client_class is None else client_class
-        transport = self.async_transport() if issubclass(cls, AsyncClient) else self.transport()
+        is_async = issubclass(cls, (AsyncClient, AsyncTeamClient))
+        transport = self.async_transport() if is_async else self.transport()
         options.setdefault("clock", self.clock)
+        if issubclass(cls, (TeamClient, AsyncTeamClient)):
+            key, secret = self.team_access_key, self.team_access_secret
+            return cls(self.base_url, key, secret, transport=transport, **options)
         return cls(self.base_url, self.pid, self.api_key, transport=transport, **options)
 
     def async_client(self, **options: Any) -> AsyncClient:

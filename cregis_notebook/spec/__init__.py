@@ -21,7 +21,8 @@ Schema, briefly:
   *Param*: ``type`` from :data:`PARAM_TYPES`, ``required``, ``bits`` for ints, ``enum`` of
   ``{value, label}``, ``default``, length and value limits, ``unit`` (s / ms / min) and ``role``.
   *Field*: ``type`` from :data:`FIELD_TYPES`, ``unit``, ``enum``, ``optional`` and, on callback
-  fields, ``events``. Nested fields are dotted, ``[]`` marking list elements.
+  fields, ``events``; ``alias_of`` names the field of the same type that this key is another
+  name for (a frame keeps one column). Nested fields are dotted, ``[]`` marking list elements.
   *Callback*: ``sent_to``, ``triggered_by`` (endpoint names), ``fields`` (the whole body),
   ``example`` and ``ack`` (the reply Cregis expects).
 ``return_codes.json`` holds ``{"codes": [...]}``: ``code``, English ``msg``, Chinese ``zh``,

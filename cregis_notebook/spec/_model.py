@@ -301,6 +301,8 @@ class Field:
     Nested fields use dotted names relative to the record, ``[]`` marking list elements
     (``payment_info[].token_decimals``). ``optional`` means the field may be missing from a
     record; ``events`` (callbacks only) lists the event types that carry it, ``None`` = all.
+    ``alias_of`` names the field this one is another key for (the same value under the key of
+    another revision of the API): a frame reads either and keeps one column, ``alias_of``'s.
     """
 
     name: str
@@ -310,6 +312,7 @@ class Field:
     enum: tuple[EnumValue, ...] | None = None
     optional: bool = False
     events: tuple[str, ...] | None = None
+    alias_of: str | None = None
 
     def label_for(self, value: Any) -> str | None:
         """The label of ``value`` (``1`` or ``"1"`` alike), or ``None`` if it is not listed."""

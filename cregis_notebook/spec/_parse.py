@@ -197,7 +197,10 @@ def _param(obj: Any, where: str) -> Param:
 
 def _field(obj: Any, where: str) -> Field:
     r = _Reader(
-        obj, where, ("name", "type", "unit", "description", "enum", "optional"), ("events",)
+        obj,
+        where,
+        ("name", "type", "unit", "description", "enum", "optional"),
+        ("events", "alias_of"),
     )
     name = r.text("name")
     r.where = f"{where} ({name})"
@@ -222,6 +225,7 @@ def _field(obj: Any, where: str) -> Field:
         enum=enum,
         optional=r.get("optional", bool),
         events=events,
+        alias_of=r.text("alias_of", nullable=True),
     )
 
 
@@ -295,6 +299,11 @@ def _endpoint(obj: Any, where: str, api: str = "project") -> Endpoint:
         raise r.fail("an endpoint whose data is null has no response fields")
     if any(f.events is not None for f in fields):
         raise r.fail("'events' belongs on callback fields only")
+    names = {f.name: f for f in fields}
+    for f in fields:
+        target = names.get(f.alias_of or "")
+        if f.alias_of is not None and (target is None or target.alias_of or target.type != f.type):
+            raise r.fail(f"{f.name}: alias_of must name another field of the same type")
     return Endpoint(
         name=name,
         helper=r.text("helper"),

@@ -1,7 +1,8 @@
 """The sandbox's own endpoints under ``/_sandbox/``: not part of the Cregis API.
 
 ``GET|POST /_sandbox/info`` (who this is: ``data.sandbox == "cregis-notebook"``, the pid, the
-URL, the key, examples), ``/_sandbox/ping``, ``/_sandbox/callbacks`` (the attempt log), and
+URL, the key, the team's Access Key (never its secret), examples), ``/_sandbox/ping``,
+``/_sandbox/callbacks`` (the attempt log), and
 ``POST /_sandbox/deposit``, ``/pay``, ``/refund``, ``/advance`` (FakeClock only): the
 ``simulate_*`` calls of the engine over HTTP.
 """
@@ -42,6 +43,7 @@ def control(engine: Engine, method: str, path: str, body: bytes) -> Response:
                 "base_url": engine.order_base_url(),
                 "pid": engine.pid,
                 "api_key": engine.api_key,
+                "team_access_key": engine.team_access_key,
                 "projects": sorted(engine.projects),
                 "transactions": engine.project.trades.size,
                 "examples": engine.examples(),

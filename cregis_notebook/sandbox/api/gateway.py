@@ -27,6 +27,8 @@ from .checks import check_sign, check_system, read_params, read_pid
 from .control import PREFIX, control
 from .faults import HTML_5XX, Decision, Faults
 from .service import Raw, Service
+from .team_checks import check_team_headers
+from .team_service import TeamService
 
 __all__ = ["Gateway"]
 
@@ -40,6 +42,7 @@ class Gateway:
         self.engine = engine
         self.faults = faults
         self.service = Service(engine)
+        self.team_service = TeamService()
         reg = registry()
         self._routes: dict[str, Endpoint] = {ep.path: ep for ep in reg.endpoints}
         self._float_params = {
@@ -95,13 +98,13 @@ class Gateway:
         try:
             if path.startswith(PREFIX):
                 return control(self.engine, method.upper(), path, body)
-            ep = self._routes.get(path)
+            ep = self._routes.get(path) or self.team_service.endpoints.get(path)
             if ep is None:
                 return error(
                     404,
                     A_PATH,
                     f"Param Error: path {path} is not an endpoint "
-                    "(registry().endpoints lists them)",
+                    "(registry().endpoints and registry().team_endpoints list them)",
                 )
             if method.upper() != "POST":
                 return error(
@@ -111,6 +114,8 @@ class Gateway:
                     f"allowed; {path} takes POST with a JSON body",
                     (("allow", "POST"),),
                 )
+            if ep.api == "team":
+                return self._team(ep, path, headers or {}, body)
             try:
                 payload = json.loads(body or b"", parse_float=Decimal)
             except (ValueError, UnicodeDecodeError) as exc:
@@ -129,6 +134,24 @@ class Gateway:
         except Exception as exc:  # a sandbox bug must still be an answer, not a crash
             log.exception("sandbox error on %s %s", method, path)
             return error(500, "S0500", f"Sandbox internal error: {type(exc).__name__}: {exc}")
+
+    def _team(self, ep: Endpoint, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """A Team API call: the header checks, the JSON body, then the endpoint (team_checks)."""
+        team = self.engine.team
+        try:
+            with self.engine.moment() as now:
+                window = self.engine.knobs.team_window_seconds
+                check_team_headers(team, path, headers, body, now, window)
+                try:
+                    payload = json.loads(body or b"", parse_float=Decimal)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    return error(400, A_BODY, f"Param Error: the body is not JSON ({exc})")
+                if not isinstance(payload, dict):
+                    return error(400, A_BODY, "Param Error: the body must be a JSON object")
+                data = self.team_service.call(ep, team, payload, now)
+        except SandboxRefusal as exc:
+            return error(exc.status, exc.code, exc.msg)
+        return ok(data)
 
     def _call(self, ep: Endpoint, body: dict[str, Any], now: float, client: str | None) -> Any:
         given = body.get("sign")

@@ -15,6 +15,22 @@ A0005     404          no endpoint has this path
 A0006     405          the method is not POST
 ========  ===========  =====================================================================
 
+The Team API (``/openapi/v1``) documents one code only, ``O0015`` (an unknown or disabled Access
+Key); the package's ``return_codes.json`` holds the project API's codes and does not list it, so
+its ``msg`` is kept here. For the other header checks the sandbox chooses (all in HTTP 200):
+
+========  =====================================================================================
+code      meaning
+========  =====================================================================================
+A0001     an ``Access-*`` header is missing or blank (``msg`` names it)
+A0002     ``Access-Timestamp`` is not plain digits, or ``Access-Nonce`` is not 16-64 characters
+O0015     the Access Key is not the team's
+B0001     the signature does not match (the project API's documented "Signature Error")
+S0401     the timestamp is further from the sandbox clock than the window (stale or early)
+S0402     the nonce was used within the window
+E0010     the ``wallet_id`` is not one of the team's wallets ("Wallet does not exist")
+========  =====================================================================================
+
 A refusal is a :class:`~cregis_notebook.errors.SandboxRefusal`: the API service raises them for
 bad requests, and the engine for a project's limits (quotas, whitelist, unsupported calls).
 """
@@ -31,6 +47,10 @@ __all__ = [
     "A_PATH",
     "A_TYPE",
     "A_VALUE",
+    "O_KEY",
+    "S_NONCE",
+    "S_STALE",
+    "TEAM_MESSAGES",
     "documented",
     "param_error",
 ]
@@ -43,6 +63,15 @@ A_MISSING, A_TYPE, A_VALUE, A_BODY, A_PATH, A_METHOD = (
     "A0005",
     "A0006",
 )
+
+O_KEY, S_STALE, S_NONCE = "O0015", "S0401", "S0402"
+
+TEAM_MESSAGES = {
+    O_KEY: "API Key does not exist or status is anomalous",
+    S_STALE: "Timestamp Expired",
+    S_NONCE: "Nonce Reused",
+}
+"""The ``msg`` of the Team API codes the project registry does not hold (the first part)."""
 
 
 def documented(code: str) -> SandboxRefusal:

@@ -35,6 +35,7 @@ from .payments import Payments
 from .project import DepositOrder, Project, Transfer
 from .scheduler import Scheduler
 from .shapes import Shape, endpoint_shape
+from .team import Team
 from .trades import DEPOSIT
 from .transfers import Transfers
 
@@ -57,7 +58,7 @@ class Engine:
         self.cat: Catalog = catalog()
         reg = registry()
         self._endpoint_shapes: dict[str, Shape] = {
-            ep.name: endpoint_shape(ep) for ep in reg.endpoints
+            ep.name: endpoint_shape(ep) for ep in (*reg.endpoints, *reg.team_endpoints)
         }
         self.lock = threading.RLock()
         self._logged = threading.Condition(self.lock)
@@ -118,6 +119,18 @@ class Engine:
             )
             self.projects[pid] = project
         self.project = self.projects[k.pid]
+        self.team = Team(
+            self.cat,
+            seed,
+            access_key=k.team_access_key,
+            access_secret=k.team_access_secret,
+            wallets=k.team_wallets,
+            transfers=k.team_transactions,
+            t_end=t_end,
+            span_days=k.history_days,
+            started=now,
+            settle_seconds=k.team_settle_seconds,
+        )
         self._live: LiveSource | None = None
         if k.live_rate > 0:
             self._live = LiveSource(
@@ -145,6 +158,16 @@ class Engine:
     def api_key(self) -> str:
         """The default project's API key (the docs' example key: public)."""
         return self.knobs.api_key
+
+    @property
+    def team_access_key(self) -> str:
+        """The team's Access Key (the Team API docs' example key: public)."""
+        return self.knobs.team_access_key
+
+    @property
+    def team_access_secret(self) -> str:
+        """The team's Access Secret (the Team API docs' example secret: public)."""
+        return self.knobs.team_access_secret
 
     @property
     def callback_log(self) -> list[CallbackAttempt]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -17,6 +17,8 @@ from .limits import Limits
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_PID",
+    "DEFAULT_TEAM_ACCESS_KEY",
+    "DEFAULT_TEAM_ACCESS_SECRET",
     "FAILURE_KINDS",
     "Knobs",
     "ProjectSpec",
@@ -27,6 +29,12 @@ DEFAULT_PID = 1382528827416576
 
 DEFAULT_API_KEY = "f502a9ac9ca54327986f29c03b271491"
 """The docs' example API key (public; the signature worked example uses it)."""
+
+DEFAULT_TEAM_ACCESS_KEY = "ak-demo-0001"
+"""The Team API docs' example Access Key, used for the sandbox's team."""
+
+DEFAULT_TEAM_ACCESS_SECRET = "team-secret"
+"""The Team API docs' example Access Secret (public: the docs' signature examples use it)."""
 
 FAILURE_KINDS = ("http_5xx", "drop", "malformed")
 """What an injected failure can be: an HTTP 500/503 page, a dropped connection, a cut body."""
@@ -88,6 +96,12 @@ class Knobs:
     unsupported: str | Sequence[str] = ()
     address_quota: int | None = None
     withdrawal_quota: int | None = None
+    team_access_key: str = DEFAULT_TEAM_ACCESS_KEY
+    team_access_secret: str = field(default=DEFAULT_TEAM_ACCESS_SECRET, repr=False)
+    team_wallets: int = 4
+    team_transactions: int = 60
+    team_settle_seconds: float = 120.0
+    team_window_seconds: float = 300.0
 
     def limits(self) -> Limits:
         """The default project's checked :class:`~cregis_notebook.sandbox.engine.limits.Limits`."""
@@ -154,6 +168,14 @@ class Knobs:
         pids = [self.pid, *(p.pid for p in self.projects)]
         if len(set(pids)) != len(pids):
             raise CregisConfigError(f"project ids must be distinct, got {pids}")
+        for name in ("team_access_key", "team_access_secret"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip() or value != value.strip():
+                raise CregisConfigError(f"{name} must be non-blank text without outer spaces")
+        _int("team_wallets", self.team_wallets, 1, 200)
+        _int("team_transactions", self.team_transactions, 0, 100_000)
+        _number("team_settle_seconds", self.team_settle_seconds, 0, 86_400 * 30)
+        _number("team_window_seconds", self.team_window_seconds, 1, 86_400)
         self.limits()  # refuses a bad whitelist, endpoint name or quota now, with the reason
 
 
