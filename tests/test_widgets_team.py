@@ -342,7 +342,74 @@ def test_explore_offers_the_team_configured_in_the_environment(
     assert SECRET not in board.note.value + _state()
 
 
-def test_explore_without_a_team_lists_no_team_endpoint(no_config: Path) -> None:
+def test_explore_on_the_built_in_sandbox_offers_its_team(no_config: Path) -> None:
     board = explore()
+    assert board.team is not None and board.team.sandbox_app is board.client.sandbox_app
+    assert "the built-in sandbox&#x27;s team" in board.note.value
+    board.builder.endpoint = "list_wallets"
+    assert "SANDBOX" in board.builder.badge.value
+    assert board.builder.send().ok
+
+
+def test_explore_with_a_project_and_no_team_lists_no_team_endpoint(no_config: Path) -> None:
+    board = explore(Client.sandbox(seed=2))
     assert board.team is None and "Team API" not in board.note.value
     assert "list_wallets" not in {value for _, value in board.builder.picker.options}
+
+
+# -- the sandbox's team, in-process and over HTTP --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox_team() -> Iterator[TeamClient]:
+    team = TeamClient.sandbox(seed=6)
+    yield team
+    team.close()
+
+
+def _team_sample(team: TeamClient, ep: Endpoint) -> dict[str, Any]:
+    """Values for the required parameters, taken from the sandbox's own wallets."""
+    wallet = team.list_wallets(page_size=1)["rows"][0]
+    values = {"wallet_id": wallet["wallet_id"], "chain_id": wallet["tokens"][0]["chain_id"]}
+    return {p.name: values[p.name] for p in ep.required_params}
+
+
+@pytest.mark.parametrize("ep", TEAM, ids=lambda ep: ep.name)
+def test_every_team_endpoint_is_answered_by_the_sandbox(
+    sandbox_team: TeamClient, ep: Endpoint
+) -> None:
+    builder = RequestBuilder(sandbox_team, ep.name)
+    assert "SANDBOX" in builder.badge.value
+    builder.set(**_team_sample(sandbox_team, ep))
+    envelope = builder.send()
+    assert envelope.ok, envelope.msg  # the sandbox checked every header and the signature
+    assert isinstance(builder.frame, pd.DataFrame) and len(builder.frame) > 0
+    frame = builder.fetch_all()
+    assert len(frame) == envelope.data["total"]
+    assert sandbox_team.sandbox_app.team_access_secret not in _state()
+
+
+@needs_tools
+def test_copy_as_curl_is_accepted_by_the_http_sandbox(tmp_path: Path) -> None:
+    from cregis_notebook.sandbox import Sandbox, SandboxServer
+
+    with SandboxServer(Sandbox(seed=6), close_sandbox=True) as server:
+        box = server.sandbox
+        team = box.client(client_class=TeamClient)
+        builder = RequestBuilder(team, "query_history_transactions")
+        builder.set(**_team_sample(team, builder.endpoint), page_size=5)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": "/nonexistent-home",
+            "CREGIS_TEAM_BASE_URL": server.base_url,
+            "CREGIS_ACCESS_KEY": box.team_access_key,
+            "CREGIS_ACCESS_SECRET": box.team_access_secret,
+        }
+        result = _bash(builder.to_curl(), env)
+        assert result.returncode == 0, result.stderr
+        answer = json.loads(result.stdout)
+        assert answer["code"] == "00000", answer
+        assert len(answer["data"]["rows"]) == 5
+        env["CREGIS_ACCESS_SECRET"] = "not-the-secret"
+        refused = json.loads(_bash(builder.to_curl(), env).stdout)
+        assert refused["code"] != "00000"

@@ -6,7 +6,7 @@ already in the exact form that is sent and signed), never a signed body, so neit
 the key, the secret or a stale signature:
 
 * the Python text builds ``Client.from_env()`` (``TeamClient.from_env()`` for a Team call) and
-  makes the call;
+  calls the endpoint's helper;
 * the shell text computes a fresh ``nonce``, ``timestamp`` and MD5 ``sign`` from
   ``$CREGIS_API_KEY`` (with ``openssl``) before calling ``curl``; for a Team call, a fresh
   ``Access-Nonce``, ``Access-Timestamp`` and the HMAC-SHA256 ``Access-Signature`` from
@@ -42,16 +42,25 @@ def _when(endpoint: Endpoint, name: str, value: Any) -> str:
     return f"  # {moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
+_PYTHON_SETUP = {
+    "project": ("Client", "client", "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY"),
+    "team": (
+        "TeamClient",
+        "team",
+        "CREGIS_TEAM_BASE_URL, CREGIS_ACCESS_KEY and CREGIS_ACCESS_SECRET",
+    ),
+}
+
+
 def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
-    """Python that sends the same call with ``Client.from_env()`` and the endpoint's helper
-    (``TeamClient.from_env()`` and ``request`` for a Team call)."""
-    if endpoint.is_team:
-        return _team_python_text(endpoint, params)
+    """Python that sends the same call with ``Client.from_env()`` (``TeamClient.from_env()``
+    for a Team call) and the endpoint's helper."""
+    cls, var, needs = _PYTHON_SETUP[endpoint.api]
     lines = [
-        "# Needs CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY in the environment (or .env).",
-        "from cregis_notebook import Client",
+        f"# Needs {needs} in the environment (or .env).",
+        f"from cregis_notebook import {cls}",
         "",
-        "client = Client.from_env()",
+        f"{var} = {cls}.from_env()",
     ]
     if endpoint.moves_money:
         lines.append("# This call moves money: run it once, then check the result before retrying.")
@@ -63,12 +72,12 @@ def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
             "Client.from_env(allow_writes=True)); a sandbox always does."
         )
     if params:
-        lines.append(f"data = client.{endpoint.helper}(")
+        lines.append(f"data = {var}.{endpoint.helper}(")
         for name, value in params.items():
             lines.append(f"    {name}={value!r},{_when(endpoint, name, value)}")
         lines.append(")")
     else:
-        lines.append(f"data = client.{endpoint.helper}()")
+        lines.append(f"data = {var}.{endpoint.helper}()")
     lines.append("print(data)")
     if endpoint.is_paged:
         filters = {k: v for k, v in params.items() if k not in ("page_num", "page_size")}
@@ -77,35 +86,8 @@ def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
             "",
             "# every page as one DataFrame:",
             "# from cregis_notebook import fetch_frame",
-            f"# frame = fetch_frame(client, {endpoint.name!r}{args})",
+            f"# frame = fetch_frame({var}, {endpoint.name!r}{args})",
         ]
-    return "\n".join(lines) + "\n"
-
-
-def _team_python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
-    lines = [
-        "# Needs CREGIS_TEAM_BASE_URL, CREGIS_ACCESS_KEY and CREGIS_ACCESS_SECRET in the "
-        "environment (or .env).",
-        "from cregis_notebook import TeamClient",
-        "",
-        "team = TeamClient.from_env()",
-    ]
-    if params:
-        lines += ["data = team.request(", f"    {endpoint.name!r},"]
-        for name, value in params.items():
-            lines.append(f"    {name}={value!r},{_when(endpoint, name, value)}")
-        lines.append(").data")
-    else:
-        lines.append(f"data = team.request({endpoint.name!r}).data")
-    lines.append("print(data)")
-    filters = {k: v for k, v in params.items() if k not in ("page_num", "page_size")}
-    extra = "".join(f", {k}={v!r}" for k, v in filters.items())
-    lines += [
-        "",
-        "# every page as one DataFrame:",
-        "# from cregis_notebook import fetch_frame",
-        f"# frame = fetch_frame(team, {endpoint.name!r}{extra})",
-    ]
     return "\n".join(lines) + "\n"
 
 

@@ -167,8 +167,10 @@ def explore(client: Client | None = None, *, team: TeamClient | None = None) -> 
     With no ``client`` it uses ``Client.from_env()`` when ``CREGIS_*`` is configured and the
     built-in sandbox otherwise, and says which. The builder also offers the Team API (area
     "Team") with ``team``, or else with ``TeamClient.from_env()`` when ``CREGIS_TEAM_BASE_URL``,
-    ``CREGIS_ACCESS_KEY`` and ``CREGIS_ACCESS_SECRET`` are configured.
+    ``CREGIS_ACCESS_KEY`` and ``CREGIS_ACCESS_SECRET`` are configured, or else, on the built-in
+    sandbox, with the sandbox's team.
     """
+    built_in = False
     if client is not None:
         kind = "the sandbox" if client.probe_sandbox() else "a LIVE project"
         note = f"Using the client you passed ({kind})."
@@ -180,6 +182,7 @@ def explore(client: Client | None = None, *, team: TeamClient | None = None) -> 
         )
     else:
         client = Client.sandbox()
+        built_in = True
         note = (
             "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY are not set: using the built-in "
             "sandbox (made-up data, nothing leaves this machine)."
@@ -190,4 +193,7 @@ def explore(client: Client | None = None, *, team: TeamClient | None = None) -> 
         team = TeamClient.from_env()
         where = "the team in CREGIS_TEAM_BASE_URL / CREGIS_ACCESS_KEY / CREGIS_ACCESS_SECRET"
         note += _team_note(team, where)
+    elif built_in:
+        team = client.sandbox_app.client(client_class=TeamClient)
+        note += " Team API: the built-in sandbox's team."
     return Explorer(client, note, team=team)
