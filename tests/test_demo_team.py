@@ -12,6 +12,8 @@ from test_team_client import BASE, KEY, NOW, SECRET, TeamServer
 matplotlib.use("Agg")
 
 from cregis_notebook import Client, TeamClient, read_csv
+from cregis_notebook.cli import main
+from cregis_notebook.cli.common import make_team
 from cregis_notebook.demo import TEAM_TABLES, run_demo
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -83,3 +85,54 @@ def test_without_a_team_the_demo_has_no_team_section(tmp_path: Path) -> None:
         client.close()
     assert not set(TEAM_TABLES) & set(result.tables) and "team" not in result.charts
     assert "team (" not in result.summary()
+
+
+# -- the command: which team it takes ---------------------------------------------------------
+
+TEAM_ENV = ("CREGIS_TEAM_BASE_URL", "CREGIS_ACCESS_KEY", "CREGIS_ACCESS_SECRET")
+
+
+@pytest.fixture
+def no_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in ("CREGIS_BASE_URL", "CREGIS_PID", "CREGIS_API_KEY", *TEAM_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    return tmp_path
+
+
+def test_the_team_beside_each_kind_of_project(
+    no_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = Client.sandbox(seed=4, transactions=50)
+    team = make_team(project, sandbox=False)
+    assert team is not None and team.sandbox_app is project.sandbox_app
+    live = Client("https://t-demo.cregis.invalid", 1, "k" * 32)
+    assert make_team(live, sandbox=False) is None
+    monkeypatch.setenv("CREGIS_TEAM_BASE_URL", "https://t-team.cregis.example")
+    monkeypatch.setenv("CREGIS_ACCESS_KEY", "ak-from-env")
+    monkeypatch.setenv("CREGIS_ACCESS_SECRET", SECRET)
+    configured = make_team(project, sandbox=False)
+    assert configured is not None and configured.access_key == "ak-from-env"
+    forced = make_team(project, sandbox=True)  # --sandbox: the sandbox's team, whatever is set
+    assert forced is not None and forced.sandbox_app is project.sandbox_app
+    project.close()
+
+
+def test_the_command_reads_a_team_configured_over_http(
+    no_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cregis_notebook.sandbox import Sandbox, SandboxServer
+
+    with SandboxServer(Sandbox(seed=8), close_sandbox=True) as server:
+        box = server.sandbox
+        monkeypatch.setenv("CREGIS_TEAM_BASE_URL", server.base_url)
+        monkeypatch.setenv("CREGIS_ACCESS_KEY", box.team_access_key)
+        monkeypatch.setenv("CREGIS_ACCESS_SECRET", box.team_access_secret)
+        assert main(["demo", "--out", str(no_config / "out")]) == 0
+        text = capsys.readouterr().out
+    assert f"team (a local sandbox's team at {server.base_url}): rows -> file" in text
+    assert box.team_access_secret not in text
+    assert (no_config / "out" / "team.png").read_bytes().startswith(PNG)
+    assert main(["demo", "--out", str(no_config / "none"), "--no-team"]) == 0
+    assert "team (" not in capsys.readouterr().out
+    assert not (no_config / "none" / "team_wallets.csv").exists()
