@@ -64,7 +64,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
 
 
 def test_json_details_then_serves_until_interrupted() -> None:
-    proc = _start("--json", "--transactions", "700", "--settle-seconds", "1", "--seed", "4")
+    proc = _start(
+        "--json",
+        "--transactions",
+        "700",
+        "--settle-seconds",
+        "1",
+        "--seed",
+        "4",
+        "--team-wallets",
+        "3",
+    )
     try:
         details: dict[str, Any] = json.loads(_read_until(proc, "\n"))
         assert details["pid"] == DEFAULT_PID and details["api_key"] == DEFAULT_API_KEY
@@ -77,7 +87,7 @@ def test_json_details_then_serves_until_interrupted() -> None:
         key, secret = details["team_access_key"], details["team_access_secret"]
         assert (key, secret) == (DEFAULT_TEAM_ACCESS_KEY, DEFAULT_TEAM_ACCESS_SECRET)
         with TeamClient(details["base_url"], key, secret, retry=False) as team:
-            assert team.list_wallets()["total"] == 4
+            assert team.list_wallets()["total"] == 3
     finally:
         code = _stop(proc)
     assert code == 0

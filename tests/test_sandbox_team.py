@@ -8,6 +8,8 @@ by field (``tests/test_team_registry.py`` checks that copy against the shared fa
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -215,6 +217,58 @@ def test_every_answer_matches_team_endpoints_json_field_by_field(team: TeamClien
     assert {(r["transaction_type"], r["status"]) for r in processing} == {(1, 0)}
 
 
+SHARED = Path(__file__).parents[1].parent / "shared/cregis-api/team-endpoints.json"
+
+
+def check_against_shared(entry: dict[str, Any], record: dict[str, Any], prefix: str = "") -> set:
+    """One row (or nested item) against a ``team-endpoints.json`` entry; the names it carried.
+
+    Types as the shared file writes them: ``integer(int32|int64)`` (a JSON integer in range;
+    with unit ``s``, 10 digits), ``string(decimal)`` (plain decimal text), ``string``,
+    ``array<object>``; an ``enum`` lists every allowed value; ``required`` ones always come.
+    """
+    fields = {
+        f["name"][len(prefix) :]: f
+        for f in entry["response_fields"]
+        if f["name"].startswith(prefix) and "." not in f["name"][len(prefix) :]
+    }
+    assert set(record) <= set(fields), (entry["name"], set(record) - set(fields))
+    missing = {k for k, f in fields.items() if f["required"] and k not in record}
+    assert not missing, (entry["name"], missing)
+    seen = {prefix + k for k in record}
+    for key, value in record.items():
+        f = fields[key]
+        kind, where = f["type"], (entry["name"], key, value)
+        if kind.startswith("integer("):
+            bits = 32 if kind == "integer(int32)" else 64
+            assert isinstance(value, int) and not isinstance(value, bool), where
+            assert -(2 ** (bits - 1)) <= value < 2 ** (bits - 1), where
+            if f.get("unit") == "s":
+                assert 10**9 <= value < 10**10, where
+        elif kind == "string(decimal)":
+            assert isinstance(value, str) and DECIMAL_TEXT.fullmatch(value), where
+        elif kind == "array<object>":
+            assert isinstance(value, list), where
+            for item in value:
+                seen |= check_against_shared(entry, item, f"{prefix}{key}[].")
+        else:
+            assert kind == "string" and isinstance(value, str), where
+        if "enum" in f:
+            assert value in f["enum"], where
+    return seen
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared/cregis-api not beside clone")
+def test_every_answer_matches_the_shared_team_endpoints_json(team: TeamClient) -> None:
+    doc = json.loads(SHARED.read_text(encoding="utf-8"))
+    answers = every_answer(team)
+    for entry in doc["endpoints"]:
+        seen: set[str] = set()
+        for row in answers[entry["name"]]:
+            seen |= check_against_shared(entry, row)
+        assert seen == {f["name"] for f in entry["response_fields"]}, entry["name"]
+
+
 def test_the_page_fields_are_all_there_and_camel_case(team_box: Sandbox) -> None:
     envelope = post(team_box, "list_wallets", {"page_num": 2, "page_size": 3})
     data = envelope["data"]
@@ -308,6 +362,41 @@ def test_in_flight_sends_settle_as_the_sandbox_clock_passes(
         assert (done["amount"], done["transaction_type"], done["status"]) == (row["amount"], 2, 1)
         assert NOW < done["block_time"] <= clock()
     _check_balances(team)
+
+
+def _counts(client: TeamClient) -> tuple[int, int]:
+    """``(history rows, processing rows)`` over every wallet."""
+    history = processing = 0
+    for w in pages(client, "list_wallets"):
+        wid = w["wallet_id"]
+        history += client.request("query_history_transactions", wallet_id=wid).data["total"]
+        processing += client.request("query_processing_transactions", wallet_id=wid).data["total"]
+    return history, processing
+
+
+def test_live_mode_transfers_arrive_and_settle_on_the_sandbox_clock(clock: FakeClock) -> None:
+    box = Sandbox(seed=8, transactions=10, clock=clock, team_live_rate=2, team_settle_seconds=30)
+    with box.client(client_class=TeamClient) as client:
+        start_history, start_processing = _counts(client)
+        assert _counts(client) == (start_history, start_processing)  # nothing without time
+        clock.advance(20)  # 40 arrivals; the sends among them are in flight
+        history, processing = _counts(client)
+        assert history + processing == start_history + start_processing + 40
+        assert processing > 0
+        _check_balances(client)
+        clock.advance(31)  # every send so far has settled; 62 more arrived meanwhile
+        history, processing = _counts(client)
+        assert history + processing == start_history + start_processing + 102
+        _check_balances(client)
+        seen = every_answer(client)
+    # the same seed, asked at other moments, ends the same
+    twin_clock = FakeClock(NOW)
+    twin = Sandbox(
+        seed=8, transactions=10, clock=twin_clock, team_live_rate=2, team_settle_seconds=30
+    )
+    with twin.client(client_class=TeamClient) as other:
+        twin_clock.advance(51)
+        assert every_answer(other) == seen
 
 
 def test_the_team_is_the_same_for_the_same_seed(clock: FakeClock) -> None:
@@ -477,6 +566,14 @@ def test_the_path_and_the_method_come_first(team_box: Sandbox) -> None:
     assert response.status == 405 and response.json()["code"] == "A0006"
     response = team_box.handle("POST", "/openapi/v1/nothing", {}, b"{}")
     assert response.status == 404 and response.json()["code"] == "A0005"
+    for text in ("[1]", "{not json"):  # signed, so the headers pass: then the body is read
+        headers = headers_for(team_box, WALLETS, "{}")
+        message = f"{WALLETS}\n{headers['Access-Timestamp']}\n{headers['Access-Nonce']}\n{text}"
+        headers["Access-Signature"] = hmac.new(
+            team_box.team_access_secret.encode(), message.encode(), hashlib.sha256
+        ).hexdigest()
+        response = team_box.handle("POST", WALLETS, headers, text.encode())
+        assert response.status == 400 and response.json()["code"] == "A0004"
 
 
 # -- the client against it ------------------------------------------------------------------------
@@ -577,7 +674,14 @@ def test_the_secret_stays_out_of_reprs_and_info(team_box: Sandbox, team: TeamCli
     secret = team_box.team_access_secret
     info = team_box.handle("GET", "/_sandbox/info").json()["data"]
     assert info["team_access_key"] == team_box.team_access_key
-    texts = [repr(team), repr(team_box), repr(team_box.knobs), json.dumps(info)]
+    refusals = [
+        post(team_box, "list_wallets", **bad)["msg"]
+        for bad in ({"secret": "wrong"}, {"key": secret}, {"stamp": 1})
+    ]
+    with pytest.raises(CregisAPIError) as raised:
+        team.query_wallet_balance(wallet_id=FIRST_WALLET + 1)
+    texts = [repr(team), repr(team_box), repr(team_box.knobs), json.dumps(info), *refusals]
+    texts += [str(raised.value), repr(raised.value.args)]
     assert not [t for t in texts if secret in t]
     custom = Sandbox(team_access_secret="s3cr3t-value-x", transactions=10)
     assert "s3cr3t-value-x" not in repr(custom.knobs)

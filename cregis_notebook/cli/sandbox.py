@@ -78,6 +78,19 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="sub-address withdrawals allowed (then E0034)",
     )
+    add("--team-wallets", type=int, default=None, help="the team's wallets (default 4)")
+    add(
+        "--team-settle-seconds",
+        type=float,
+        default=None,
+        help="seconds a team transfer is in flight (default 120)",
+    )
+    add(
+        "--team-live-rate",
+        type=float,
+        default=None,
+        help="new team transfers per second (live mode; at most 10)",
+    )
     add("--log-level", default="warning", help="uvicorn log level (default warning)")
     add("--access-log", action="store_true", help="log every request")
     add("--json", action="store_true", help="print the connection details as one JSON line")
@@ -99,6 +112,9 @@ _KNOB_ARGS = (
     "projects",
     "address_quota",
     "withdrawal_quota",
+    "team_wallets",
+    "team_settle_seconds",
+    "team_live_rate",
 )
 _LIST_KNOB_ARGS = ("failures", "ip_whitelist", "unsupported")
 

@@ -64,7 +64,8 @@ class Sandbox:
       API docs' example key and secret); ``team_wallets`` (4), ``team_transactions`` (60 final
       transfers per wallet), ``team_settle_seconds`` (120: by then every transfer in flight at
       the start has settled), ``team_window_seconds`` (300: how far ``Access-Timestamp`` may be
-      from the clock, and how long a nonce stays used). See :mod:`.engine.team`.
+      from the clock, and how long a nonce stays used), ``team_live_rate`` (0: new team
+      transfers per second that keep arriving, at most 10). See :mod:`.engine.team`.
 
     The same seed and the same clock give the same data. With the real clock, the history ends
     "now", so identifiers, amounts and addresses repeat while times move with the start time.

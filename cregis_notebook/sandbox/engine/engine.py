@@ -130,6 +130,7 @@ class Engine:
             span_days=k.history_days,
             started=now,
             settle_seconds=k.team_settle_seconds,
+            live_rate=k.team_live_rate,
         )
         self._live: LiveSource | None = None
         if k.live_rate > 0:

@@ -102,6 +102,7 @@ class Knobs:
     team_transactions: int = 60
     team_settle_seconds: float = 120.0
     team_window_seconds: float = 300.0
+    team_live_rate: float = 0.0
 
     def limits(self) -> Limits:
         """The default project's checked :class:`~cregis_notebook.sandbox.engine.limits.Limits`."""
@@ -176,6 +177,7 @@ class Knobs:
         _int("team_transactions", self.team_transactions, 0, 100_000)
         _number("team_settle_seconds", self.team_settle_seconds, 0, 86_400 * 30)
         _number("team_window_seconds", self.team_window_seconds, 1, 86_400)
+        _number("team_live_rate", self.team_live_rate, 0, 10)
         self.limits()  # refuses a bad whitelist, endpoint name or quota now, with the reason
 
 

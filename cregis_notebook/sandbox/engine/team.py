@@ -23,6 +23,10 @@ never lets ``available`` go below zero.
 processing call (``transaction_type`` 1 = send, ``status`` 0); from then on it is a history row
 with that block time, and the balance moves with it. Time is the sandbox clock, so with a
 :class:`~cregis_notebook.sandbox.engine.clock.FakeClock` nothing settles until it is advanced.
+
+**Live mode.** With ``team_live_rate`` > 0, new transfers keep arriving (:meth:`Team.advance`):
+receives final at once, sends in flight for ``team_settle_seconds``. Only sends are ever in
+flight, so every in-flight transfer has a documented processing row.
 """
 
 from __future__ import annotations
@@ -119,22 +123,53 @@ class Team:
         span_days: float,
         started: float,
         settle_seconds: float,
+        live_rate: float = 0.0,
     ) -> None:
         self.cat = cat
+        self.seed = seed
         self.access_key = access_key
         self.access_secret = access_secret
+        self.started = started
+        self.settle_seconds = settle_seconds
+        self.live_rate = live_rate
         self.nonces: dict[str, float] = {}
         """Accepted nonces and the time until which each one counts as used."""
         self.wallets: dict[int, TeamWallet] = {}
+        self._held: dict[int, dict[tuple[str, int], int]] = {}
+        """Per wallet: what each address will hold of each coin once everything has settled."""
+        self._arrived = 0
         rng = random.Random(f"{seed}:team")
         wallet_id = FIRST_WALLET_ID
         t_start = int(t_end - span_days * 86_400)
         for index in range(wallets):
-            wallet = self._wallet(rng, seed, index, wallet_id, t_start)
-            held = self._history(rng, seed, wallet, transfers, t_start, t_end)
-            self._in_flight(rng, seed, wallet, held, started, settle_seconds)
+            wallet = self._wallet(rng, index, wallet_id, t_start)
+            held: dict[tuple[str, int], int] = {}
+            begin = max(t_start, wallet.created + 300)
+            for at in sorted(rng.uniform(begin, t_end - 60) for _ in range(transfers)):
+                self._one(rng, wallet, held, int(at), settle=0, failures=True)
+            self._in_flight(rng, wallet, held)
             self.wallets[wallet_id] = wallet
+            self._held[wallet_id] = held
             wallet_id += rng.randrange(2**28, 2**30) & ~0xFFF
+
+    def advance(self, now: float) -> None:
+        """Let the live transfers due by ``now`` arrive (``team_live_rate`` per second).
+
+        Transfer ``k`` arrives at ``started + (k + 1) / rate``, made from the seed and ``k``
+        alone, so the team is the same however often it is asked. A receive is final when it
+        arrives; a send is in flight for ``settle_seconds``.
+        """
+        if self.live_rate <= 0:
+            return
+        while True:
+            at = self.started + (self._arrived + 1) / self.live_rate
+            if at > now:
+                return
+            rng = random.Random(f"{self.seed}:team-live:{self._arrived}")
+            wallet = rng.choice(list(self.wallets.values()))
+            held = self._held[wallet.wallet_id]
+            self._one(rng, wallet, held, at, settle=self.settle_seconds, failures=False)
+            self._arrived += 1
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -186,9 +221,7 @@ class Team:
 
     # -- building ----------------------------------------------------------------------------------
 
-    def _wallet(
-        self, rng: random.Random, seed: int, index: int, wallet_id: int, t_start: int
-    ) -> TeamWallet:
+    def _wallet(self, rng: random.Random, index: int, wallet_id: int, t_start: int) -> TeamWallet:
         cat = self.cat
         known = [cid for cid in _CHAINS if cid in cat.by_chain_id]
         if index == 0:
@@ -208,7 +241,7 @@ class Team:
             chain = cat.by_chain_id[cid]
             style = cat.chains[chain].address_style
             for n in range(rng.randint(2, 4)):
-                text = address_from_bytes(style, digest(seed, "team", wallet_id, cid, n))
+                text = address_from_bytes(style, digest(self.seed, "team", wallet_id, cid, n))
                 alias_text = f"{cat.chains[chain].name.lower()}-{n + 1:02d}" if n % 2 == 0 else None
                 enabled = n == 0 or rng.random() > 0.2
                 wallet.addresses.append(
@@ -218,7 +251,6 @@ class Team:
 
     def _transfer(
         self,
-        seed: int,
         wallet: TeamWallet,
         address: TeamAddress,
         cur: int,
@@ -229,7 +261,7 @@ class Team:
         at: float,
     ) -> TeamTransfer:
         style = self.cat.chains[address.chain].address_style
-        n = len(wallet.transfers)
+        seed, n = self.seed, len(wallet.transfers)
         other = address_from_bytes(style, digest(seed, "team-peer", wallet.wallet_id, n))
         txid = txid_from_bytes(style, digest(seed, "team-tx", wallet.wallet_id, n, size=64))
         height = 10_000_000 + int(digest(seed, "team-height", address.chain)[0]) * 100_000
@@ -254,57 +286,46 @@ class Team:
         value = rng.uniform(low_usd, high_usd) / price
         return max(1, int(value * 10 ** self.scale(cur)))
 
-    def _history(
+    def _one(
         self,
         rng: random.Random,
-        seed: int,
-        wallet: TeamWallet,
-        count: int,
-        t_start: int,
-        t_end: int,
-    ) -> dict[tuple[str, int], int]:
-        """Final transfers, oldest first, each within what the address holds then.
-
-        Returns what each address holds of each coin at the end, in units.
-        """
-        held: dict[tuple[str, int], int] = {}
-        begin = max(t_start, wallet.created + 300)
-        times = sorted(rng.uniform(begin, t_end - 60) for _ in range(count))
-        for at in times:
-            address = rng.choice(wallet.addresses)
-            tokens = self._tokens_on(wallet, address.chain)
-            cur = rng.choice(tokens)
-            native = tokens[0]
-            fee = self._units(rng, native, 0.05, 2.0)
-            have = held.get((address.address, cur), 0)
-            gas = held.get((address.address, native), 0)
-            can_send = have >= fee + 2 if cur == native else have >= 1 and gas >= fee
-            if not can_send or rng.random() < 0.55:
-                units = self._units(rng, cur, 20.0, 20_000.0)
-                ok = rng.random() > 0.03
-                self._transfer(seed, wallet, address, cur, RECEIVE, units, 0, ok, int(at))
-                if ok:
-                    held[(address.address, cur)] = have + units
-                continue
-            room = have - fee if cur == native else have
-            units = max(1, int(room * rng.uniform(0.05, 0.6)))
-            ok = rng.random() > 0.05
-            self._transfer(seed, wallet, address, cur, SEND, units, fee, ok, int(at))
-            if ok:
-                held[(address.address, cur)] = have - units
-            held[(address.address, native)] = held.get((address.address, native), 0) - fee
-        return held
-
-    def _in_flight(
-        self,
-        rng: random.Random,
-        seed: int,
         wallet: TeamWallet,
         held: dict[tuple[str, int], int],
-        started: float,
+        at: float,
+        *,
         settle: float,
+        failures: bool,
     ) -> None:
-        """A few sends in flight at the start, each within the address's available amount."""
+        """One transfer of ``wallet`` at ``at``: a receive, or a send within what its address
+        holds (``held``, updated); a send is final ``settle`` seconds later. With ``failures``
+        about 3 % of receives and 5 % of sends fail (a failed send still pays its fee)."""
+        address = rng.choice(wallet.addresses)
+        tokens = self._tokens_on(wallet, address.chain)
+        cur, native = rng.choice(tokens), tokens[0]  # the native coin comes first
+        fee = self._units(rng, native, 0.05, 2.0)
+        key, gas_key = (address.address, cur), (address.address, native)
+        have, gas = held.get(key, 0), held.get(gas_key, 0)
+        can_send = have >= fee + 2 if cur == native else have >= 1 and gas >= fee
+        if not can_send or rng.random() < 0.55:
+            units = self._units(rng, cur, 20.0, 20_000.0)
+            ok = not failures or rng.random() > 0.03
+            self._transfer(wallet, address, cur, RECEIVE, units, 0, ok, at)
+            if ok:
+                held[key] = have + units
+            return
+        room = have - fee if cur == native else have
+        units = max(1, int(room * rng.uniform(0.05, 0.6)))
+        ok = not failures or rng.random() > 0.05
+        self._transfer(wallet, address, cur, SEND, units, fee, ok, at + settle)
+        if ok:
+            held[key] = have - units
+        held[gas_key] = held.get(gas_key, 0) - fee
+
+    def _in_flight(
+        self, rng: random.Random, wallet: TeamWallet, held: dict[tuple[str, int], int]
+    ) -> None:
+        """One to three sends in flight at the start; the ``i``-th of ``n`` settles at
+        ``started + settle_seconds * (i + 1) / n``."""
         candidates = [
             (a, cur)
             for a in wallet.addresses
@@ -320,7 +341,7 @@ class Team:
             if gas < fee + (have // 2 if cur == native else 0):
                 continue
             units = max(1, have // 2 if cur == native else int(have * rng.uniform(0.1, 0.5)))
-            at = started + settle * (i + 1) / len(chosen)
-            self._transfer(seed, wallet, address, cur, SEND, units, fee, True, at)
+            at = self.started + self.settle_seconds * (i + 1) / len(chosen)
+            self._transfer(wallet, address, cur, SEND, units, fee, True, at)
             held[(address.address, cur)] = have - units
             held[(address.address, native)] = held.get((address.address, native), 0) - fee
