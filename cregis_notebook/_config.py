@@ -30,6 +30,7 @@ __all__ = [
     "check_team_settings",
     "is_configured",
     "is_loopback",
+    "is_team_configured",
     "read_dotenv",
     "settings_from_env",
     "team_settings_from_env",
@@ -356,3 +357,14 @@ def is_configured(environ: Mapping[str, str] | None = None, env_file: str | None
         return isinstance(_gather(environ, env_file), Settings)
     except CregisConfigError:
         return False
+
+
+def is_team_configured(
+    environ: Mapping[str, str] | None = None, env_file: str | None = ".env"
+) -> bool:
+    """True when :func:`team_settings_from_env` would succeed."""
+    try:
+        team_settings_from_env(environ, env_file)
+    except CregisConfigError:
+        return False
+    return True

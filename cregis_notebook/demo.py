@@ -13,6 +13,10 @@ exact totals per currency, where the files are).
   project and only reads: transactions (``trade_page``), coins and the balance of every address
   coin. Payouts, withdrawals and orders are queried only for the ids you give
   (``--payout-cid``, ``--withdrawal-cid``, ``--order-id``, each repeatable); nothing is created.
+* Given a :class:`~cregis_notebook.TeamClient` (``team=``) it also reads the team's wallets
+  through the Team API, which only reads: the wallets, each wallet's balances, completed and
+  in-flight transactions, written as ``team_*.csv`` and drawn as ``team.png``
+  (:func:`cregis_notebook.reports.team_chart`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ._values import exact_decimal, exact_int
 from .errors import CregisError
 from .spec import registry
 
-__all__ = ["CHARTS", "DEFAULT_OUT", "TABLES", "DemoResult", "run_demo"]
+__all__ = ["CHARTS", "DEFAULT_OUT", "TABLES", "TEAM_TABLES", "DemoResult", "run_demo"]
 
 DEFAULT_OUT = "demo-output"
 SUMMARY_CURRENCIES = 10
@@ -45,6 +49,8 @@ CHARTS = (
     "order_value",
     "report",
 )
+TEAM_TABLES = ("team_wallets", "team_balances", "team_history", "team_processing")
+"""The Team API's tables, written when the demo is given a team."""
 
 
 @dataclass
@@ -58,6 +64,7 @@ class DemoResult:
     charts: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    team_source: str = ""
 
     def summary(self) -> str:
         """The text the command prints."""
@@ -91,6 +98,7 @@ class DemoResult:
                     f"  ... and {len(totals) - len(shown)} more currencies "
                     "(reports.totals_by_currency on transactions.csv)"
                 )
+        lines += self._team_lines()
         orders = self.tables.get("orders")
         if orders is not None and not orders.empty and "order_amount" in orders.columns:
             from .reports import order_value_table
@@ -107,6 +115,32 @@ class DemoResult:
         if self.notes:
             lines += ["", "notes:"] + [f"  - {note}" for note in self.notes]
         return "\n".join(lines)
+
+    def _team_lines(self) -> list[str]:
+        """The team's part of the summary: rows per table and the balances per wallet."""
+        if "team_wallets" not in self.tables:
+            return []
+        from .reports import exact_text, team_balances_table
+
+        lines = ["", f"team ({self.team_source}): rows -> file"]
+        for name in TEAM_TABLES:
+            frame = self.tables.get(name)
+            rows = "skipped" if frame is None else f"{len(frame):>7}"
+            where = self.files.get(name)
+            lines.append(f"  {name:<16}{rows:>8}  {where if where else ''}".rstrip())
+        table = team_balances_table(
+            self.tables.get("team_balances", pd.DataFrame()), self.tables["team_wallets"]
+        )
+        if not table.empty:
+            lines.append("team balances per wallet and coin (exact total, of it in flight):")
+            for row in table.head(SUMMARY_CURRENCIES).to_dict("records"):
+                lines.append(
+                    f"  {row['wallet']:<18} {row['currency']:<14} {exact_text(row['total']):>24}"
+                    f"  {exact_text(row['processing'])}"
+                )
+            if len(table) > SUMMARY_CURRENCIES:
+                lines.append(f"  ... and {len(table) - SUMMARY_CURRENCIES} more")
+        return lines
 
 
 # -- fetching ----------------------------------------------------------------------------------
@@ -150,6 +184,49 @@ def _balances(client: Any, currencies: Sequence[str], progress: bool, notes: lis
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
+
+
+# -- a team's wallets (the Team API, read-only) ----------------------------------------------------
+
+
+def _per_wallet(
+    team: Any, endpoint: str, wallet_ids: Sequence[int], progress: bool, notes: list[str]
+) -> pd.DataFrame:
+    """``endpoint`` fetched for every wallet, joined; balances gain their ``wallet_id``."""
+    frames = []
+    for wallet_id in wallet_ids:
+        try:
+            frame = _fetch(team, endpoint, progress, wallet_id=wallet_id)
+        except CregisError as exc:
+            notes.append(f"team {endpoint} of wallet {wallet_id} skipped: {exc}")
+            continue
+        if "wallet_id" not in frame.columns:
+            frame.insert(0, "wallet_id", pd.Series(wallet_id, index=frame.index, dtype="Int64"))
+        frames.append(frame)
+    full = [f for f in frames if not f.empty]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    return frames[0] if frames else pd.DataFrame()  # typed and empty, when there is one
+
+
+def _team_tables(team: Any, progress: bool, notes: list[str]) -> dict[str, pd.DataFrame]:
+    """The team's wallets, and each wallet's balances, history and in-flight transactions."""
+    wallets = _fetch(team, "list_wallets", progress)
+    ids = [int(v) for v in wallets["wallet_id"].dropna()] if "wallet_id" in wallets else []
+    return {
+        "team_wallets": wallets,
+        "team_balances": _per_wallet(team, "query_wallet_balance", ids, progress, notes),
+        "team_history": _per_wallet(team, "query_history_transactions", ids, progress, notes),
+        "team_processing": _per_wallet(team, "query_processing_transactions", ids, progress, notes),
+    }
+
+
+def _team_source(team: Any) -> str:
+    if team.sandbox_app is not None:
+        return "the built-in sandbox's team"
+    if team.probe_sandbox():
+        return f"a local sandbox's team at {team.base_url}"
+    return f"the live team {team.access_key}"
 
 
 # -- sandbox activity (never against a live project) ---------------------------------------------
@@ -303,6 +380,18 @@ def _charts(result: DemoResult, freq: str) -> None:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     result.charts["report"] = path
+    if "team_wallets" in result.tables:
+        fig = reports.team_chart(
+            result.tables["team_balances"],
+            result.tables["team_history"],
+            wallets=result.tables["team_wallets"],
+            freq=freq,
+        )
+        fig.suptitle(f"Team wallets ({result.team_source})")
+        path = result.out_dir / "team.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        result.charts["team"] = path
 
 
 # -- the job -----------------------------------------------------------------------------------
@@ -318,11 +407,14 @@ def run_demo(
     create: bool | None = None,
     freq: str = "auto",
     progress: bool = False,
+    team: Any = None,
 ) -> DemoResult:
     """Fetch, write CSVs, draw charts; returns a :class:`DemoResult` (``.summary()`` to print).
 
     ``create`` makes a few payouts, withdrawals and orders first; it defaults to ``True`` on a
-    sandbox and is refused against a live project, so a live run only reads.
+    sandbox and is refused against a live project, so a live run only reads. ``team`` (a
+    :class:`~cregis_notebook.TeamClient`) adds the team's wallets (:data:`TEAM_TABLES`, the
+    ``team`` chart); the Team API only reads.
     """
     from .export import to_csv
 
@@ -374,7 +466,10 @@ def run_demo(
         if ids:
             result.tables[name] = _query_frame(client, endpoint, key, ids)
 
-    for name in TABLES:
+    if team is not None:
+        result.team_source = _team_source(team)
+        result.tables.update(_team_tables(team, progress, notes))
+    for name in (*TABLES, *TEAM_TABLES):
         frame = result.tables.get(name)
         if frame is not None:
             result.files[name] = to_csv(frame, out / f"{name}.csv")

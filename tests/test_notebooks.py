@@ -19,6 +19,7 @@ EXPECTED = [
     "05-request-builder",
     "06-reports",
     "07-callbacks",
+    "10-team-wallets",
 ]
 SANDBOX_KEY = "f502a9ac9ca54327986f29c03b271491"
 
@@ -84,12 +85,24 @@ def test_runs_top_to_bottom_on_the_sandbox(path, tmp_path, monkeypatch):
     nb = _run(path, work, _sandbox_env())
     joined = _outputs(nb)
     assert SANDBOX_KEY not in joined, "a notebook printed the API key"
+    assert _team_secret() not in joined, "a notebook printed the team's Access Secret"
     assert "sandbox" in joined
+
+
+def _team_secret() -> str:
+    from cregis_notebook.sandbox import Sandbox
+
+    box = Sandbox(seed=0)
+    try:
+        return box.team_access_secret
+    finally:
+        box.close()
 
 
 @pytest.fixture(scope="module")
 def configured_project():
-    """A project reached through CREGIS_* (a sandbox over loopback HTTP, its own instance)."""
+    """A project reached through CREGIS_*, and its team through CREGIS_TEAM_* (a sandbox over
+    loopback HTTP, its own instance)."""
     from cregis_notebook.sandbox import Sandbox, SandboxServer
 
     with SandboxServer(Sandbox(seed=5), close_sandbox=True) as server:
@@ -100,12 +113,18 @@ def configured_project():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
 def test_runs_unchanged_against_a_configured_project(path, tmp_path, configured_project):
+    box = configured_project.sandbox
     env = _sandbox_env(
         CREGIS_BASE_URL=configured_project.base_url,
         CREGIS_PID=str(configured_project.pid),
         CREGIS_API_KEY=configured_project.api_key,
+        CREGIS_TEAM_BASE_URL=configured_project.base_url,
+        CREGIS_ACCESS_KEY=box.team_access_key,
+        CREGIS_ACCESS_SECRET=box.team_access_secret,
     )
     nb = _run(path, tmp_path, env)
     joined = _outputs(nb)
     assert configured_project.api_key not in joined, "a notebook printed the API key"
-    assert configured_project.base_url in joined  # Client.from_env() was used
+    assert box.team_access_secret not in joined, "a notebook printed the Access Secret"
+    # Client.from_env() was used (TeamClient.from_env() in the team's notebook)
+    assert configured_project.base_url in joined

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Literal
 from ..errors import CliError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..client import Client
+    from ..client import Client, TeamClient
 
-__all__ = ["fail", "make_client"]
+__all__ = ["fail", "make_client", "make_team"]
 
 
 def make_client(
@@ -34,6 +34,26 @@ def make_client(
     if sandbox:
         return Client.sandbox(seed=seed)
     return Client.from_env()
+
+
+def make_team(project: Client, *, sandbox: bool) -> TeamClient | None:
+    """The team to include beside ``project``, or ``None``.
+
+    With ``sandbox`` (``--sandbox``) the team of ``project``'s in-process sandbox; otherwise the
+    team in ``CREGIS_TEAM_BASE_URL``, ``CREGIS_ACCESS_KEY`` and ``CREGIS_ACCESS_SECRET`` (or
+    ``.env``) when they are set, else the sandbox's team when ``project`` is the in-process
+    sandbox.
+    """
+    from .._config import is_team_configured
+    from ..client import TeamClient
+
+    box = project.sandbox_app
+    if not sandbox and is_team_configured():
+        return TeamClient.from_env()
+    if box is None:
+        return None
+    made: TeamClient = box.client(client_class=TeamClient)
+    return made
 
 
 def fail(command: str, error: BaseException, status: int) -> int:

@@ -2,12 +2,14 @@
 
 * :mod:`cregis_notebook.reports.tables`: the exact totals (``flows_table``, ``volume_table``,
   ``fees_table``, ``status_table``, ``top_addresses_table``, ``funnel_table``,
-  ``order_value_table``, ``totals_by_currency``), pure pandas with ``Decimal`` sums; it imports
+  ``order_value_table``, ``totals_by_currency``; for a team ``team_balances_table`` and
+  ``team_flows_table``), pure pandas with ``Decimal`` sums; it imports
   no plotting library.
 * :mod:`cregis_notebook.reports.charts`: one matplotlib chart per table (``flows``,
   ``volume_by_token``, ``status_breakdown``, ``fees_by_chain``, ``top_addresses``,
-  ``order_funnel``, ``order_value``) and the one-page ``report``. Each chart takes ``ax=None``
-  and returns the Axes it drew on.
+  ``order_funnel``, ``order_value``), the one-page ``report``, and ``team_chart`` (a team's
+  balances per wallet and chain beside its flows over time). Each chart takes ``ax=None``
+  and returns the Axes it drew on; ``report`` and ``team_chart`` return their figure.
 
 Every public name of both is available here, as ``reports.flows`` or ``reports.flows_table``.
 """
@@ -23,6 +25,7 @@ from .charts import (
     order_value,
     report,
     status_breakdown,
+    team_chart,
     top_addresses,
     volume_by_token,
 )
@@ -43,6 +46,8 @@ from .tables import (
     resolve_freq,
     short_id,
     status_table,
+    team_balances_table,
+    team_flows_table,
     time_span,
     top_addresses_table,
     top_currency,
@@ -76,6 +81,9 @@ __all__ = [
     "status_breakdown",
     "status_table",
     "tables",
+    "team_balances_table",
+    "team_chart",
+    "team_flows_table",
     "time_span",
     "top_addresses",
     "top_addresses_table",

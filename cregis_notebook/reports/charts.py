@@ -32,6 +32,8 @@ from .tables import (
     resolve_freq,
     short_id,
     status_table,
+    team_balances_table,
+    team_flows_table,
     time_span,
     top_addresses_table,
     top_currency,
@@ -51,6 +53,7 @@ __all__ = [
     "order_value",
     "report",
     "status_breakdown",
+    "team_chart",
     "top_addresses",
     "volume_by_token",
 ]
@@ -168,8 +171,12 @@ def flows(
     """
     freq = resolve_freq(freq, transactions)
     ax = _axes(ax, (8.0, 4.0))
+    return _draw_flows(ax, flows_table(transactions, freq=freq), freq, currency)
+
+
+def _draw_flows(ax: Axes, table: pd.DataFrame, freq: str, currency: str | None) -> Axes:
+    """Draw a ``flows_table`` (or ``team_flows_table``) as :func:`flows` describes."""
     per = "day" if freq == "D" else "week"
-    table = flows_table(transactions, freq=freq)
     if currency is not None:
         table = table[table["currency"] == currency_name(None, None, currency)]
         currency = currency_label(None, None, currency)
@@ -391,6 +398,65 @@ def order_value(orders: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     return ax
+
+
+# -- a team's wallets ---------------------------------------------------------------------------
+
+
+def _team_balances(ax: Axes, table: pd.DataFrame, n: int) -> None:
+    title = "Team balances by wallet and chain"
+    xlabel = "total (each token in its own unit)"
+    if table.empty:
+        _no_data(ax, title, xlabel, "wallet · chain · token")
+        return
+    if len(table) > n:
+        title += f" (first {n} of {len(table)})"
+        table = table.head(n)
+    parts = zip(table["wallet"], table["chain"], table["currency"], strict=True)
+    names = [
+        f"{wallet} · {_token_name(chain, currency_label(None, None, cur))}"
+        for wallet, chain, cur in parts
+    ]
+    if _hbars(ax, names, list(table["total"]), color="#00695c"):
+        xlabel += ", log scale"
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("wallet · chain · token")
+
+
+def team_chart(
+    balances: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    wallets: pd.DataFrame | None = None,
+    freq: str = "auto",
+    currency: str | None = None,
+    n: int = 12,
+    axes: tuple[Axes, Axes] | None = None,
+) -> Figure:
+    """A team's treasury: balances per wallet and chain, and the flows over time; the figure.
+
+    The left panel draws ``team_balances_table(balances, wallets)``: each wallet's total per
+    chain and token (the first ``n`` rows), labelled with the exact figure. The right panel draws
+    ``team_flows_table(history)`` as :func:`flows` draws transactions: received above zero, sent
+    below, per day or week; ``currency`` keeps one coin (by default the one with the most
+    history rows, since coins are never added together). ``axes`` draws onto two given Axes.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(15, 5), layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=(1, 1.3))
+    else:
+        left, right = axes
+        fig = left.figure  # type: ignore[assignment]
+    _team_balances(left, team_balances_table(balances, wallets), n)
+    freq = resolve_freq(freq, history)
+    table = team_flows_table(history, freq=freq)
+    if currency is None:
+        currency = top_currency(history)
+    _draw_flows(right, table, freq, currency)
+    return fig
 
 
 # -- the one-page summary ----------------------------------------------------------------------

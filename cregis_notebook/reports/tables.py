@@ -6,8 +6,9 @@ together. The charts in :mod:`cregis_notebook.reports.charts` draw these tables;
 directly to print, export or check the numbers.
 
 The frames are the ones :func:`cregis_notebook.frames.to_frame` and ``fetch_frame`` build
-(``trade_page`` transactions, ``sub_address_balance`` balances, ``order_info_v2`` orders), but
-plain frames with the same column names work too. Cells are read by the package's value contract
+(``trade_page`` transactions, ``sub_address_balance`` balances, ``order_info_v2`` orders; for a
+team, ``query_wallet_balance`` balances and ``query_history_transactions`` history), but plain
+frames with the same column names work too. Cells are read by the package's value contract
 (:mod:`cregis_notebook._values`): amounts may be ``Decimal``, integers or plain decimal text; codes
 integers or integer text; times tz-aware datetimes or epoch numbers (seconds or milliseconds by
 the contract's one rule). A cell that is present but does not fit is left out of the totals with a
@@ -59,6 +60,8 @@ __all__ = [
     "resolve_freq",
     "short_id",
     "status_table",
+    "team_balances_table",
+    "team_flows_table",
     "time_span",
     "top_addresses_table",
     "top_currency",
@@ -337,29 +340,23 @@ def _succeeded(frame: pd.DataFrame) -> list[bool]:
 # -- transactions ------------------------------------------------------------------------------
 
 
-@_exact_sums
-def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
-    """Exact inflow and outflow per period and currency.
+_FLOW_COLUMNS = ["period", "currency", "inflow", "outflow", "net", "count"]
 
-    Columns: ``period`` (UTC start of the day or Monday-started week), ``currency``, ``inflow``,
-    ``outflow`` and ``net`` (``Decimal``), ``count``. Inflow is ``trade_type`` 1 (in), outflow
-    ``trade_type`` 2 (out); only successful transactions count when a ``status`` column exists.
-    ``freq="auto"`` is per day up to two months of data, per week beyond.
-    """
-    freq = resolve_freq(freq, transactions)
-    columns = ["period", "currency", "inflow", "outflow", "net", "count"]
-    if transactions.empty or "amount" not in transactions.columns:
-        return pd.DataFrame(columns=columns)
+
+def _flows(
+    transactions: pd.DataFrame, freq: str, kinds: list[int | None], good: list[bool]
+) -> pd.DataFrame:
+    """Inflow (kind 1) and outflow (kind 2) of the ``good`` rows per period and currency."""
     sums: dict[tuple[pd.Timestamp, str], list[Any]] = {}
-    for when, cur, kind, amount, good in zip(
+    for when, cur, kind, amount, ok in zip(
         _periods(transactions, "block_time", freq),
         currency_names(transactions),
-        _ints(transactions, "trade_type"),
+        kinds,
         _decimals(transactions, "amount"),
-        _succeeded(transactions),
+        good,
         strict=True,
     ):
-        if when is None or amount is None or kind not in (1, 2) or not good:
+        if when is None or amount is None or kind not in (1, 2) or not ok:
             continue
         entry = sums.setdefault((when, cur), [_ZERO, _ZERO, 0])
         entry[0 if kind == 1 else 1] += amount
@@ -375,7 +372,23 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
         }
         for (period, cur), (inflow, outflow, count) in sorted(sums.items())
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=_FLOW_COLUMNS)
+
+
+@_exact_sums
+def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
+    """Exact inflow and outflow per period and currency.
+
+    Columns: ``period`` (UTC start of the day or Monday-started week), ``currency``, ``inflow``,
+    ``outflow`` and ``net`` (``Decimal``), ``count``. Inflow is ``trade_type`` 1 (in), outflow
+    ``trade_type`` 2 (out); only successful transactions count when a ``status`` column exists.
+    ``freq="auto"`` is per day up to two months of data, per week beyond.
+    """
+    freq = resolve_freq(freq, transactions)
+    if transactions.empty or "amount" not in transactions.columns:
+        return pd.DataFrame(columns=_FLOW_COLUMNS)
+    kinds = _ints(transactions, "trade_type")
+    return _flows(transactions, freq, kinds, _succeeded(transactions))
 
 
 @_exact_sums
@@ -654,3 +667,122 @@ def order_value_table(orders: pd.DataFrame) -> pd.DataFrame:
         for cur, (ordered, paid, count) in sorted(sums.items())
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+# -- a team's wallets (the Team API) -----------------------------------------------------------
+
+
+def _team_succeeded(history: pd.DataFrame) -> list[bool]:
+    """True for history rows whose outcome is 1 (success).
+
+    The outcome is ``transaction_status`` (the older SDK models' key) or, where that is missing,
+    ``status`` (the newer models' key); a row with neither is not known to have moved anything.
+    """
+    older, newer = _ints(history, "transaction_status"), _ints(history, "status")
+    return [(o if o is not None else n) == 1 for o, n in zip(older, newer, strict=True)]
+
+
+@_exact_sums
+def team_flows_table(history: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
+    """Exact inflow and outflow of a team's wallets per period and currency.
+
+    ``history`` is a ``query_history_transactions`` frame (one wallet's, or several joined).
+    Columns as :func:`flows_table`: ``period``, ``currency``, ``inflow``, ``outflow``, ``net``
+    (``Decimal``), ``count``. Inflow is ``transaction_type`` 1 (receive), outflow 2 (send); only
+    successful rows count (``transaction_status``, or ``status`` where that is missing, is 1).
+    ``freq`` as for :func:`flows_table`.
+    """
+    freq = resolve_freq(freq, history)
+    if history.empty or "amount" not in history.columns:
+        return pd.DataFrame(columns=_FLOW_COLUMNS)
+    kinds = _ints(history, "transaction_type")
+    return _flows(history, freq, kinds, _team_succeeded(history))
+
+
+def _wallet_names(wallets: pd.DataFrame | None) -> dict[int, str]:
+    """``wallet_id`` -> alias, from a ``list_wallets`` frame (ids without an alias left out)."""
+    if wallets is None or wallets.empty:
+        return {}
+    names: dict[int, str] = {}
+    for wallet, alias in zip(_ints(wallets, "wallet_id"), _texts(wallets, "alias"), strict=True):
+        if wallet is not None and alias is not None:
+            names[wallet] = alias
+    return names
+
+
+@_exact_sums
+def team_balances_table(
+    balances: pd.DataFrame, wallets: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Exact balances of a team per wallet, chain and token.
+
+    ``balances`` is ``query_wallet_balance`` (or ``query_wallet_address_balance``) frames with a
+    ``wallet_id`` column, e.g. one fetch per wallet joined with ``.assign(wallet_id=...)``; rows
+    of the same wallet and coin are added up (so addresses add up to their wallet). Without a
+    ``wallet_id`` column every row is one wallet. ``wallets`` (a ``list_wallets`` frame) names
+    each wallet by its alias.
+
+    Columns: ``wallet_id`` (``Int64``), ``wallet`` (the alias, else the id), ``chain_id``,
+    ``chain``, ``currency``, ``total``, ``available`` and ``processing`` (``Decimal``), ordered by
+    wallet, chain and currency. A row missing any of the three amounts is left out, with a
+    :class:`~cregis_notebook.errors.CregisDataWarning`.
+    """
+    columns = [
+        "wallet_id",
+        "wallet",
+        "chain_id",
+        "chain",
+        "currency",
+        "total",
+        "available",
+        "processing",
+    ]
+    if balances.empty or "total" not in balances.columns:
+        return pd.DataFrame(columns=columns).astype({"wallet_id": "Int64"})
+    names = _wallet_names(wallets)
+    sums: dict[tuple[int | None, str, str], list[Decimal]] = {}
+    incomplete = 0
+    for wallet, chain, cur, total, available, processing in zip(
+        _ints(balances, "wallet_id"),
+        _texts(balances, "chain_id"),
+        currency_names(balances),
+        _decimals(balances, "total"),
+        _decimals(balances, "available"),
+        _decimals(balances, "processing"),
+        strict=True,
+    ):
+        if total is None or available is None or processing is None:
+            incomplete += 1
+            continue
+        entry = sums.setdefault((wallet, chain or "?", cur), [_ZERO, _ZERO, _ZERO])
+        entry[0] += total
+        entry[1] += available
+        entry[2] += processing
+    if incomplete:
+        warnings.warn(
+            f"{incomplete} balance row(s) lack total, available or processing and were left "
+            "out of the team's balances",
+            CregisDataWarning,
+            stacklevel=3,
+        )
+
+    def order(key: tuple[int | None, str, str]) -> tuple[int, int, str, str]:
+        wallet, chain, cur = key
+        return (wallet is None, wallet or 0, chain, cur)
+
+    rows = [
+        {
+            "wallet_id": wallet,
+            "wallet": names.get(wallet, str(wallet)) if wallet is not None else "wallet",
+            "chain_id": chain,
+            "chain": chain_label(chain),
+            "currency": cur,
+            "total": total,
+            "available": available,
+            "processing": processing,
+        }
+        for (wallet, chain, cur), (total, available, processing) in sorted(
+            sums.items(), key=lambda item: order(item[0])
+        )
+    ]
+    return pd.DataFrame(rows, columns=columns).astype({"wallet_id": "Int64"})

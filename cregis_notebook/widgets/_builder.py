@@ -1,6 +1,9 @@
 """``RequestBuilder``: pick an endpoint, fill a form generated from the registry, preview the
 signed request, send it and read the answer as an envelope and a table.
 
+It serves a project (a :class:`~cregis_notebook.Client`), a team (a
+:class:`~cregis_notebook.TeamClient`, whose endpoints form the area "Team"), or both at once.
+
 The widget is a thin shell: validation and signing are the client's (``client.prepare``),
 tables are :func:`cregis_notebook.frames.to_frame`'s, paging is
 :func:`cregis_notebook.fetch.fetch_frame`'s. Everything the form does can be done from
@@ -21,41 +24,59 @@ from typing import Any, overload
 import ipywidgets as W
 import pandas as pd
 
-from ..client import Client, PreparedRequest
+from ..client import Client, PreparedRequest, TeamClient
 from ..envelope import Envelope
-from ..errors import CregisError, CregisFetchError, CregisValidationError
+from ..errors import CregisError, CregisFetchError, CregisValidationError, UnknownEndpoint
 from ..spec import PAGE_PARAMS, SYSTEM_PARAMS, Endpoint, registry
 from . import _logic as L
-from ._codegen import curl_text, python_text
+from ._codegen import curl_text, python_text, team_curl_text
 from ._form import ParamField, build_fields, dispose, field_kind
 
 __all__ = ["RequestBuilder"]
 
 
-def _picker_options() -> list[tuple[str, str]]:
-    return [(L.endpoint_label(ep), ep.name) for eps in registry().by_area().values() for ep in eps]
+def _picker_options(apis: set[str]) -> list[tuple[str, str]]:
+    """The project's endpoints by area, then the Team API's (area "Team"), as each is offered."""
+    reg = registry()
+    project = [ep for eps in reg.by_area().values() for ep in eps] if "project" in apis else []
+    team = list(reg.team_endpoints) if "team" in apis else []
+    return [(L.endpoint_label(ep), ep.name) for ep in (*project, *team)]
 
 
 class RequestBuilder(W.VBox):
     """Build, preview, send and page through one Cregis request; display it as a cell's value.
 
     Args:
-        client: the :class:`~cregis_notebook.Client` that signs and sends (sandbox or live).
+        client: the :class:`~cregis_notebook.Client` that signs and sends (sandbox or live); a
+            :class:`~cregis_notebook.TeamClient` here stands for ``team=`` with no project.
         endpoint: the endpoint to start with (registry name, helper name or path); the first
             one when ``None``.
+        team: a :class:`~cregis_notebook.TeamClient`: the picker then also lists the Team API
+            (area "Team"), whose calls this client signs and sends.
         page_size: rows per page for "Fetch all pages" (at most 100).
         concurrency: pages fetched at once by "Fetch all pages".
     """
 
     def __init__(
         self,
-        client: Client,
+        client: Client | TeamClient | None = None,
         endpoint: str | Endpoint | None = None,
         *,
+        team: TeamClient | None = None,
         page_size: int = 100,
         concurrency: int = 8,
     ) -> None:
-        self.client = client
+        if isinstance(client, TeamClient):
+            if team is not None:
+                raise TypeError("pass the project's Client first and the TeamClient as team=")
+            client, team = None, client
+        if client is None and team is None:
+            raise TypeError("RequestBuilder needs a Client, a TeamClient (team=), or both")
+        self.project: Client | None = client
+        self.team: TeamClient | None = team
+        chosen = client if client is not None else team
+        assert chosen is not None
+        self.client: Client | TeamClient = chosen  # the project's, else the team's
         self.page_size = page_size
         self.concurrency = concurrency
         self._fields: dict[str, ParamField] = {}
@@ -63,15 +84,17 @@ class RequestBuilder(W.VBox):
         self._frame: pd.DataFrame | None = None
         self._history: list[dict[str, Any]] = []
         self._frame_listeners: list[Callable[[pd.DataFrame | None], None]] = []
-        self._coins: list[dict[str, Any]] | None = None
-        self._coins_note = ""
-        self._coins_loaded = False
-        first = client.endpoint(endpoint) if endpoint is not None else registry().endpoints[0]
+        self._coins: dict[str, tuple[list[dict[str, Any]] | None, str]] = {}
+        self._apis = apis = {c.api for c in (client, team) if c is not None}
+        if endpoint is not None:
+            first = self._offered(endpoint, apis)
+        else:
+            first = registry().endpoints_of("project" if client is not None else "team")[0]
         self._endpoint = first
 
-        self.badge = W.HTML(L.badge_html(client))
+        self.badge = W.HTML(L.badge_html(self.client_for(first)))
         self.picker = W.Dropdown(
-            options=_picker_options(),
+            options=_picker_options(apis),
             value=first.name,
             description="Endpoint",
             layout=W.Layout(width="36em"),
@@ -145,10 +168,33 @@ class RequestBuilder(W.VBox):
 
     @endpoint.setter
     def endpoint(self, key: str | Endpoint) -> None:
-        ep = self.client.endpoint(key)
+        ep = self._offered(key, self._apis)
         if ep.name == self.picker.value:
             return
         self.picker.value = ep.name  # _on_pick rebuilds the form
+
+    @staticmethod
+    def _offered(key: str | Endpoint, apis: set[str]) -> Endpoint:
+        """The endpoint ``key`` names, refused when no client of this builder can send it."""
+        try:
+            ep = key if isinstance(key, Endpoint) else registry().endpoint(key)
+        except UnknownEndpoint as exc:
+            raise CregisValidationError(str(exc), endpoint=str(key)) from None
+        if ep.api not in apis:
+            needed = "a TeamClient (team=)" if ep.is_team else "a project Client"
+            raise CregisValidationError(
+                f"{ep.name} belongs to the {'Team' if ep.is_team else 'project'} API: this "
+                f"builder has no client for it; build it with {needed}",
+                endpoint=ep.name,
+            )
+        return ep
+
+    def client_for(self, endpoint: str | Endpoint | None = None) -> Client | TeamClient:
+        """The client that signs and sends ``endpoint`` (the selected one when ``None``)."""
+        ep = self._endpoint if endpoint is None else self._offered(endpoint, self._apis)
+        client = self.team if ep.is_team else self.project
+        assert client is not None  # _offered let through only endpoints with a client
+        return client
 
     @property
     def fields(self) -> dict[str, W.ValueWidget]:
@@ -203,17 +249,20 @@ class RequestBuilder(W.VBox):
 
     def _show_endpoint(self) -> None:
         ep = self._endpoint
-        if self._needs_coins(ep) and not self._coins_loaded:
-            self._coins, self._coins_note = L.project_coins(self.client)
-            self._coins_loaded = True
-        self.coins_note.value = (
-            f"<small style='color:#57606a'>{html.escape(self._coins_note)}</small>"
-            if self._needs_coins(ep)
-            else ""
-        )
+        client = self.client_for(ep)
+        coins: list[dict[str, Any]] | None = None
+        if self._needs_coins(ep):
+            if ep.api not in self._coins:
+                reader = L.team_coins if ep.is_team else L.project_coins
+                self._coins[ep.api] = reader(client)
+            coins, note = self._coins[ep.api]
+            self.coins_note.value = f"<small style='color:#57606a'>{html.escape(note)}</small>"
+        else:
+            self.coins_note.value = ""
+        self.badge.value = L.badge_html(client)
         self.summary.value = L.endpoint_html(ep)
         old_fields, old_rows = self._fields, self.form.children
-        self._fields = build_fields(ep, self._coins)
+        self._fields = build_fields(ep, coins)
         rows = [field.row for field in self._fields.values()]
         if not rows:
             rows = [W.HTML("<i>This endpoint takes no business parameters.</i>")]
@@ -225,7 +274,7 @@ class RequestBuilder(W.VBox):
         for field in self._fields.values():
             field.observe(self._on_change)
         self.fetch_button.layout.display = "" if ep.is_paged else "none"
-        live_write = L.needs_confirmation(ep, self.client)
+        live_write = L.needs_confirmation(ep, client)
         self.confirm.value = False
         self.confirm.description = L.confirmation_text(ep) if live_write else ""
         self.confirm.layout.display = "" if live_write else "none"
@@ -241,7 +290,7 @@ class RequestBuilder(W.VBox):
     def _prepare(self) -> PreparedRequest:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self.client.prepare(self._endpoint, **self.params)
+            return self.client_for().prepare(self._endpoint, **self.params)
 
     def _refresh(self) -> None:
         """Validate the form and update the status line, the preview and the code texts."""
@@ -270,13 +319,13 @@ class RequestBuilder(W.VBox):
                 f"({count} parameter{'s' if count != 1 else ''} set)</div>"
             )
             self.preview_html.value = self._preview_markup(prepared)
-            self.curl_area.value = curl_text(
-                self._endpoint, business, base_url=self.client.base_url, pid=self.client.pid
-            )
+            self.curl_area.value = self._curl(business)
             self.python_area.value = python_text(self._endpoint, business)
 
     @staticmethod
     def _preview_markup(prepared: PreparedRequest) -> str:
+        if prepared.endpoint.is_team:
+            return RequestBuilder._team_preview_markup(prepared)
         body = json.dumps(prepared.body, indent=2, ensure_ascii=False)
         return (
             f"<div><code>POST {html.escape(prepared.url)}</code></div>"
@@ -288,6 +337,31 @@ class RequestBuilder(W.VBox):
             "<pre class='cregis-canonical' style='white-space:pre-wrap;word-break:break-all;"
             f"margin:2px 0'>{html.escape(prepared.canonical)}</pre>"
         )
+
+    @staticmethod
+    def _team_preview_markup(prepared: PreparedRequest) -> str:
+        body = (prepared.content or b"").decode("utf-8")
+        return (
+            f"<div><code>POST {html.escape(prepared.url)}</code></div>"
+            "<div><b>Headers</b> <small>(timestamp, nonce and signature are made fresh for "
+            "every send)</small></div>"
+            f"{L.team_headers_html(prepared.headers)}"
+            "<div><b>Body</b> <small>(RFC 8785 canonical JSON: exactly the bytes signed and "
+            "sent)</small></div>"
+            f"<pre class='cregis-body' style='margin:2px 0'>{html.escape(body)}</pre>"
+            "<div><b>String to sign</b> <small>(path, timestamp, nonce and body, one per line; "
+            "Access-Signature is its HMAC-SHA256 keyed with the Access Secret "
+            "<code>********</code>)</small></div>"
+            "<pre class='cregis-canonical' style='white-space:pre-wrap;word-break:break-all;"
+            f"margin:2px 0'>{html.escape(prepared.canonical)}</pre>"
+        )
+
+    def _curl(self, business: dict[str, Any]) -> str:
+        client = self.client_for()
+        if self._endpoint.is_team:
+            return team_curl_text(self._endpoint, business, base_url=client.base_url)
+        assert isinstance(client, Client)
+        return curl_text(self._endpoint, business, base_url=client.base_url, pid=client.pid)
 
     def preview(self) -> PreparedRequest:
         """Validate and sign the form's request without sending it; refreshes the preview."""
@@ -301,14 +375,14 @@ class RequestBuilder(W.VBox):
         return {k: v for k, v in prepared.body.items() if k not in SYSTEM_PARAMS}
 
     def to_python(self) -> str:
-        """Python that makes this call with ``Client.from_env()`` (the key stays in the env)."""
+        """Python that makes this call with ``Client.from_env()`` (``TeamClient.from_env()``
+        for a Team call); the key and the secret stay in the environment."""
         return python_text(self._endpoint, self._business())
 
     def to_curl(self) -> str:
-        """A shell snippet that signs this call with ``$CREGIS_API_KEY`` and sends it by curl."""
-        return curl_text(
-            self._endpoint, self._business(), base_url=self.client.base_url, pid=self.client.pid
-        )
+        """A shell snippet that signs this call with ``$CREGIS_API_KEY`` (a Team call with
+        ``$CREGIS_ACCESS_SECRET``, by ``openssl dgst -sha256 -hmac``) and sends it by curl."""
+        return self._curl(self._business())
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -351,11 +425,12 @@ class RequestBuilder(W.VBox):
             try:
                 prepared = self._prepare()
                 confirmed = bool(self.confirm.value)
-                if not confirmed and L.needs_confirmation(ep, self.client):
+                client = self.client_for(ep)
+                if not confirmed and L.needs_confirmation(ep, client):
                     raise L.confirmation_refused(ep)
                 started = time.perf_counter()
                 try:
-                    envelope = self.client.send(prepared, confirmed=confirmed)
+                    envelope = client.send(prepared, confirmed=confirmed)
                 except CregisError as exc:
                     self._remember(ep.name, None, str(exc), time.perf_counter() - started, None)
                     raise
@@ -386,7 +461,7 @@ class RequestBuilder(W.VBox):
             try:
                 with self.progress:
                     frame = fetch_frame(
-                        self.client,
+                        self.client_for(ep),
                         ep.name,
                         **filters,
                         page_size=self.page_size,

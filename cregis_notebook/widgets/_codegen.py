@@ -1,12 +1,16 @@
-"""Copy-as-Python and copy-as-curl text for a request: the API key is read from the environment.
+"""Copy-as-Python and copy-as-curl text for a request: the key or secret is read from the
+environment.
 
 Both take the *validated* business parameters (the output of ``prepare_params``: every value
 already in the exact form that is sent and signed), never a signed body, so neither can carry
-the key or a stale signature:
+the key, the secret or a stale signature:
 
-* the Python text builds ``Client.from_env()`` and calls the endpoint's helper;
+* the Python text builds ``Client.from_env()`` (``TeamClient.from_env()`` for a Team call) and
+  calls the endpoint's helper;
 * the shell text computes a fresh ``nonce``, ``timestamp`` and MD5 ``sign`` from
-  ``$CREGIS_API_KEY`` (with ``openssl``) before calling ``curl``.
+  ``$CREGIS_API_KEY`` (with ``openssl``) before calling ``curl``; for a Team call, a fresh
+  ``Access-Nonce``, ``Access-Timestamp`` and the HMAC-SHA256 ``Access-Signature`` from
+  ``$CREGIS_ACCESS_SECRET`` (``openssl dgst -sha256 -hmac``) over the RFC 8785 body it sends.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._signing import render_value
-from ..spec import SYSTEM_PARAMS, Endpoint
+from .._team_signing import canonical_team_body
+from ..spec import SYSTEM_PARAMS, Endpoint, registry
 
-__all__ = ["curl_text", "python_text"]
+__all__ = ["curl_text", "python_text", "team_curl_text"]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -37,13 +42,25 @@ def _when(endpoint: Endpoint, name: str, value: Any) -> str:
     return f"  # {moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
+_PYTHON_SETUP = {
+    "project": ("Client", "client", "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY"),
+    "team": (
+        "TeamClient",
+        "team",
+        "CREGIS_TEAM_BASE_URL, CREGIS_ACCESS_KEY and CREGIS_ACCESS_SECRET",
+    ),
+}
+
+
 def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
-    """Python that sends the same call with ``Client.from_env()`` and the endpoint's helper."""
+    """Python that sends the same call with ``Client.from_env()`` (``TeamClient.from_env()``
+    for a Team call) and the endpoint's helper."""
+    cls, var, needs = _PYTHON_SETUP[endpoint.api]
     lines = [
-        "# Needs CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY in the environment (or .env).",
-        "from cregis_notebook import Client",
+        f"# Needs {needs} in the environment (or .env).",
+        f"from cregis_notebook import {cls}",
         "",
-        "client = Client.from_env()",
+        f"{var} = {cls}.from_env()",
     ]
     if endpoint.moves_money:
         lines.append("# This call moves money: run it once, then check the result before retrying.")
@@ -55,12 +72,12 @@ def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
             "Client.from_env(allow_writes=True)); a sandbox always does."
         )
     if params:
-        lines.append(f"data = client.{endpoint.helper}(")
+        lines.append(f"data = {var}.{endpoint.helper}(")
         for name, value in params.items():
             lines.append(f"    {name}={value!r},{_when(endpoint, name, value)}")
         lines.append(")")
     else:
-        lines.append(f"data = client.{endpoint.helper}()")
+        lines.append(f"data = {var}.{endpoint.helper}()")
     lines.append("print(data)")
     if endpoint.is_paged:
         filters = {k: v for k, v in params.items() if k not in ("page_num", "page_size")}
@@ -69,7 +86,7 @@ def python_text(endpoint: Endpoint, params: Mapping[str, Any]) -> str:
             "",
             "# every page as one DataFrame:",
             "# from cregis_notebook import fetch_frame",
-            f"# frame = fetch_frame(client, {endpoint.name!r}{args})",
+            f"# frame = fetch_frame({var}, {endpoint.name!r}{args})",
         ]
     return "\n".join(lines) + "\n"
 
@@ -131,5 +148,43 @@ def curl_text(
         "BODY=$(printf " + _sq(body_format) + ' "$CREGIS_PID" "$NONCE" "$TIMESTAMP" "$SIGN")',
         'curl -sS -X POST "${CREGIS_BASE_URL%/}' + endpoint.path + '" '
         "-H 'Content-Type: application/json' --data-binary \"$BODY\"",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def team_curl_text(
+    endpoint: Endpoint,
+    params: Mapping[str, Any],
+    *,
+    base_url: str = "https://t-xxxx.cregis.dev",
+) -> str:
+    """A shell snippet that signs a fresh Team request with ``$CREGIS_ACCESS_SECRET`` and POSTs it.
+
+    The body is the RFC 8785 canonical text of ``params``, written once and both signed and
+    sent; the signature is computed at run time by ``openssl dgst -sha256 -hmac``, so the text
+    holds neither the secret nor a signature. ``base_url`` is only the default for an unset
+    ``CREGIS_TEAM_BASE_URL``.
+    """
+    auth = registry().team_auth
+    body = canonical_team_body(dict(params))
+    lines = [
+        f"# {endpoint.name}: POST {endpoint.path} (Team API)",
+        "# Signs a fresh request with the Access Secret in $CREGIS_ACCESS_SECRET (never written",
+        "# here) and sends it (needs bash, openssl and curl).",
+        ': "${CREGIS_ACCESS_KEY:?set CREGIS_ACCESS_KEY to the team Access Key}"',
+        ': "${CREGIS_ACCESS_SECRET:?set CREGIS_ACCESS_SECRET to the team Access Secret}"',
+        f'CREGIS_TEAM_BASE_URL="${{CREGIS_TEAM_BASE_URL:-{base_url}}}"',
+        f"BODY={_sq(body)}",
+        "NONCE=$(openssl rand -hex 16)",
+        "TIMESTAMP=$(( $(date +%s) * 1000 ))",
+        "SIGNATURE=$(printf '%s\\n%s\\n%s\\n%s' "
+        + _sq(endpoint.path)
+        + ' "$TIMESTAMP" "$NONCE" "$BODY" \\',
+        '  | openssl dgst -sha256 -hmac "$CREGIS_ACCESS_SECRET" -r | cut -c1-64)',
+        'curl -sS -X POST "${CREGIS_TEAM_BASE_URL%/}' + endpoint.path + '" \\',
+        "  -H 'Content-Type: application/json; charset=utf-8' -H 'Accept: application/json' \\",
+        f'  -H "{auth.key_header}: $CREGIS_ACCESS_KEY" -H "{auth.timestamp_header}: $TIMESTAMP" \\',
+        f'  -H "{auth.nonce_header}: $NONCE" -H "{auth.signature_header}: $SIGNATURE" \\',
+        '  --data-binary "$BODY"',
     ]
     return "\n".join(lines) + "\n"

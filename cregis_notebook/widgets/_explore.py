@@ -1,4 +1,5 @@
-"""``explore()``: the request builder plus a quick plot of amounts over time and file exports."""
+"""``explore()``: the request builder plus a quick plot of amounts over time and file exports;
+it offers the Team API too when a team is configured or given."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .._config import is_configured
-from ..client import Client
+from .._config import is_configured, is_team_configured
+from ..client import Client, TeamClient
 from ..spec import Endpoint
 from ._builder import RequestBuilder
 from ._logic import error_html
@@ -96,11 +97,13 @@ def _png(frame: pd.DataFrame | None, endpoint: Endpoint | None) -> bytes:
 
 
 class Explorer(W.VBox):
-    """The dashboard :func:`explore` returns: ``.builder``, ``.client``, a plot and exports."""
+    """The dashboard :func:`explore` returns: ``.builder``, ``.client``, ``.team`` (a
+    :class:`~cregis_notebook.TeamClient` or ``None``), a plot and exports."""
 
-    def __init__(self, client: Client, note: str = "") -> None:
+    def __init__(self, client: Client, note: str = "", *, team: TeamClient | None = None) -> None:
         self.client = client
-        self.builder = RequestBuilder(client, "trade_page")
+        self.team = team
+        self.builder = RequestBuilder(client, "trade_page", team=team)
         self.note = W.HTML(f"<div style='margin-bottom:4px'>{html.escape(note)}</div>")
         self.plot = W.Image(format="png", layout=W.Layout(max_width="760px"))
         self.filename = W.Text(value="cregis-export", description="File name")
@@ -154,12 +157,20 @@ class Explorer(W.VBox):
         self.export_log.append_stdout(f"Saved {rows} rows to {where}\n")
 
 
-def explore(client: Client | None = None) -> Explorer:
+def _team_note(team: TeamClient, where: str) -> str:
+    return f" Team API: {where} ({'sandbox' if team.probe_sandbox() else 'LIVE'})."
+
+
+def explore(client: Client | None = None, *, team: TeamClient | None = None) -> Explorer:
     """A one-call dashboard: request builder, results table, quick plot and export.
 
     With no ``client`` it uses ``Client.from_env()`` when ``CREGIS_*`` is configured and the
-    built-in sandbox otherwise, and says which.
+    built-in sandbox otherwise, and says which. The builder also offers the Team API (area
+    "Team") with ``team``, or else with ``TeamClient.from_env()`` when ``CREGIS_TEAM_BASE_URL``,
+    ``CREGIS_ACCESS_KEY`` and ``CREGIS_ACCESS_SECRET`` are configured, or else, on the built-in
+    sandbox, with the sandbox's team.
     """
+    built_in = False
     if client is not None:
         kind = "the sandbox" if client.probe_sandbox() else "a LIVE project"
         note = f"Using the client you passed ({kind})."
@@ -171,8 +182,18 @@ def explore(client: Client | None = None) -> Explorer:
         )
     else:
         client = Client.sandbox()
+        built_in = True
         note = (
             "CREGIS_BASE_URL, CREGIS_PID and CREGIS_API_KEY are not set: using the built-in "
             "sandbox (made-up data, nothing leaves this machine)."
         )
-    return Explorer(client, note)
+    if team is not None:
+        note += _team_note(team, "the TeamClient you passed")
+    elif is_team_configured():
+        team = TeamClient.from_env()
+        where = "the team in CREGIS_TEAM_BASE_URL / CREGIS_ACCESS_KEY / CREGIS_ACCESS_SECRET"
+        note += _team_note(team, where)
+    elif built_in:
+        team = client.sandbox_app.client(client_class=TeamClient)
+        note += " Team API: the built-in sandbox's team."
+    return Explorer(client, note, team=team)

@@ -30,6 +30,8 @@ __all__ = [
     "history_row",
     "needs_confirmation",
     "project_coins",
+    "team_coins",
+    "team_headers_html",
 ]
 
 HISTORY_COLUMNS = ("endpoint", "code", "msg", "elapsed_ms", "rows", "sent_at")
@@ -92,7 +94,8 @@ def endpoint_html(endpoint: Endpoint) -> str:
 
 
 def badge_html(client: Any) -> str:
-    """A SANDBOX (green) or LIVE (red) badge with the project id and host."""
+    """A SANDBOX (green) or LIVE (red) badge with the project id (or the team's Access Key)
+    and host."""
     from urllib.parse import urlsplit
 
     host = urlsplit(client.base_url).netloc or client.base_url
@@ -100,12 +103,25 @@ def badge_html(client: Any) -> str:
         colour, word = "#1a7f37", "SANDBOX"
     else:
         colour, word = "#cf222e", "LIVE"
+    if getattr(client, "api", "project") == "team":
+        who = f"team {html.escape(client.access_key)}"
+    else:
+        who = f"project {html.escape(str(client.pid))}"
     return (
         f"<span class='cregis-badge cregis-badge-{word.lower()}' style='background:{colour};"
         "color:white;font-weight:bold;padding:2px 8px;border-radius:4px'>"
-        f"{word}</span> <span style='color:#57606a'>project {html.escape(str(client.pid))} at "
-        f"{html.escape(host)}</span>"
+        f"{word}</span> <span style='color:#57606a'>{who} at {html.escape(host)}</span>"
     )
+
+
+def team_headers_html(headers: Mapping[str, str]) -> str:
+    """The headers of a Team request as a small table (none of them holds the secret)."""
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(name)}</th>"
+        f"<td><code>{html.escape(value)}</code></td></tr>"
+        for name, value in headers.items()
+    )
+    return f"<table class='cregis-headers' style='font-size:12px'>{rows}</table>"
 
 
 def envelope_html(envelope: Envelope) -> str:
@@ -247,3 +263,30 @@ def project_coins(client: Any) -> tuple[list[dict[str, Any]] | None, str]:
     if not coins:
         return None, "the project lists no coins"
     return coins, "currencies offered: the project's coins"
+
+
+def team_coins(team: Any) -> tuple[list[dict[str, Any]] | None, str]:
+    """The coins configured on the team's wallets (first 100 wallets) and a note on where from.
+
+    Records with ``chain_id``, ``token_id`` and ``coin_name`` (the chain's name), like
+    :func:`project_coins`; ``(None, reason)`` when they cannot be read.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            envelope = team.request("list_wallets", page_size=100)
+    except CregisError as exc:
+        return None, f"the team's wallets could not be read ({type(exc).__name__})"
+    rows = envelope.data.get("rows") if isinstance(envelope.data, Mapping) else None
+    if not envelope.ok or not isinstance(rows, list):
+        return None, f"the team's wallets could not be read ({envelope.code} {envelope.msg})"
+    coins: list[dict[str, Any]] = []
+    for wallet in rows:
+        tokens = wallet.get("tokens") if isinstance(wallet, Mapping) else None
+        for token in tokens if isinstance(tokens, list) else ():
+            if isinstance(token, Mapping):
+                name = token.get("chain_name") or token.get("token_name")
+                coins.append({**token, "coin_name": name})
+    if not coins:
+        return None, "the team's wallets list no coins"
+    return coins, "chains offered: those of the team's wallets"
