@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import _retry
 from ._config import (
     check_settings,
     check_team_settings,
@@ -30,7 +31,7 @@ from ._config import (
     writes_from_env,
 )
 from ._helpers import AsyncHelpers, SyncHelpers
-from ._retry import RetryPolicy, hear_rate_limit
+from ._retry import RetryPolicy
 from ._signing import Secret, signed_bytes, wire_value
 from ._team_signing import canonical_team_body, sign_team, team_string_to_sign
 from ._validation import prepare_params
@@ -366,7 +367,7 @@ class _BaseClient:
     ) -> float:
         """Seconds to wait before the next attempt; re-raises ``exc`` when there is none."""
         if isinstance(exc, CregisRateLimitError):
-            hear_rate_limit(exc)  # a fetch's rate control, if one listens
+            _retry.hear_rate_limit(exc)  # a fetch's rate control, if one listens
         wait = self._policy_for(ep).delay(exc, attempt, waited)
         if wait is None:
             raise exc

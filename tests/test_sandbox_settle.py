@@ -10,7 +10,8 @@ from test_sandbox_lifecycle import Inbox, funded_address, make
 
 from cregis_notebook import Client
 from cregis_notebook.sandbox import FakeClock, Sandbox
-from cregis_notebook.sandbox.engine.pending import SETTLE_MAX, SETTLE_MIN
+from cregis_notebook.sandbox.engine.pending import SETTLE_MAX, SETTLE_MIN, SettlePlan
+from cregis_notebook.sandbox.engine.settle import Settlements
 
 SEED, COUNT = 4711, 20_000
 
@@ -205,3 +206,26 @@ def test_live_rows_arrive_pending_and_settle() -> None:
     assert still == {}
     late = pending_rows(client)
     assert all(clock() - row["block_time"] < SETTLE_MAX for row in late.values())
+
+
+def test_a_settling_spend_releases_what_its_plan_says_it_held() -> None:
+    box, clock = built()
+    p, tr, cat = box.project, box.project.trades, box.cat
+    plan = p.seeded.pending
+    row = next(  # a token sweep or withdrawal in progress
+        int(plan.rows[i])
+        for i in np.flatnonzero(plan.lock > 0).tolist()
+        if not cat.currencies[tr.value("cur", int(plan.rows[i]))].native
+    )
+    sender, cur = tr.value("frm", row), tr.value("cur", row)
+    native = cat.native[int(cat.cur_chain[cur])]
+    coin, gas = list(p.balance(sender, cur)), list(p.balance(sender, native))
+    own = Settlements(box.engine.scheduler, box.engine.deposits, seed=0)
+    one = np.array([row])
+    at = np.array([int(clock()) + 1])  # before any seeded row is due
+    held = {"lock": np.array([500]), "refund": np.array([300]), "gas": np.array([7])}
+    own.add(p, SettlePlan(rows=one, at=at, status=np.array([2]), **held))
+    clock.set(float(at[0]))
+    assert box.client().trade_page(cid=tr.value("cid", row))["rows"][0]["status"] == 2
+    assert p.balance(sender, cur) == [coin[0] + 300, coin[1] - 500]
+    assert p.balance(sender, native) == [gas[0], gas[1] - 7]

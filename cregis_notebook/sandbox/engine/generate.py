@@ -391,7 +391,16 @@ def seed_trades(
     settle_rng = np.random.default_rng([seed, 0x5E77])  # its own stream: the rest is unchanged
     held = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}  # a spend in progress holds its deposit
     lock = np.concatenate([held.get(part[0], np.zeros(len(part[1]), np.int64)) for part in parts])
-    plan = SettlePlan.for_seeded(settle_rng, batch["bt"], batch["status"], lock[order], t_end)
+    lock = lock[order]  # given back whole if the spend fails; no gas is held
+    plan = SettlePlan.for_seeded(
+        settle_rng,
+        batch["bt"],
+        batch["status"],
+        t_end,
+        lock=lock,
+        refund=lock,
+        gas=np.zeros_like(lock),
+    )
     plan.rows += table.size
     result.pending = plan
     _stick(settle_rng, batch, t_end, stuck)
@@ -448,17 +457,6 @@ def seed_trades(
     return result
 
 
-def _stick(rng: np.random.Generator, batch: dict[str, np.ndarray], t_end: int, stuck: int) -> None:
-    """Make ``stuck`` successful incoming transfers older than any settle delay pending (in
-    place): rows a real project may hold, which never settle. They touch no sub-address."""
-    if stuck <= 0:
-        return
-    old = (batch["kind"] == INCOMING) & (batch["status"] == 1) & (batch["bt"] < t_end - SETTLE_MAX)
-    candidates = np.flatnonzero(old)
-    chosen = rng.choice(candidates, size=min(stuck, len(candidates)), replace=False)
-    batch["status"][chosen] = 0
-
-
 def _sum_into(
     balances: dict[tuple[int, int], list[int]],
     gid: np.ndarray,
@@ -484,6 +482,17 @@ def _sum_into(
             if h or lw:
                 entry = balances.setdefault((k // 1024, k % 1024), [0, 0])
                 entry[slot] += (int(h) << 30) + int(lw)
+
+
+def _stick(rng: np.random.Generator, batch: dict[str, np.ndarray], t_end: int, stuck: int) -> None:
+    """Make ``stuck`` successful incoming transfers older than any settle delay pending (in
+    place): rows a real project may hold, which never settle. They touch no sub-address."""
+    if stuck <= 0:
+        return
+    old = (batch["kind"] == INCOMING) & (batch["status"] == 1) & (batch["bt"] < t_end - SETTLE_MAX)
+    candidates = np.flatnonzero(old)
+    chosen = rng.choice(candidates, size=min(stuck, len(candidates)), replace=False)
+    batch["status"][chosen] = 0
 
 
 class LiveSource:

@@ -66,14 +66,19 @@ def settle_outcomes(rng: np.random.Generator, count: int) -> np.ndarray:
 class SettlePlan:
     """Pending rows of one project and when and how each settles (equal-length arrays).
 
-    ``lock`` is what the row holds as ``processing`` on its sending sub-address until then (a
-    sweep or withdrawal in progress holds the deposit it spends; 0 for other rows).
+    What a row holds on its sending sub-address until then, as the seeded balances were built:
+    ``lock`` units of its own coin as ``processing`` (a sweep or withdrawal in progress holds
+    the deposit it spends), of which ``refund`` go back to ``available`` if it fails, and
+    ``gas`` units of its chain's native coin as ``processing`` (released either way). All 0
+    for rows that hold nothing.
     """
 
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     status: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     lock: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    refund: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    gas: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def for_seeded(
@@ -81,8 +86,11 @@ class SettlePlan:
         rng: np.random.Generator,
         bt: np.ndarray,
         status: np.ndarray,
-        lock: np.ndarray,
         t_end: int,
+        *,
+        lock: np.ndarray,
+        refund: np.ndarray,
+        gas: np.ndarray,
     ) -> SettlePlan:
         """The plan of a seeded history ending at ``t_end`` (columns in row order).
 
@@ -98,4 +106,6 @@ class SettlePlan:
             at=t_end + wait,
             status=settle_outcomes(rng, len(rows)),
             lock=lock[rows].astype(np.int64),
+            refund=refund[rows].astype(np.int64),
+            gas=gas[rows].astype(np.int64),
         )

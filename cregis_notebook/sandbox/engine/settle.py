@@ -2,8 +2,9 @@
 
 What settling a row does, at its time (see :mod:`.pending` for when and how): the row's status
 becomes success or failed (every endpoint that shows the row shows the new status from then
-on); a sweep or withdrawal in progress releases the deposit it held as ``processing`` (gone on
-success, back to ``available`` on failure); a deposit is credited on success and sends its
+on); a sweep or withdrawal in progress releases what it held as ``processing`` (its
+:class:`~.pending.SettlePlan` ``lock`` and ``gas``: gone on success, ``refund`` of it back to
+``available`` on failure); a deposit is credited on success and sends its
 address-deposit callback (and settles a legacy deposit order waiting on its address), exactly
 as a deposit that arrives final does.
 """
@@ -35,21 +36,22 @@ class Settlements:
         self.scheduler = scheduler
         self.deposits = deposits
         self._rng = np.random.default_rng([seed, 0x5E77, 0xD0])  # rows pending on demand
-        self._queue: list[tuple[float, int, int, int, int, Project]] = []
+        self._queue: list[tuple[float, int, int, int, tuple[int, int, int], Project]] = []
         self._seq = itertools.count()
         self._armed: float | None = None
 
     def add(self, p: Project, plan: SettlePlan) -> None:
         """Settle the rows of ``plan`` (rows of project ``p``) at their times."""
-        columns = (plan.at.tolist(), plan.rows.tolist(), plan.status.tolist(), plan.lock.tolist())
-        for at, row, status, lock in zip(*columns, strict=True):
-            self._queue.append((float(at), next(self._seq), row, status, lock, p))
+        held = zip(plan.lock.tolist(), plan.refund.tolist(), plan.gas.tolist(), strict=True)
+        columns = (plan.at.tolist(), plan.rows.tolist(), plan.status.tolist(), held)
+        for at, row, status, holds in zip(*columns, strict=True):
+            self._queue.append((float(at), next(self._seq), row, status, holds, p))
         heapq.heapify(self._queue)
         self._arm()
 
-    def add_row(self, p: Project, row: int, at: float, status: int, lock: int = 0) -> None:
-        """Settle one pending row of ``p`` to ``status`` at epoch second ``at``."""
-        heapq.heappush(self._queue, (float(at), next(self._seq), row, status, lock, p))
+    def add_row(self, p: Project, row: int, at: float, status: int) -> None:
+        """Settle one pending row of ``p`` (which holds nothing) to ``status`` at ``at``."""
+        heapq.heappush(self._queue, (float(at), next(self._seq), row, status, (0, 0, 0), p))
         self._arm()
 
     def add_drawn(self, p: Project, row: int) -> None:
@@ -70,17 +72,23 @@ class Settlements:
         if self._armed is not None and self._armed <= when:
             self._armed = None
         while self._queue and self._queue[0][0] <= when:
-            at, _, row, status, lock, p = heapq.heappop(self._queue)
-            self._settle(p, row, status, lock, at)
+            at, _, row, status, holds, p = heapq.heappop(self._queue)
+            self._settle(p, row, status, holds, at)
         self._arm()
 
-    def _settle(self, p: Project, row: int, status: int, lock: int, at: float) -> None:
+    def _settle(
+        self, p: Project, row: int, status: int, holds: tuple[int, int, int], at: float
+    ) -> None:
         tr = p.trades
         tr.settle(row, status)
+        lock, refund, gas = holds
+        sender, cur = tr.value("frm", row), tr.value("cur", row)
         if lock:
-            balance = p.balance(tr.value("frm", row), tr.value("cur", row))
+            balance = p.balance(sender, cur)
             balance[1] -= lock
             if status != 1:
-                balance[0] += lock
+                balance[0] += refund
+        if gas:
+            p.balance(sender, p.cat.native[int(p.cat.cur_chain[cur])])[1] -= gas
         if tr.value("kind", row) == DEPOSIT:
             self.deposits.credit(p, row, at)
