@@ -91,7 +91,7 @@ def test_repeated_reads_and_every_endpoint_agree() -> None:
         == 1
     )
     row, at = int(plan.rows[pick]), int(plan.at[pick])
-    final, lock = int(plan.status[pick]), int(plan.lock[pick])
+    final, lock, refund = (int(plan.status[pick]), int(plan.lock[pick]), int(plan.refund[pick]))
     cid = tr.value("cid", row)
     before = client.trade_page(cid=cid)["rows"][0]
     assert before["status"] == 0 and client.trade_page(cid=cid)["rows"][0] == before
@@ -114,7 +114,8 @@ def test_repeated_reads_and_every_endpoint_agree() -> None:
     assert client.trade_page(tx_id=before["txid"])["rows"][0] == after
     assert client.trade_page(cid=cid, status=final)["rows"] == [after]
     assert client.trade_page(cid=cid, status=0)["rows"] == []
-    returned = held if final == 2 else Decimal(0)
+    scale = -box.cat.scale[tr.value("cur", row)]
+    returned = Decimal(refund).scaleb(scale) if final == 2 else Decimal(0)
     assert balance() == (available + returned, processing - held)
 
 
