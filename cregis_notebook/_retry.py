@@ -1,8 +1,11 @@
-"""When and how long to wait before trying a read-only call again."""
+"""When and how long to wait before trying a read-only call again, and who hears of a 429."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from .errors import (
@@ -14,7 +17,29 @@ from .errors import (
     CregisTransportError,
 )
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryPolicy", "hear_rate_limit", "rate_limit_listener"]
+
+_LISTENER: ContextVar[Callable[[CregisRateLimitError], None] | None] = ContextVar(
+    "cregis_rate_limit_listener", default=None
+)
+
+
+@contextmanager
+def rate_limit_listener(listener: Callable[[CregisRateLimitError], None]) -> Iterator[None]:
+    """Within this block (this thread or task only), ``listener`` hears of every HTTP 429 the
+    client meets, as it happens, before the client waits it out (a fetch's rate control)."""
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
+
+
+def hear_rate_limit(exc: CregisRateLimitError) -> None:
+    """Tell the current :func:`rate_limit_listener`, if any, of ``exc`` (the client calls it)."""
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(exc)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import _retry
 from ._config import (
     check_settings,
     check_team_settings,
@@ -365,6 +366,8 @@ class _BaseClient:
         self, ep: Endpoint, exc: CregisTransportError, attempt: int, waited: float
     ) -> float:
         """Seconds to wait before the next attempt; re-raises ``exc`` when there is none."""
+        if isinstance(exc, CregisRateLimitError):
+            _retry.hear_rate_limit(exc)  # a fetch's rate control, if one listens
         wait = self._policy_for(ep).delay(exc, attempt, waited)
         if wait is None:
             raise exc

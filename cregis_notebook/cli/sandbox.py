@@ -55,6 +55,12 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     add("--live-rate", type=float, default=None, help="new transactions per second (live mode)")
     add("--deposit-rate", type=float, default=None, help="simulated deposits per second")
+    add(
+        "--stuck-pending",
+        type=int,
+        default=None,
+        help="old incoming transfers that stay pending forever (default 0)",
+    )
     add("--projects", type=int, default=None, help="extra projects to create")
     add(
         "--ip-whitelist",
@@ -115,6 +121,7 @@ _KNOB_ARGS = (
     "settle_seconds",
     "live_rate",
     "deposit_rate",
+    "stuck_pending",
     "projects",
     "address_quota",
     "withdrawal_quota",

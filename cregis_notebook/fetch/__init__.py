@@ -38,7 +38,8 @@ continues from there.
 The parts, each importing only those listed after it: :mod:`.crew` (the workers),
 :mod:`.outcome` (the frame or the error at the end), :mod:`.page` (one page and its tries),
 :mod:`.progress` (the bar), :mod:`.unpaged` (endpoints without pages, and the list fan-out),
-:mod:`.state` (the pages of one fetch) and :mod:`.options` (:class:`FetchTiming`).
+:mod:`.state` (the pages of one fetch), :mod:`.options` (:class:`FetchTiming`) and
+:mod:`.pace` (the rate control: fewer requests in flight after HTTP 429s, more again later).
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ from ..spec import Endpoint
 from .crew import arun, run
 from .options import DEFAULT_TIMING, FetchOptions, FetchTiming, check_options
 from .outcome import interrupted_before, last_fetch_error, record_error
+from .pace import Pace
 from .state import open_fetch
 from .unpaged import afetch_unpaged, fetch_unpaged
 
-__all__ = ["FetchTiming", "afetch_frame", "fetch_frame", "last_fetch_error"]
+__all__ = ["FetchTiming", "Pace", "afetch_frame", "fetch_frame", "last_fetch_error"]
 
 
 def _restart(
@@ -97,7 +99,8 @@ def fetch_frame(
 
     Paged endpoints (``trade_page``, ``sub_address_balance``, ``sub_address_balance_v2``): page 1
     gives ``total``; the other pages are fetched with at most ``concurrency`` requests in flight
-    (retries and HTTP 429 are handled by the client's retry policy, then each page is tried up
+    (retries and HTTP 429 are handled by the client's retry policy, and 429s lower the requests
+    in flight for a while: :class:`~cregis_notebook.fetch.pace.Pace`; then each page is tried up
     to ``page_attempts`` times). Other endpoints: one call, its records as rows (``errors="row"``
     keeps an error answer as a row instead of raising :class:`CregisAPIError`); a list of
     values for one filter of a read-only endpoint (``cregis_id=[...]``) makes one call per

@@ -14,11 +14,12 @@ import pandas as pd
 from ..errors import CregisFetchError, PageFailed
 from .options import FetchOptions
 from .outcome import fail, finish, record_error
+from .pace import Pace
 from .page import aget_page, get_page
 from .progress import Progress
 from .state import FetchState, page_entry
 
-__all__ = ["INTERRUPTED", "POLL", "Crew", "arun", "run"]
+__all__ = ["INTERRUPTED", "POLL", "Crew", "arun", "paced", "run"]
 
 POLL = 0.25
 """Seconds the watching thread waits for a page before checking on the workers."""
@@ -35,9 +36,10 @@ class Crew:
     still kept. The calling thread only watches: progress, flattening arrived pages, failures.
     """
 
-    def __init__(self, fetch: FetchState, options: FetchOptions) -> None:
+    def __init__(self, fetch: FetchState, options: FetchOptions, pace: Pace) -> None:
         self.fetch = fetch
         self.options = options
+        self.pace = pace
         self.stop = threading.Event()
         self.results: queue.SimpleQueue[tuple[int, int, BaseException | None]] = queue.SimpleQueue()
         self.workers = [
@@ -52,9 +54,12 @@ class Crew:
         try:
             while not self.stop.is_set() and (page := fetch.take()) is not None:
                 try:
-                    env = get_page(
-                        fetch.plan, page, options.page_attempts, options.timing, self.stop
-                    )
+                    with self.pace.slot(self.stop) as admitted:
+                        if not admitted:
+                            return  # stopping: the page stays missing
+                        env = get_page(
+                            fetch.plan, page, options.page_attempts, options.timing, self.stop
+                        )
                 except PageFailed as exc:
                     self.results.put((page, 0, exc.cause))
                     return
@@ -91,6 +96,13 @@ class Crew:
         return failure
 
 
+def paced(df: pd.DataFrame, pace: Pace) -> pd.DataFrame:
+    """``df`` with ``attrs["pace"]`` (:meth:`Pace.summary`) when the fetch met HTTP 429s."""
+    if pace.limited:
+        df.attrs["pace"] = pace.summary()
+    return df
+
+
 def run(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
     """Fetch the missing pages of ``fetch`` on worker threads; its frame."""
     record_error(None)
@@ -99,6 +111,7 @@ def run(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
         return run(fetch, dataclasses.replace(options, **overrides))
 
     bar = Progress(options.progress, fetch.plan.endpoint.name)
+    pace = options.timing.pace(options.concurrency)
     crew: Crew | None = None
     fetch.again()
     try:
@@ -116,7 +129,7 @@ def run(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
             bar.start(fetch)
             while True:
                 taken = fetch.taken
-                crew = Crew(fetch, options)
+                crew = Crew(fetch, options, pace)
                 failure = crew.collect(bar)
                 if failure is not None:
                     page, cause = failure
@@ -133,7 +146,7 @@ def run(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
                 raise fail(fetch, "the fetch stopped early", None, resume)
         finally:
             bar.close()
-        return finish(fetch, options, resume)
+        return paced(finish(fetch, options, resume), pace)
     except CregisFetchError:
         raise  # this fetch's own error (an interrupt already became one)
     except KeyboardInterrupt as exc:  # at any point: the pages, the frame, the bar
@@ -150,6 +163,7 @@ async def arun(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
         return arun(fetch, dataclasses.replace(options, **overrides))
 
     bar = Progress(options.progress, fetch.plan.endpoint.name)
+    pace = options.timing.pace(options.concurrency)
     tasks: list[asyncio.Task[None]] = []
     fetch.again()
     interrupts: list[BaseException] = []  # an interrupt inside a task, raised by arun itself
@@ -158,7 +172,10 @@ async def arun(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
         try:
             while not failures and not interrupts and (page := fetch.take()) is not None:
                 try:
-                    env = await aget_page(fetch.plan, page, options.page_attempts, options.timing)
+                    async with pace.aslot():
+                        env = await aget_page(
+                            fetch.plan, page, options.page_attempts, options.timing
+                        )
                 except PageFailed as exc:
                     failures.append(exc)
                     return
@@ -204,7 +221,7 @@ async def arun(fetch: FetchState, options: FetchOptions) -> pd.DataFrame:
                 raise fail(fetch, "the fetch stopped early", None, resume)
         finally:
             bar.close()
-        return finish(fetch, options, resume)
+        return paced(finish(fetch, options, resume), pace)
     except CregisFetchError:
         raise
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import CregisValidationError
+from .pace import Pace
 
 __all__ = ["DEFAULT_TIMING", "FetchOptions", "FetchTiming", "check_options"]
 
@@ -23,12 +24,17 @@ class FetchTiming:
             frame is the same for any value; larger runs do less work at the end).
         sleep: how the synchronous fetch waits (``time.sleep``; a fake clock's ``sleep`` in
             tests). The async fetch always waits with ``asyncio.sleep``.
+        pace: builds the fetch's rate control from its ``concurrency``: a
+            :class:`~cregis_notebook.fetch.pace.Pace`, which lowers the requests in flight when
+            HTTP 429s appear and raises them again gradually (``Pace`` with its defaults; give
+            ``functools.partial(Pace, clock=...)`` or other factors).
     """
 
     backoff: float = 0.2
     max_backoff: float = 4.0
     run_pages: int = 16
     sleep: Callable[[float], None] = time.sleep
+    pace: Callable[[int], Pace] = Pace
 
     def delay(self, exc: BaseException | None, attempt: int) -> float:
         """Seconds to wait after the ``attempt``-th failed try of a page."""

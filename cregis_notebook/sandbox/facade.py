@@ -54,6 +54,8 @@ class Sandbox:
       to reach its final state;
     * ``live_rate``: new transactions per second that keep arriving (live mode);
     * ``deposit_rate``: simulated deposits per second into addresses created through the API;
+    * ``stuck_pending`` (0): old incoming transfers of the default project that stay pending
+      forever (every other pending row settles, see :mod:`.engine.pending`);
     * ``projects``: extra projects (a count, or :class:`ProjectSpec` items / mappings);
     * ``ip_whitelist`` (IPs or networks; others get E0001), ``unsupported`` (endpoint names
       answered with E0004), ``address_quota`` (addresses the API may create: then E0033, or

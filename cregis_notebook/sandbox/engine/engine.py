@@ -36,6 +36,7 @@ from .outbox import Outbox
 from .payments import Payments
 from .project import DepositOrder, Project, Transfer
 from .scheduler import Scheduler
+from .settle import Settlements
 from .shapes import Shape, endpoint_shape
 from .team import Team
 from .trades import DEPOSIT
@@ -84,6 +85,7 @@ class Engine:
         self.transfers = Transfers(self.cat, self.scheduler, self.ledger, self.outbox)
         self.deposits = Deposits(self.cat, self._rng, self.scheduler, self.ledger, self.outbox)
         self.payments = Payments(self.cat, self.scheduler, self.outbox, knobs.settle_seconds)
+        self.settlements = Settlements(self.scheduler, self.deposits, seed)
         now = float(self.clock())
         self.started = now
         end = self.knobs.history_end
@@ -118,8 +120,10 @@ class Engine:
                 trade_shape=trade_shape,
                 base_url=k.base_url,
                 settle_seconds=k.settle_seconds,
+                stuck_pending=k.stuck_pending if index == 0 else 0,
             )
             self.projects[pid] = project
+            self.settlements.add(project, project.seeded.pending)
         self.project = self.projects[k.pid]
         self.injected, self.tampering = inject(self.project, k.discrepancies, seed, t_end)
         self.team = Team(
@@ -215,6 +219,9 @@ class Engine:
         batch = self._live.batch(times)
         batch["cid"] = np.array([p.next_cid() for _ in range(len(times))], dtype=np.int64)
         rows = p.trades.append(batch)
+        for offset in np.flatnonzero(batch["status"] == 0).tolist():
+            status = int(batch["settle_status"][offset])
+            self.settlements.add_row(p, rows.start + offset, batch["settle_at"][offset], status)
         kinds = batch["kind"]
         for offset in np.flatnonzero(kinds == DEPOSIT).tolist():
             self.deposits.credit(p, rows.start + offset, float(times[offset]))
@@ -289,13 +296,16 @@ class Engine:
         """Make a deposit arrive at a project address now; returns its ``trade_page`` row.
 
         ``status`` 1 (success) credits the balance; 1 and 2 (failed) send the address-deposit
-        callback to the address's ``callback_url``; 0 (pending) stays pending.
+        callback to the address's ``callback_url``; 0 (pending) settles later, like any pending
+        row (see :mod:`.pending`), and then does the same.
         """
         with self.moment() as now:
             p = self._project(pid)
             row = self.deposits.simulate(
                 p, address, currency, amount, status=status, txid=txid, at=now
             )
+            if status == 0:
+                self.settlements.add_drawn(p, row)
             self.scheduler.advance(now)
             return p.trades.record(row)
 

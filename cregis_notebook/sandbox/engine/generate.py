@@ -26,6 +26,7 @@ from .book import EXTERNAL, SUB, WALLET, AddressBook
 from .catalog import MAX_USD, Catalog
 from .ids import CID_BASE, CID_STRIDE
 from .market import REFERENCE_TIME, chain_params
+from .pending import LIVE_PENDING_SHARE, SETTLE_MAX, SettlePlan, settle_delays, settle_outcomes
 from .trades import DEPOSIT, FEE, INCOMING, PAYOUT, SWEEP, WITHDRAWAL, TradeTable
 
 __all__ = ["SeedResult", "TransferSeed", "seed_trades"]
@@ -84,6 +85,7 @@ class SeedResult:
     externals: dict[int, range] = field(default_factory=dict)
     balances: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     transfers: list[TransferSeed] = field(default_factory=list)
+    pending: SettlePlan = field(default_factory=SettlePlan)  # when each pending row settles
 
 
 def _lognormal_usd(rng: np.random.Generator, count: int, median: float, sigma: float) -> np.ndarray:
@@ -182,8 +184,13 @@ def seed_trades(
     count: int,
     t_end: int,
     span_days: float,
+    stuck: int = 0,
 ) -> SeedResult:
-    """Fill ``table`` with ``count`` seeded rows ending at ``t_end``; returns the side data."""
+    """Fill ``table`` with ``count`` seeded rows ending at ``t_end``; returns the side data.
+
+    The rows pending at ``t_end`` settle later (``result.pending``, see :mod:`.pending`);
+    ``stuck`` older incoming transfers to the wallet stay pending forever.
+    """
     rng = np.random.default_rng([seed, 0x5EED])
     g = _Gen(rng, cat, t_end, max(1, int(span_days * _DAY)))
     result = SeedResult()
@@ -393,6 +400,22 @@ def seed_trades(
         ids = np.array([table.text_id(t) for t in choices])
         remark[rows] = ids[rng.integers(0, len(ids), size=len(rows))]
     batch["remark"] = remark
+    settle_rng = np.random.default_rng([seed, 0x5E77])  # its own stream: the rest is unchanged
+    held = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}  # a spend in progress holds its deposit
+    lock = np.concatenate([held.get(part[0], np.zeros(len(part[1]), np.int64)) for part in parts])
+    lock = lock[order]  # given back whole if the spend fails; no gas is held
+    plan = SettlePlan.for_seeded(
+        settle_rng,
+        batch["bt"],
+        batch["status"],
+        t_end,
+        lock=lock,
+        refund=lock,
+        gas=np.zeros_like(lock),
+    )
+    plan.rows += table.size
+    result.pending = plan
+    _stick(settle_rng, batch, t_end, stuck)
     table.append(batch, seeded=True)
 
     # -- transfers that never reached the chain ------------------------------------------------
@@ -494,12 +517,25 @@ def _sum_into(
                 entry[slot] += (int(h) << 30) + int(lw)
 
 
+def _stick(rng: np.random.Generator, batch: dict[str, np.ndarray], t_end: int, stuck: int) -> None:
+    """Make ``stuck`` successful incoming transfers older than any settle delay pending (in
+    place): rows a real project may hold, which never settle. They touch no sub-address."""
+    if stuck <= 0:
+        return
+    old = (batch["kind"] == INCOMING) & (batch["status"] == 1) & (batch["bt"] < t_end - SETTLE_MAX)
+    candidates = np.flatnonzero(old)
+    chosen = rng.choice(candidates, size=min(stuck, len(candidates)), replace=False)
+    batch["status"][chosen] = 0
+
+
 class LiveSource:
     """New transactions arriving at a steady rate after the sandbox starts (live mode).
 
     Arrival ``k`` (from 0) happens at ``start + (k + 1) / rate`` and gets the block time
     ``floor(arrival) + 1``: strictly after every moment at which the sandbox could already have
-    answered, so a query bounded by an earlier time never sees it.
+    answered, so a query bounded by an earlier time never sees it. A share of them
+    (:data:`~.pending.LIVE_PENDING_SHARE`) arrives pending and settles later: :meth:`batch`
+    gives each row's ``settle_at`` and ``settle_status`` too.
     """
 
     def __init__(
@@ -512,6 +548,7 @@ class LiveSource:
         rate: float,
     ) -> None:
         self.rng = np.random.default_rng([seed, 0x11FE])
+        self.settle_rng = np.random.default_rng([seed, 0x11FE, 0x5E77])
         self.g = _Gen(self.rng, cat, int(start), 1)
         self.cat = cat
         self.seeded = seeded
@@ -531,7 +568,8 @@ class LiveSource:
         return self.start + (k + 1) / self.rate
 
     def batch(self, times: np.ndarray) -> dict[str, np.ndarray]:
-        """Rows for arrivals at ``times`` (without ``cid``): deposits, incoming, payouts."""
+        """Rows for arrivals at ``times`` (without ``cid``): deposits, incoming, payouts, and
+        when and how the pending ones settle (``settle_at``, ``settle_status``)."""
         g, cat, rng = self.g, self.cat, self.rng
         n = len(times)
         cur = rng.choice(len(g.p), size=n, p=g.p).astype(np.int64)
@@ -549,6 +587,8 @@ class LiveSource:
         to = np.where(kind == DEPOSIT, sub, np.where(is_out, ext, wallet[chain]))
         bt = np.floor(times).astype(np.int64) + 1
         status = np.where(rng.random(n) < 0.03, 2, 1)
+        settle = self.settle_rng
+        status = np.where(settle.random(n) < LIVE_PENDING_SHARE, 0, status)
         return {
             "kind": kind,
             "cur": cur,
@@ -564,4 +604,6 @@ class LiveSource:
             "height": g.heights(cur, bt),
             "memo": np.zeros(n, dtype=np.int64),
             "remark": np.zeros(n, dtype=np.int64),
+            "settle_at": bt + settle_delays(settle, n, SETTLE_MAX),
+            "settle_status": settle_outcomes(settle, n),
         }

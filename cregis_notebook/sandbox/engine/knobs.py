@@ -86,6 +86,7 @@ class Knobs:
     settle_seconds: float = 10.0
     live_rate: float = 0.0
     deposit_rate: float = 0.0
+    stuck_pending: int = 0
     projects: tuple[ProjectSpec, ...] = ()
     callback_transport: httpx.BaseTransport | None = None
     callback_timeout: float = 5.0
@@ -158,6 +159,7 @@ class Knobs:
         _number("settle_seconds", self.settle_seconds, 0, 86_400 * 30)
         _number("live_rate", self.live_rate, 0, 100_000)
         _number("deposit_rate", self.deposit_rate, 0, 100_000)
+        _int("stuck_pending", self.stuck_pending, 0, 1_000_000)
         _number("callback_timeout", self.callback_timeout, 0.001, 600, low_open=True)
         _int("callback_attempts", self.callback_attempts, 1, 1000)
         _int("discrepancies", self.discrepancies, 0, MAX_DISCREPANCIES)

@@ -143,6 +143,7 @@ class Project:
         trade_shape: Shape,
         base_url: str,
         settle_seconds: float,
+        stuck_pending: int = 0,
     ) -> None:
         """Generate the seeded data (deterministic in ``seed``, ``pid`` and ``t_end``)."""
         cat = self.cat
@@ -157,6 +158,7 @@ class Project:
             count=transactions,
             t_end=t_end,
             span_days=span_days,
+            stuck=stuck_pending,
         )
         self.book.render_all()
         self.balances = self.seeded.balances

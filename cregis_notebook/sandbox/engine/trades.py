@@ -1,7 +1,8 @@
 """One project's on-chain transactions as numpy columns: filter, page and render quickly.
 
-Rows are stored in ``block_time`` order and never change once written; new rows (live mode,
-deposits, settled payouts) are appended with a ``block_time`` no earlier than any stored row.
+Rows are stored in ``block_time`` order and never change once written, except the status of a
+pending row, once, when it settles (:meth:`TradeTable.settle`); new rows (live mode, deposits,
+settled payouts) are appended with a ``block_time`` no earlier than any stored row.
 So the newest-first order of ``trade_page`` is simply the row number descending, a
 ``blocktime_start``/``blocktime_end`` filter is a binary search, and other filters are
 vectorised masks whose results are cached per filter and extended, not recomputed, when rows
@@ -177,6 +178,14 @@ class TradeTable:
         self._txid_override[row] = txid
         self._row_by_txid[txid] = row
 
+    def settle(self, row: int, status: int) -> None:
+        """Give pending ``row`` its final ``status`` (its rendering and the status filters'
+        cached rows are dropped; nothing else about the row changes)."""
+        self.cols["status"][row] = status
+        self._rendered.pop(row, None)
+        for key in [k for k in self._cache if k[2] is not None]:  # (cid, tx_id, status, ...)
+            self._cache_bytes -= self._cache.pop(key)[2].nbytes
+
     # -- reading single rows --------------------------------------------------------------------
 
     def txid(self, row: int) -> str:
@@ -317,7 +326,7 @@ class TradeTable:
     def render(self, rows: Sequence[int] | np.ndarray) -> list[str]:
         """The JSON text of each row (fields, order and types from the registry).
 
-        Rows never change, so their text is kept in a bounded cache.
+        A row's text is kept in a bounded cache (dropped when its status settles).
         """
         wanted = rows.tolist() if isinstance(rows, np.ndarray) else list(rows)
         cache = self._rendered
