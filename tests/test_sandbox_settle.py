@@ -210,23 +210,27 @@ def test_live_rows_arrive_pending_and_settle() -> None:
 
 
 def test_a_settling_spend_releases_what_its_plan_says_it_held() -> None:
+    # the plan's lock, refund and gas agree with the ledger rule that settling applies
     box, clock = built()
     p, tr, cat = box.project, box.project.trades, box.cat
     plan = p.seeded.pending
-    row = next(  # a token sweep or withdrawal in progress
-        int(plan.rows[i])
+    i = next(  # a token sweep or withdrawal in progress
+        i
         for i in np.flatnonzero(plan.lock > 0).tolist()
         if not cat.currencies[tr.value("cur", int(plan.rows[i]))].native
     )
+    row = int(plan.rows[i])
+    lock, refund, gas = int(plan.lock[i]), int(plan.refund[i]), int(plan.gas[i])
+    assert lock == tr.value("amount", row) and refund == lock and gas > 0
     sender, cur = tr.value("frm", row), tr.value("cur", row)
     native = cat.native[int(cat.cur_chain[cur])]
-    coin, gas = list(p.balance(sender, cur)), list(p.balance(sender, native))
+    coin, fuel = list(p.balance(sender, cur)), list(p.balance(sender, native))
     own = Settlements(box.engine.scheduler, box.engine.deposits, seed=0)
     one = np.array([row])
     at = np.array([int(clock()) + 1])  # before any seeded row is due
-    held = {"lock": np.array([500]), "refund": np.array([300]), "gas": np.array([7])}
-    own.add(p, SettlePlan(rows=one, at=at, status=np.array([2]), **held))
+    held = {"lock": plan.lock[i : i + 1], "refund": plan.refund[i : i + 1]}
+    own.add(p, SettlePlan(rows=one, at=at, status=np.array([2]), gas=plan.gas[i : i + 1], **held))
     clock.set(float(at[0]))
     assert box.client().trade_page(cid=tr.value("cid", row))["rows"][0]["status"] == 2
-    assert p.balance(sender, cur) == [coin[0] + 300, coin[1] - 500]
-    assert p.balance(sender, native) == [gas[0], gas[1] - 7]
+    assert p.balance(sender, cur) == [coin[0] + refund, coin[1] - lock]
+    assert p.balance(sender, native) == [fuel[0], fuel[1] - gas]

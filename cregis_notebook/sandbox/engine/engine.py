@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -379,12 +379,14 @@ class Engine:
         leaves some out and signs some with the wrong key), then every callback of this project
         delivered since the start (acknowledged attempts of ``callback_log``).
         """
-        with self.lock:
+        with self.moment() as now:  # what is due by now (rows settling) is applied first
             p = self.project
-            now = float(self.clock())
             bodies = seeded_callbacks(p, self.outbox, now, self.seed, self.tampering)
-            bodies += [
-                dict(a.body) for a in self.dispatcher.log if a.ok and a.body.get("pid") == p.pid
+            seeded = {int(c) for c in p.trades.cols["cid"][p.seeded.pending.rows].tolist()}
+            bodies += [  # a seeded row that settled is in the seeded history's callbacks already
+                dict(a.body)
+                for a in self.dispatcher.log
+                if a.ok and a.body.get("pid") == p.pid and _cid_of(a.body) not in seeded
             ]
             return bodies
 
@@ -403,3 +405,11 @@ class Engine:
         with self.lock:
             p = self._project(pid)
             return [p.book.text(g) for g in sorted(p.book.info)]
+
+
+def _cid_of(body: Mapping[str, Any]) -> int | None:
+    """The trade ``cid`` a callback body is about, if it names one."""
+    try:
+        return int(body["cid"])
+    except (KeyError, TypeError, ValueError):
+        return None

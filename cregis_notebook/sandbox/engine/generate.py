@@ -401,17 +401,22 @@ def seed_trades(
         remark[rows] = ids[rng.integers(0, len(ids), size=len(rows))]
     batch["remark"] = remark
     settle_rng = np.random.default_rng([seed, 0x5E77])  # its own stream: the rest is unchanged
-    held = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}  # a spend in progress holds its deposit
-    lock = np.concatenate([held.get(part[0], np.zeros(len(part[1]), np.int64)) for part in parts])
-    lock = lock[order]  # given back whole if the spend fails; no gas is held
+    # a spend in progress holds its amount and its native fee (the ledger rule, see .ledger)
+    spent = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}
+    fees = {SWEEP: sp_fee[: len(sw)], WITHDRAWAL: sp_fee[len(sw) :]}  # native units
+    lock, fee = (
+        np.concatenate([of.get(part[0], np.zeros(len(part[1]), np.int64)) for part in parts])[order]
+        for of in (spent, fees)
+    )
+    native = g.is_native[batch["cur"]]
     plan = SettlePlan.for_seeded(
         settle_rng,
         batch["bt"],
         batch["status"],
         t_end,
         lock=lock,
-        refund=lock,
-        gas=np.zeros_like(lock),
+        refund=lock - np.where(native, fee, 0),
+        gas=np.where(native, 0, fee),
     )
     plan.rows += table.size
     result.pending = plan

@@ -62,8 +62,14 @@ def _events(p: Project, now: float) -> list[_Event]:
     rows = np.arange(p.seeded_rows)
     kinds, status = tr.cols["kind"][: p.seeded_rows], tr.cols["status"][: p.seeded_rows]
     final = rows[np.isin(kinds, (DEPOSIT, PAYOUT, WITHDRAWAL)) & (status != 0)]
-    # a row's block time is whole seconds: its callback is due by the end of the history
+    # a row's block time is whole seconds: its callback is due by the end of the history;
+    # a row that was pending at the end calls back when it settles (its plan's time)
     due = np.minimum(tr.cols["bt"][final] + tr.cols["ms"][final] / 1000, p.history_end)
+    settled = p.seeded.pending
+    at_row = np.full(p.seeded_rows, np.nan)
+    at_row[settled.rows[settled.rows < p.seeded_rows]] = settled.at[settled.rows < p.seeded_rows]
+    late = ~np.isnan(at_row[final])
+    due[late] = at_row[final][late]
     final, due = final[due <= now], due[due <= now]
     deposit = tr.cols["kind"][final] == DEPOSIT
     records = deposit_callback_records(p, final[deposit])

@@ -2,9 +2,10 @@
 
 What settling a row does, at its time (see :mod:`.pending` for when and how): the row's status
 becomes success or failed (every endpoint that shows the row shows the new status from then
-on); a sweep or withdrawal in progress releases what it held as ``processing`` (its
-:class:`~.pending.SettlePlan` ``lock`` and ``gas``: gone on success, ``refund`` of it back to
-``available`` on failure); a deposit is credited on success and sends its
+on); a sweep or withdrawal in progress releases what it held as ``processing`` by the ledger
+rule (:meth:`.ledger.Ledger.settle_balances`: amount and native fee spent on success, the amount
+back to ``available`` on failure; the :class:`~.pending.SettlePlan` records the same ``lock``,
+``refund`` and ``gas``); a deposit is credited on success and sends its
 address-deposit callback (and settles a legacy deposit order waiting on its address), exactly
 as a deposit that arrives final does.
 """
@@ -81,14 +82,7 @@ class Settlements:
     ) -> None:
         tr = p.trades
         tr.settle(row, status)
-        lock, refund, gas = holds
-        sender, cur = tr.value("frm", row), tr.value("cur", row)
-        if lock:
-            balance = p.balance(sender, cur)
-            balance[1] -= lock
-            if status != 1:
-                balance[0] += refund
-        if gas:
-            p.balance(sender, p.cat.native[int(p.cat.cur_chain[cur])])[1] -= gas
+        if any(holds):  # what the spend held is released by the one ledger rule
+            self.deposits.ledger.settle_balances(p, row, status)
         if tr.value("kind", row) == DEPOSIT:
             self.deposits.credit(p, row, at)
