@@ -402,11 +402,11 @@ def seed_trades(
     batch["remark"] = remark
     settle_rng = np.random.default_rng([seed, 0x5E77])  # its own stream: the rest is unchanged
     # a spend in progress holds its amount and its native fee (the ledger rule, see .ledger)
-    spent = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}
+    spends = {SWEEP: d_amount[sw], WITHDRAWAL: d_amount[wd]}
     fees = {SWEEP: sp_fee[: len(sw)], WITHDRAWAL: sp_fee[len(sw) :]}  # native units
     lock, fee = (
         np.concatenate([of.get(part[0], np.zeros(len(part[1]), np.int64)) for part in parts])[order]
-        for of in (spent, fees)
+        for of in (spends, fees)
     )
     native = g.is_native[batch["cur"]]
     plan = SettlePlan.for_seeded(
