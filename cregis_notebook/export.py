@@ -49,7 +49,9 @@ from .frames import record_schema
 from .spec import registry
 
 __all__ = [
+    "arrow_table",
     "column_kinds",
+    "frame_from_arrow",
     "frame_from_text",
     "frame_schema",
     "read_csv",
@@ -472,13 +474,19 @@ def _arrow_column(series: pd.Series, kind: str, name: str) -> pa.Array | pa.Chun
     return pa.array(series, from_pandas=True)
 
 
+def arrow_table(df: pd.DataFrame) -> tuple[pa.Table, dict[str, Any]]:
+    """``df`` as an Arrow table with exact types (as :func:`to_parquet` writes it), and the
+    :func:`frame_schema` that :func:`frame_from_arrow` needs to give ``df`` back."""
+    doc = frame_schema(df, blanks=False)  # Arrow keeps "" apart from missing itself
+    kinds = doc["columns"]
+    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"], str(name)) for name in df.columns]
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns]), doc
+
+
 def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to Parquet with exact decimal and integer types and its schema in metadata."""
     path = Path(path)
-    doc = frame_schema(df, blanks=False)  # Parquet keeps "" apart from missing itself
-    kinds = doc["columns"]
-    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"], str(name)) for name in df.columns]
-    table = pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
+    table, doc = arrow_table(df)
     table = table.replace_schema_metadata({_META_KEY: json.dumps(doc, ensure_ascii=False).encode()})
     pq.write_table(table, path)
     return path
@@ -505,6 +513,12 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     table = pq.read_table(path)
     meta = table.schema.metadata or {}
     doc = json.loads(meta[_META_KEY]) if _META_KEY in meta else {}
+    return frame_from_arrow(table, doc)
+
+
+def frame_from_arrow(table: pa.Table, doc: Mapping[str, Any]) -> pd.DataFrame:
+    """The exact frame from an Arrow table written by :func:`arrow_table` (``doc`` is its
+    :func:`frame_schema`; a column it does not name is typed by its Arrow type)."""
     kinds: Mapping[str, Mapping[str, Any]] = doc.get("columns", {})
     data: dict[str, Any] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):

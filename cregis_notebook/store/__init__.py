@@ -1,0 +1,111 @@
+"""A durable local copy of a project, kept current by incremental syncs: Delta Lake tables
+written through ``deltalake``, read as typed frames, through DuckDB SQL, or by polars and Spark.
+
+``store = Store("cregis-data")`` opens (or creates) a store; ``store.sync(client)`` brings the
+client's project up to date and returns a :class:`SyncSummary`; ``store.frame("trades")`` and
+``store.sql("select ...")`` read it. See ``docs/store.md`` for the tables, watermarks, the
+lookback and crash safety.
+
+The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
+(one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
+(frames and SQL) and :mod:`.status`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pandas as pd
+from deltalake import DeltaTable
+
+from . import read, status
+from .layout import Layout
+from .lock import SyncLock
+from .syncer import DEFAULT_LOOKBACK, DEFAULT_WINDOW, Sync, SyncOptions, SyncSummary
+
+__all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "Store", "SyncSummary", "sync"]
+
+
+class Store:
+    """A store directory (created on first sync): tables ``trades``, ``balances`` and
+    ``coins``, every row carrying its project's ``pid``. The API key is never written to it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.layout = Layout(path)
+        self.layout.create()
+
+    @property
+    def path(self) -> str:
+        return str(self.layout.root)
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, tables={self.tables})"
+
+    def sync(
+        self,
+        client: Any,
+        *,
+        lookback: dt.timedelta = DEFAULT_LOOKBACK,
+        window: dt.timedelta = DEFAULT_WINDOW,
+        concurrency: int = 8,
+        progress: bool = False,
+        lock_timeout: float = 60.0,
+    ) -> SyncSummary:
+        """Bring the client's project up to date; what changed (see :mod:`.syncer`).
+
+        Args:
+            lookback: how far before the watermark trades are fetched again.
+            window: old pending trades this close together are re-queried in one window.
+            concurrency: requests in flight.
+            progress: show the fetch's progress bars.
+            lock_timeout: seconds to wait for another sync of this store before
+                :class:`~cregis_notebook.errors.CregisStoreBusy` (0: refuse at once).
+        """
+        options = SyncOptions(lookback, window, concurrency, progress, lock_timeout)
+        return Sync(self.layout, client, options).run()
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables the store holds."""
+        return read.tables(self.layout)
+
+    def frame(self, table: str, **filters: Any) -> pd.DataFrame:
+        """``table``'s rows as the typed frame the fetch gives (``code``/``msg`` included),
+        filtered by column values (``pid=...``, ``currency=[...]``)."""
+        return read.frame(self.layout, table, filters)
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """``query`` run by DuckDB over every table (by name); a typed frame, exact decimals."""
+        return read.sql(self.layout, query)
+
+    def status(self) -> pd.DataFrame:
+        """Rows, last sync, watermark, version and size of each table and project."""
+        return status.status(self.layout)
+
+    def compact(self, *, lock_timeout: float = 60.0) -> dict[str, Any]:
+        """Join each table's small files (``optimize.compact``), each in one commit."""
+        with SyncLock(self.layout.lock, lock_timeout):
+            return {
+                name: DeltaTable(str(self.layout.table(name))).optimize.compact()
+                for name in self.tables
+            }
+
+    def vacuum(self, *, retention_hours: int = 168, lock_timeout: float = 60.0) -> list[str]:
+        """Delete files no version newer than ``retention_hours`` needs; the files removed."""
+        removed: list[str] = []
+        with SyncLock(self.layout.lock, lock_timeout):
+            for name in self.tables:
+                table = DeltaTable(str(self.layout.table(name)))
+                removed += table.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=False,
+                    enforce_retention_duration=retention_hours >= 168,
+                )
+        return removed
+
+
+def sync(client: Any, path: str | os.PathLike[str], **options: Any) -> SyncSummary:
+    """``Store(path).sync(client, **options)``."""
+    return Store(path).sync(client, **options)

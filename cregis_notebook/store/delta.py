@@ -1,0 +1,111 @@
+"""Delta Lake I/O through ``deltalake``: each write is one atomic commit of the library's own.
+
+Nothing here writes a transaction log by hand: new tables and snapshots are appended with
+``write_deltalake``, keyed rows are upserted with ``DeltaTable.merge``, a project's coin list is
+replaced with an ``overwrite`` limited to its ``pid``. Each commit carries what the sync did in
+its ``custom_metadata`` (``cregis_notebook.sync``), which :func:`last_commit` reads back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+from .schema import TableSpec
+
+__all__ = ["COMMIT_KEY", "exists", "last_commit", "read", "replace", "upsert", "where"]
+
+COMMIT_KEY = "cregis_notebook.sync"
+
+
+def _props(meta: Mapping[str, Any]) -> CommitProperties:
+    return CommitProperties(custom_metadata={COMMIT_KEY: json.dumps(dict(meta))})
+
+
+def exists(path: Path) -> bool:
+    return DeltaTable.is_deltatable(str(path))
+
+
+def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> tuple[int, int]:
+    """Write ``rows`` in one commit: merged by the table's key, or appended when it has none
+    (or the table is new); ``(added, updated)``."""
+    if not exists(path) or not spec.key:
+        write_deltalake(
+            str(path), rows, mode="append", partition_by=spec.partitions,
+            commit_properties=_props(meta),
+        )  # fmt: skip
+        return rows.num_rows, 0
+    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
+    changed = " OR ".join(
+        f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key
+    )  # a row fetched again unchanged is not rewritten, nor counted as updated
+    metrics = (
+        DeltaTable(str(path))
+        .merge(rows, on, source_alias="s", target_alias="t", commit_properties=_props(meta))
+        .when_matched_update_all(predicate=changed)
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    return int(metrics.get("num_target_rows_inserted", 0)), int(
+        metrics.get("num_target_rows_updated", 0)
+    )
+
+
+def replace(
+    path: Path, rows: pa.Table, spec: TableSpec, pid: int, meta: Mapping[str, Any]
+) -> tuple[int, int]:
+    """Replace one project's rows in one commit; ``(added, updated)``: rows beyond those it had,
+    and rows in place of those it had."""
+    if not exists(path):
+        return upsert(path, rows, spec, meta)
+    before = read(path, {"pid": pid}, columns=["pid"]).num_rows
+    write_deltalake(
+        str(path), rows, mode="overwrite", predicate=f"pid = {int(pid)}",
+        partition_by=spec.partitions, commit_properties=_props(meta),
+    )  # fmt: skip
+    return max(0, rows.num_rows - before), min(rows.num_rows, before)
+
+
+def where(filters: Mapping[str, Any]) -> ds.Expression | None:
+    """``column == value`` for each filter (``isin`` for a list), all of them together."""
+    expr: ds.Expression | None = None
+    for name, value in filters.items():
+        if isinstance(value, (list, tuple, set, frozenset)):
+            term = pc.field(name).isin(list(value))
+        else:
+            term = pc.field(name) == value
+        expr = term if expr is None else expr & term
+    return expr
+
+
+def dataset(path: Path) -> ds.Dataset:
+    return DeltaTable(str(path)).to_pyarrow_dataset()
+
+
+def read(
+    path: Path,
+    filters: Mapping[str, Any] | ds.Expression | None = None,
+    columns: list[str] | None = None,
+) -> pa.Table:
+    """The table's rows at its last commit, filtered (see :func:`where`)."""
+    expr = filters if isinstance(filters, ds.Expression) or filters is None else where(filters)
+    return dataset(path).to_table(columns=columns, filter=expr)
+
+
+def last_commit(path: Path) -> dict[str, Any]:
+    """The last commit's time (ms), version and sync metadata."""
+    table = DeltaTable(str(path))
+    last = table.history(1)[0]
+    meta = last.get(COMMIT_KEY)
+    return {
+        "version": table.version(),
+        "timestamp": last.get("timestamp"),
+        "sync": json.loads(meta) if isinstance(meta, str) else {},
+    }

@@ -1,0 +1,214 @@
+"""One sync of one project into a store: what changed since the last one, each table in one
+commit, under the store's lock.
+
+``trades``: the first sync fetches every row; later ones fetch from the watermark (the newest
+``block_time`` stored for the project) minus ``lookback``, and re-query the rows stored as
+pending before that in a few time windows around them (``trade_page`` filters by one ``cid``
+at most, so a window of ``window`` seconds takes in every old pending row near it). Rows are
+upserted by ``cid``: a status change replaces the row, never adds one. ``balances``: a new
+snapshot of every currency of the project, stamped ``as_of``. ``coins``: the project's coin
+list, replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..fetch import fetch_frame
+from . import delta
+from .layout import Layout
+from .lock import SyncLock
+from .schema import TABLES, TableSpec, merge_kinds, to_delta
+
+__all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "SyncOptions", "SyncSummary", "pending_windows"]
+
+DEFAULT_LOOKBACK = dt.timedelta(hours=6)
+"""How far before the watermark a sync fetches again: rows that arrive late or change status
+within it are caught without any other request."""
+
+DEFAULT_WINDOW = dt.timedelta(hours=1)
+"""Old pending rows closer together than this are re-queried in one time window."""
+
+PENDING = 0
+"""``trade_page``'s ``status`` of a transaction waiting for confirmation."""
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a sync runs (see :meth:`Store.sync`)."""
+
+    lookback: dt.timedelta = DEFAULT_LOOKBACK
+    window: dt.timedelta = DEFAULT_WINDOW
+    concurrency: int = 8
+    progress: bool = False
+    lock_timeout: float = 60.0
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did: rows added and updated per table, requests, seconds, watermarks."""
+
+    pid: int
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    seconds: float = 0.0
+    watermarks: dict[str, pd.Timestamp | None] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per table: ``added``, ``updated``, ``watermark``."""
+        names = list(self.added)
+        return pd.DataFrame(
+            {
+                "added": [self.added[n] for n in names],
+                "updated": [self.updated.get(n, 0) for n in names],
+                "watermark": [self.watermarks.get(n) for n in names],
+            },
+            index=pd.Index(names, name="table"),
+        )
+
+    def _title(self) -> str:
+        return f"sync of project {self.pid}: {self.requests} requests in {self.seconds:.2f} s"
+
+    def __repr__(self) -> str:
+        return f"{self._title()}\n{self.frame().to_string()}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self._title())}</p>{self.frame().to_html()}"
+
+
+def pending_windows(seconds: list[int], width: int) -> list[tuple[int, int]]:
+    """Time windows ``(start, end)`` (inclusive) covering every time, joining those ``width``
+    seconds apart or closer."""
+    windows: list[tuple[int, int]] = []
+    for t in sorted(seconds):
+        if windows and t - windows[-1][1] <= width:
+            windows[-1] = (windows[-1][0], t)
+        else:
+            windows.append((t, t))
+    return windows
+
+
+class Sync:
+    """The sync of one client's project into one store."""
+
+    def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
+        self.layout = layout
+        self.client = client
+        self.options = options
+        self.pid = int(client.pid)
+        self.summary = SyncSummary(self.pid)
+
+    def fetch(self, endpoint: str, **filters: Any) -> pd.DataFrame:
+        opts = self.options
+        bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
+        df = fetch_frame(
+            self.client, endpoint, concurrency=opts.concurrency, progress=bar, **filters
+        )
+        self.summary.requests += int(df.attrs.get("pages_fetched", 1))
+        return df
+
+    def run(self) -> SyncSummary:
+        started = time.perf_counter()
+        self.layout.create()
+        with SyncLock(self.layout.lock, self.options.lock_timeout):
+            self.trades()
+            coins = self.coins()
+            self.balances(coins)
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def commit(
+        self, spec: TableSpec, df: pd.DataFrame, write: Callable[..., tuple[int, int]]
+    ) -> None:
+        kinds = merge_kinds(self.layout.schema(spec.name), df)
+        rows = to_delta(df, spec, kinds)
+        meta = {"pid": self.pid, "rows": rows.num_rows, "requests": self.summary.requests}
+        added, updated = write(self.layout.table(spec.name), rows, spec, meta)
+        self.summary.added[spec.name] = added
+        self.summary.updated[spec.name] = updated
+
+    # -- the tables ------------------------------------------------------------------------
+
+    def trades(self) -> None:
+        spec = TABLES["trades"]
+        path = self.layout.table(spec.name)
+        watermark = self.watermark(spec) if delta.exists(path) else None
+        if watermark is None:
+            frames = [self.fetch(spec.endpoint)]
+        else:
+            start = int((watermark - self.options.lookback).timestamp())
+            frames = [self.fetch(spec.endpoint, blocktime_start=start)]
+            width = int(self.options.window.total_seconds())
+            for lo, hi in pending_windows(self.old_pending(path, start), width):
+                frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
+        frames = [f for f in frames if len(f)]
+        if frames:
+            df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            df = df.drop_duplicates(subset=list(spec.key), keep="first", ignore_index=True)
+            self.commit(spec, df, delta.upsert)
+        else:
+            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        self.summary.watermarks[spec.name] = self.watermark(spec)
+
+    def old_pending(self, path: Any, before: int) -> list[int]:
+        """Block times (epoch seconds) of this project's rows still pending before ``before``."""
+        field_ = pc.field
+        cutoff = pa.scalar(pd.Timestamp(before, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
+        expr = (field_("pid") == self.pid) & (field_("status") == PENDING)
+        expr = expr & (field_("block_time") < cutoff)
+        times = delta.read(path, expr, columns=["block_time"]).column("block_time")
+        return sorted({int(t.timestamp()) for t in times.to_pylist() if t is not None})
+
+    def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
+        """The newest time stored for this project in ``spec``'s table."""
+        path = self.layout.table(spec.name)
+        if spec.time is None or not delta.exists(path):
+            return None
+        column = delta.read(path, {"pid": self.pid}, columns=[spec.time]).column(spec.time)
+        newest = pc.max(column).as_py()
+        return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+
+    def coins(self) -> pd.DataFrame:
+        spec = TABLES["coins"]
+        df = with_pid(self.fetch(spec.endpoint), self.pid)
+
+        def write(path: Any, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> Any:
+            return delta.replace(path, rows, spec, self.pid, meta)
+
+        self.commit(spec, df, write)
+        return df
+
+    def balances(self, coins: pd.DataFrame) -> None:
+        spec = TABLES["balances"]
+        as_of = pd.Timestamp.now(tz="UTC").floor("ms")
+        frames = [f for f in self.each_currency(coins) if len(f)]
+        if frames:
+            df = pd.concat(frames, ignore_index=True)
+            df["as_of"] = pd.Series([as_of] * len(df), dtype="datetime64[ms, UTC]")
+            self.commit(spec, with_pid(df, self.pid), delta.upsert)
+        else:
+            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        self.summary.watermarks[spec.name] = as_of
+
+    def each_currency(self, coins: pd.DataFrame) -> Iterator[pd.DataFrame]:
+        pairs = coins[["chain_id", "token_id"]].dropna().drop_duplicates()
+        for chain, token in pairs.itertuples(index=False):
+            yield self.fetch(TABLES["balances"].endpoint, currency=f"{chain}@{token}")
+
+
+def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
+    """``df`` with a ``pid`` column first (added when the endpoint's rows have none)."""
+    if "pid" not in df.columns:
+        df = df.copy()
+        df.insert(0, "pid", pd.Series([pid] * len(df), dtype="Int64", index=df.index))
+    return df
