@@ -260,3 +260,20 @@ def test_cn_sync_and_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert cn.Store(tmp_path / "cli").tables == ["trades", "balances", "coins"]
     summary = cn.sync(cn.Client.sandbox(), tmp_path / "cli")
     assert summary.added["trades"] == 0
+
+
+def test_a_full_sync_is_one_commit_and_a_failed_one_commits_nothing(tmp_path: Path) -> None:
+    clock = FakeClock()
+    faulty = Sandbox(seed=8, transactions=3_000, clock=clock, failure_rate=0.3)
+    store = cn.Store(tmp_path / "data")
+    with pytest.raises(cn.CregisFetchError):
+        store.sync(faulty.client(clock=clock, retry=False))
+    assert "trades" not in store.tables  # files written while pages arrived, never committed
+    clean = Sandbox(seed=8, transactions=3_000, clock=clock)
+    client = clean.client(clock=clock)
+    summary = store.sync(client)
+    assert summary.added["trades"] == len(fresh_trades(client))
+    assert store.status().set_index("table").loc["trades", "version"] == 0  # one commit
+    assert_matches_fetch(store, clean, client)
+    store.vacuum(retention_hours=0)  # the abandoned files go
+    pd.testing.assert_frame_equal(store.frame("trades"), fresh_trades(client))

@@ -20,7 +20,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from .schema import TableSpec
 
-__all__ = ["COMMIT_KEY", "exists", "last_commit", "read", "replace", "upsert", "where"]
+__all__ = ["COMMIT_KEY", "append", "exists", "last_commit", "read", "replace", "upsert", "where"]
 
 COMMIT_KEY = "cregis_notebook.sync"
 
@@ -33,15 +33,40 @@ def exists(path: Path) -> bool:
     return DeltaTable.is_deltatable(str(path))
 
 
+def append(
+    path: Path, rows: pa.Table | pa.RecordBatchReader, spec: TableSpec, meta: Mapping[str, Any]
+) -> int:
+    """Add ``rows`` in one commit (a reader is written while it is read: its files are written
+    as batches arrive and committed once at its end, or not at all if it fails); the rows."""
+    counted = _Counted(rows) if isinstance(rows, pa.RecordBatchReader) else None
+    write_deltalake(
+        str(path), counted.reader() if counted else rows, mode="append",
+        partition_by=spec.partitions, commit_properties=_props(meta),
+    )  # fmt: skip
+    return counted.rows if counted else rows.num_rows
+
+
+class _Counted:
+    """A reader passed on batch by batch, counting its rows."""
+
+    def __init__(self, source: pa.RecordBatchReader) -> None:
+        self.source = source
+        self.rows = 0
+
+    def reader(self) -> pa.RecordBatchReader:
+        def batches() -> Any:
+            for batch in self.source:
+                self.rows += batch.num_rows
+                yield batch
+
+        return pa.RecordBatchReader.from_batches(self.source.schema, batches())
+
+
 def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> tuple[int, int]:
     """Write ``rows`` in one commit: merged by the table's key, or appended when it has none
     (or the table is new); ``(added, updated)``."""
     if not exists(path) or not spec.key:
-        write_deltalake(
-            str(path), rows, mode="append", partition_by=spec.partitions,
-            commit_properties=_props(meta),
-        )  # fmt: skip
-        return rows.num_rows, 0
+        return append(path, rows, spec, meta), 0
     on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
     changed = " OR ".join(
         f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key

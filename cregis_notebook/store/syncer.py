@@ -23,11 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..fetch import fetch_frame
+from ..fetch import Sink, fetch_frame
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
 from .schema import TABLES, TableSpec, merge_kinds, to_delta
+from .stream import RunStream
 
 __all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "SyncOptions", "SyncSummary", "pending_windows"]
 
@@ -108,12 +109,13 @@ class Sync:
         self.pid = int(client.pid)
         self.summary = SyncSummary(self.pid)
 
-    def fetch(self, endpoint: str, **filters: Any) -> pd.DataFrame:
+    def fetch(self, endpoint: str, sink: Sink | None = None, **filters: Any) -> pd.DataFrame:
         opts = self.options
         bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
         df = fetch_frame(
-            self.client, endpoint, concurrency=opts.concurrency, progress=bar, **filters
-        )
+            self.client, endpoint, concurrency=opts.concurrency, progress=bar, sink=sink,
+            **filters,
+        )  # fmt: skip
         self.summary.requests += int(df.attrs.get("pages_fetched", 1))
         return df
 
@@ -143,8 +145,11 @@ class Sync:
         spec = TABLES["trades"]
         path = self.layout.table(spec.name)
         watermark = self.watermark(spec) if delta.exists(path) else None
-        if watermark is None:
-            frames = [self.fetch(spec.endpoint)]
+        if watermark is None:  # nothing of this project yet: every row, streamed
+            self.summary.added[spec.name] = self.stream_all(spec)
+            self.summary.updated[spec.name] = 0
+            self.summary.watermarks[spec.name] = self.watermark(spec)
+            return
         else:
             start = int((watermark - self.options.lookback).timestamp())
             frames = [self.fetch(spec.endpoint, blocktime_start=start)]
@@ -159,6 +164,31 @@ class Sync:
         else:
             self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
         self.summary.watermarks[spec.name] = self.watermark(spec)
+
+    def stream_all(self, spec: TableSpec) -> int:
+        """Every row of ``spec``'s table for this project, appended in one commit while the
+        pages arrive; the rows added (a row key repeated across runs is added once)."""
+        seen: set[int] = set()
+        path, schema = self.layout.table(spec.name), self.layout.schema(spec.name)
+        (key,) = [k for k in spec.key if k != "pid"]
+
+        def convert(run: pd.DataFrame) -> pa.Table:
+            fresh = [v not in seen for v in run[key].tolist()]
+            run = run.loc[fresh].drop_duplicates(subset=[key], ignore_index=True)
+            seen.update(run[key].tolist())
+            return to_delta(run, spec, merge_kinds(schema, run))
+
+        def write(reader: pa.RecordBatchReader) -> int:
+            meta = {"pid": self.pid, "requests": self.summary.requests, "full": True}
+            return delta.append(path, reader, spec, meta)
+
+        stream = RunStream(convert, write)
+        try:
+            self.fetch(spec.endpoint, sink=stream.put)
+        except BaseException as exc:
+            stream.close(exc)
+            raise
+        return int(stream.close() or 0)
 
     def old_pending(self, path: Any, before: int) -> list[int]:
         """Block times (epoch seconds) of this project's rows still pending before ``before``."""
