@@ -277,3 +277,54 @@ def test_a_full_sync_is_one_commit_and_a_failed_one_commits_nothing(tmp_path: Pa
     assert_matches_fetch(store, clean, client)
     store.vacuum(retention_hours=0)  # the abandoned files go
     pd.testing.assert_frame_equal(store.frame("trades"), fresh_trades(client))
+
+
+PAYEE = "TXLAQ63Xg1NAzckPwKHvzw7CSEmLMEqcdj"
+
+
+def test_tracked_payouts_and_withdrawals_reach_their_final_state(tmp_path: Path) -> None:
+    clock = FakeClock()
+    box = Sandbox(clock=clock, transactions=300, settle_seconds=30)
+    client = box.client(clock=clock)
+    store = cn.Store(tmp_path / "data")
+    with cn.CallbackReceiver(api_key=box.api_key, sink=store) as inbox:
+        address = client.address_create(chain_id="195", callback_url=inbox.url_for("deposit"))
+        box.simulate_deposit(address["address"], "195@195", "40")
+        payout = client.payout(
+            currency="195@195", to_address=PAYEE, amount=Decimal("1.5"),
+            third_party_id="store-payout", callback_url=inbox.url_for("payout"),
+        )  # fmt: skip
+        quiet = client.payout(  # no callback: tracked by the user
+            currency="195@195", to_address=PAYEE, amount=Decimal("2"),
+            third_party_id="store-quiet",
+        )  # fmt: skip
+        withdrawal = client.withdrawal(
+            currency="195@195", from_address=address["address"], to_address=PAYEE,
+            amount=Decimal("10"), third_party_id="store-withdrawal",
+        )  # fmt: skip
+        csv = tmp_path / "requests.csv"
+        csv.write_text(f"third_party_id,cid\nstore-quiet,{quiet['cid']}\n")
+        assert store.track("payouts", csv) == 1
+        assert store.track("withdrawals", [withdrawal["cid"]]) == 1
+        first = store.sync(client)  # in flight; the first payout is not tracked yet
+        assert first.added["payouts"] == 1 and first.added["withdrawals"] == 1
+        assert store.frame("payouts")["status"].iloc[0] not in (2, 4, 6, 7)
+        clock.advance(3600)
+        box.deliver_callbacks()
+        assert inbox.wait(2, timeout=10) and not inbox.sink_errors()
+    callbacks = store.frame("callbacks")
+    assert set(callbacks["kind"]) >= {"payout", "address_deposit"}
+    assert callbacks["verified"].all()
+    later = store.sync(client)  # the first payout, tracked by its callback
+    assert later.added["payouts"] == 1 and later.updated["payouts"] == 1
+    assert later.updated["withdrawals"] == 1
+    payouts = store.frame("payouts")
+    assert set(payouts["cid"]) == {payout["cid"], quiet["cid"]}
+    for row in payouts.itertuples():
+        fresh = cn.fetch_frame(client, "payout_query", cid=row.cid, progress=False)
+        assert row.status == fresh["status"].iloc[0] and row.status in (2, 4, 6, 7)
+    final = store.sync(client)  # final states are not asked again
+    assert final.requests == later.requests - 3
+    assert box.api_key.encode() not in b"".join(
+        p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()
+    )

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 from deltalake import DeltaTable
 
-from . import read, status
+from .._signing import Secret
+from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
 from .syncer import DEFAULT_LOOKBACK, DEFAULT_WINDOW, Sync, SyncOptions, SyncSummary
@@ -29,8 +31,9 @@ __all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "Store", "SyncSummary", "sync"]
 
 
 class Store:
-    """A store directory (created on first sync): tables ``trades``, ``balances`` and
-    ``coins``, every row carrying its project's ``pid``. The API key is never written to it."""
+    """A store directory (created on first sync): tables ``trades``, ``balances``, ``coins``,
+    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``.
+    The API key is never written to it."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.layout = Layout(path)
@@ -83,6 +86,25 @@ class Store:
     def status(self) -> pd.DataFrame:
         """Rows, last sync, watermark, version and size of each table and project."""
         return status.status(self.layout)
+
+    def track(self, table: str, ids: Iterable[Any] | str | os.PathLike[str]) -> int:
+        """Track ids of ``payouts`` or ``withdrawals`` (or a CSV of requests with a ``cid``
+        column): each sync asks for their state until it is final. How many were new."""
+        with SyncLock(self.layout.lock, 60.0):
+            return tracked.track(self.layout, table, ids)
+
+    def add_callbacks(
+        self,
+        payloads: Any,
+        api_key: str | Secret | None = None,
+        *,
+        pid: int | None = None,
+        lock_timeout: float = 60.0,
+    ) -> int:
+        """Append callbacks to ``callbacks`` (``verified`` against ``api_key``, never stored;
+        ``pid`` for rows that carry none) and track the payouts and withdrawals they name.
+        Anything :func:`~cregis_notebook.callbacks_frame` reads; the rows added."""
+        return inbox.add_callbacks(self.layout, payloads, api_key, pid, lock_timeout)
 
     def compact(self, *, lock_timeout: float = 60.0) -> dict[str, Any]:
         """Join each table's small files (``optimize.compact``), each in one commit."""

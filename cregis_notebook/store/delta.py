@@ -34,14 +34,23 @@ def exists(path: Path) -> bool:
 
 
 def append(
-    path: Path, rows: pa.Table | pa.RecordBatchReader, spec: TableSpec, meta: Mapping[str, Any]
+    path: Path,
+    rows: pa.Table | pa.RecordBatchReader,
+    spec: TableSpec,
+    meta: Mapping[str, Any],
+    *,
+    partitioned: bool = True,
+    merge_schema: bool = False,
 ) -> int:
     """Add ``rows`` in one commit (a reader is written while it is read: its files are written
-    as batches arrive and committed once at its end, or not at all if it fails); the rows."""
+    as batches arrive and committed once at its end, or not at all if it fails); the rows.
+
+    ``merge_schema``: new columns widen the table."""
     counted = _Counted(rows) if isinstance(rows, pa.RecordBatchReader) else None
     write_deltalake(
         str(path), counted.reader() if counted else rows, mode="append",
-        partition_by=spec.partitions, commit_properties=_props(meta),
+        partition_by=spec.partitions if partitioned else None, commit_properties=_props(meta),
+        schema_mode="merge" if merge_schema else None,
     )  # fmt: skip
     return counted.rows if counted else rows.num_rows
 

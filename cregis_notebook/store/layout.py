@@ -9,7 +9,8 @@ from pathlib import Path
 __all__ = ["META_DIR", "Layout"]
 
 META_DIR = "_cregis"
-"""The store's own files: ``sync.lock`` and ``schema/<table>.json``."""
+"""The store's own files: ``sync.lock``, ``callbacks.lock``, ``schema/<table>.json`` and the
+Delta table ``tracked`` (the ids of tracked tables)."""
 
 
 class Layout:

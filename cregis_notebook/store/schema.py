@@ -71,6 +71,11 @@ TABLES: dict[str, TableSpec] = {
             "coins", "project_coins", ("pid",), None,
             (("usage", True), ("chain_id", True), ("token_id", True)),
         ),
+        TableSpec("payouts", "payout_query", ("pid", "cid"), None, (("cid", True),)),
+        TableSpec(
+            "withdrawals", "sub_address_withdrawal_query", ("pid", "cid"), None, (("cid", True),)
+        ),
+        TableSpec("callbacks", "", (), "stored_at", (("stored_at", True),)),
     )
 }  # fmt: skip
 

@@ -23,12 +23,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..envelope import SUCCESS
+from ..errors import CregisStoreError
 from ..fetch import Sink, fetch_frame
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
 from .schema import TABLES, TableSpec, merge_kinds, to_delta
 from .stream import RunStream
+from .tracked import TRACKED, open_ids
 
 __all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "SyncOptions", "SyncSummary", "pending_windows"]
 
@@ -126,6 +129,8 @@ class Sync:
             self.trades()
             coins = self.coins()
             self.balances(coins)
+            for table in TRACKED:
+                self.tracked(TABLES[table])
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
@@ -207,6 +212,23 @@ class Sync:
         column = delta.read(path, {"pid": self.pid}, columns=[spec.time]).column(spec.time)
         newest = pc.max(column).as_py()
         return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+
+    def tracked(self, spec: TableSpec) -> None:
+        """The latest state of every tracked id of ``spec``'s table not yet final."""
+        ids = open_ids(self.layout, spec.name, self.pid)
+        self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        if not ids:
+            return
+        df = self.fetch(spec.endpoint, cid=ids, errors="row")
+        self.summary.requests += len(ids) - 1  # one call per id
+        if len(df) != len(ids):
+            raise CregisStoreError(
+                f"{spec.endpoint} answered {len(df)} rows for {len(ids)} ids; nothing committed"
+            )
+        df.insert(1 if "pid" in df.columns else 0, "cid", pd.Series(ids, dtype="Int64"))
+        known = df[df["code"] == SUCCESS].reset_index(drop=True)  # an unknown id: no row yet
+        if len(known):
+            self.commit(spec, with_pid(known, self.pid), delta.upsert)
 
     def coins(self) -> pd.DataFrame:
         spec = TABLES["coins"]
