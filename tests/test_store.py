@@ -8,6 +8,7 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ import cregis_notebook as cn
 from cregis_notebook.errors import CregisStoreBusy, CregisStoreError
 from cregis_notebook.sandbox import FakeClock, Sandbox
 from cregis_notebook.store.lock import SyncLock
-from cregis_notebook.store.syncer import pending_windows
+from cregis_notebook.store.syncer import settled_windows
 
 TRADE_ORDER = {"by": ["block_time", "cid"], "ascending": [False, False]}
 
@@ -124,9 +125,12 @@ def test_status_changes_replace_rows_old_and_new(tmp_path: Path) -> None:
     assert_matches_fetch(store, box, client)
 
 
-def test_old_pending_rows_are_asked_for_in_windows() -> None:
-    assert pending_windows([100, 50, 4000, 120, 4050], 60) == [(50, 120), (4000, 4050)]
-    assert pending_windows([], 60) == []
+def test_settled_rows_are_asked_for_in_windows_of_a_page() -> None:
+    stored = np.array([50, 60, 70, 100, 110, 120, 130, 4000, 4050])
+    windows = [(50, 50), (100, 100), (4000, 4050)]
+    assert settled_windows([100, 50, 4000, 4050], stored, 3) == windows  # 4 rows in 50..100
+    assert settled_windows([100, 50], stored, 4) == [(50, 100)]
+    assert settled_windows([], stored, 5) == []
 
 
 @settings(

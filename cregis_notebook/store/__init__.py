@@ -25,9 +25,9 @@ from .._signing import Secret
 from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
-from .syncer import DEFAULT_LOOKBACK, DEFAULT_WINDOW, Sync, SyncOptions, SyncSummary
+from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
 
-__all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "Store", "SyncSummary", "sync"]
+__all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
 
 
 class Store:
@@ -51,7 +51,6 @@ class Store:
         client: Any,
         *,
         lookback: dt.timedelta = DEFAULT_LOOKBACK,
-        window: dt.timedelta = DEFAULT_WINDOW,
         concurrency: int = 8,
         progress: bool = False,
         lock_timeout: float = 60.0,
@@ -60,13 +59,12 @@ class Store:
 
         Args:
             lookback: how far before the watermark trades are fetched again.
-            window: old pending trades this close together are re-queried in one window.
             concurrency: requests in flight.
             progress: show the fetch's progress bars.
             lock_timeout: seconds to wait for another sync of this store before
                 :class:`~cregis_notebook.errors.CregisStoreBusy` (0: refuse at once).
         """
-        options = SyncOptions(lookback, window, concurrency, progress, lock_timeout)
+        options = SyncOptions(lookback, concurrency, progress, lock_timeout)
         return Sync(self.layout, client, options).run()
 
     @property

@@ -2,10 +2,12 @@
 commit, under the store's lock.
 
 ``trades``: the first sync fetches every row; later ones fetch from the watermark (the newest
-``block_time`` stored for the project) minus ``lookback``, and re-query the rows stored as
-pending before that in a few time windows around them (``trade_page`` filters by one ``cid``
-at most, so a window of ``window`` seconds takes in every old pending row near it). Rows are
-upserted by ``cid``: a status change replaces the row, never adds one. ``balances``: a new
+``block_time`` stored for the project) minus ``lookback``. Rows stored as pending before that
+are re-queried without one request per row (``trade_page`` filters by one ``cid`` at most):
+one query for the rows still pending there (``status=0`` over their time span), then, for
+those that settled, time windows around them, each joining settled rows as long as the store
+knows of at most a page of rows in between (so a window costs one page). Rows are upserted by
+``cid``: a status change replaces the row, never adds one. ``balances``: a new
 snapshot of every currency of the project, stamped ``as_of``. ``coins``: the project's coin
 list, replaced.
 """
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +29,7 @@ import pyarrow.compute as pc
 from ..envelope import SUCCESS
 from ..errors import CregisStoreError
 from ..fetch import Sink, fetch_frame
+from ..pagination import DEFAULT_PAGE_SIZE
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
@@ -33,14 +37,11 @@ from .schema import TABLES, TableSpec, merge_kinds, to_delta
 from .stream import RunStream
 from .tracked import TRACKED, open_ids
 
-__all__ = ["DEFAULT_LOOKBACK", "DEFAULT_WINDOW", "SyncOptions", "SyncSummary", "pending_windows"]
+__all__ = ["DEFAULT_LOOKBACK", "SyncOptions", "SyncSummary", "settled_windows"]
 
 DEFAULT_LOOKBACK = dt.timedelta(hours=6)
 """How far before the watermark a sync fetches again: rows that arrive late or change status
 within it are caught without any other request."""
-
-DEFAULT_WINDOW = dt.timedelta(hours=1)
-"""Old pending rows closer together than this are re-queried in one time window."""
 
 PENDING = 0
 """``trade_page``'s ``status`` of a transaction waiting for confirmation."""
@@ -51,7 +52,6 @@ class SyncOptions:
     """How a sync runs (see :meth:`Store.sync`)."""
 
     lookback: dt.timedelta = DEFAULT_LOOKBACK
-    window: dt.timedelta = DEFAULT_WINDOW
     concurrency: int = 8
     progress: bool = False
     lock_timeout: float = 60.0
@@ -90,15 +90,19 @@ class SyncSummary:
         return f"<p>{html.escape(self._title())}</p>{self.frame().to_html()}"
 
 
-def pending_windows(seconds: list[int], width: int) -> list[tuple[int, int]]:
-    """Time windows ``(start, end)`` (inclusive) covering every time, joining those ``width``
-    seconds apart or closer."""
+def settled_windows(seconds: list[int], stored: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """Time windows ``(start, end)`` (inclusive, epoch seconds) covering every time in
+    ``seconds``; a window takes in the next time while ``stored`` (the sorted block times the
+    store holds) has at most ``rows`` rows between its start and that time."""
     windows: list[tuple[int, int]] = []
     for t in sorted(seconds):
-        if windows and t - windows[-1][1] <= width:
-            windows[-1] = (windows[-1][0], t)
-        else:
-            windows.append((t, t))
+        if windows:
+            start = windows[-1][0]
+            inside = np.searchsorted(stored, t, "right") - np.searchsorted(stored, start, "left")
+            if inside <= rows:
+                windows[-1] = (start, t)
+                continue
+        windows.append((t, t))
     return windows
 
 
@@ -158,9 +162,7 @@ class Sync:
         else:
             start = int((watermark - self.options.lookback).timestamp())
             frames = [self.fetch(spec.endpoint, blocktime_start=start)]
-            width = int(self.options.window.total_seconds())
-            for lo, hi in pending_windows(self.old_pending(path, start), width):
-                frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
+            frames += self.old_pending(spec, path, start)
         frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -195,14 +197,29 @@ class Sync:
             raise
         return int(stream.close() or 0)
 
-    def old_pending(self, path: Any, before: int) -> list[int]:
-        """Block times (epoch seconds) of this project's rows still pending before ``before``."""
+    def old_pending(self, spec: TableSpec, path: Any, before: int) -> list[pd.DataFrame]:
+        """The current rows of those stored as pending before ``before`` (epoch seconds)."""
         field_ = pc.field
         cutoff = pa.scalar(pd.Timestamp(before, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
         expr = (field_("pid") == self.pid) & (field_("status") == PENDING)
         expr = expr & (field_("block_time") < cutoff)
-        times = delta.read(path, expr, columns=["block_time"]).column("block_time")
-        return sorted({int(t.timestamp()) for t in times.to_pylist() if t is not None})
+        old = delta.read(path, expr, columns=["cid", "block_time"]).to_pandas()
+        if not len(old):
+            return []
+        old["second"] = old["block_time"].map(lambda t: int(t.timestamp()))
+        still = self.fetch(
+            spec.endpoint, status=PENDING, blocktime_start=int(old["second"].min()),
+            blocktime_end=before,
+        )  # fmt: skip
+        settled = old.loc[~old["cid"].isin(set(still["cid"].dropna().tolist()))]
+        frames = [still]
+        if len(settled):
+            mine = delta.read(path, {"pid": self.pid}, columns=["block_time"]).column(0)
+            stored = np.sort(pc.cast(mine, pa.timestamp("s", "UTC")).cast(pa.int64()).to_numpy())
+            rows = DEFAULT_PAGE_SIZE
+            for lo, hi in settled_windows(settled["second"].tolist(), stored, rows):
+                frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
+        return frames
 
     def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
         """The newest time stored for this project in ``spec``'s table."""
