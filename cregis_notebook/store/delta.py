@@ -76,7 +76,7 @@ def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any])
     (or the table is new); ``(added, updated)``."""
     if not exists(path) or not spec.key:
         return append(path, rows, spec, meta), 0
-    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
+    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(rows, spec)
     changed = " OR ".join(
         f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key
     )  # a row fetched again unchanged is not rewritten, nor counted as updated
@@ -90,6 +90,20 @@ def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any])
     return int(metrics.get("num_target_rows_inserted", 0)), int(
         metrics.get("num_target_rows_updated", 0)
     )
+
+
+def _pruning(rows: pa.Table, spec: TableSpec) -> str:
+    """The partitions ``rows`` fall in, as a merge predicate: the merge reads no other files.
+
+    A row's partitions never change (its project, and the month of its ``block_time``)."""
+    terms = ""
+    for name in spec.partitions:
+        values = sorted(set(rows.column(name).to_pylist()))
+        if not values or None in values:
+            return terms
+        listed = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
+        terms += f" AND t.{name} IN ({listed})"
+    return terms
 
 
 def replace(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from ..errors import CregisStoreError
@@ -45,6 +44,8 @@ def frame(layout: Layout, table: str, filters: dict[str, Any]) -> pd.DataFrame:
 
 def sql(layout: Layout, query: str) -> pd.DataFrame:
     """The result of ``query`` over every table, typed: exact decimals, Int64, UTC times."""
+    import duckdb  # only for SQL: a sync does not need it
+
     con = duckdb.connect()
     try:
         for name in tables(layout):

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,15 +117,23 @@ class Sync:
         self.options = options
         self.pid = int(client.pid)
         self.summary = SyncSummary(self.pid)
+        self.counting = threading.Lock()  # fetches run on several threads (balances)
 
-    def fetch(self, endpoint: str, sink: Sink | None = None, **filters: Any) -> pd.DataFrame:
+    def fetch(
+        self,
+        endpoint: str,
+        sink: Sink | None = None,
+        concurrency: int | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
         opts = self.options
         bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
         df = fetch_frame(
-            self.client, endpoint, concurrency=opts.concurrency, progress=bar, sink=sink,
-            **filters,
+            self.client, endpoint, concurrency=concurrency or opts.concurrency, progress=bar,
+            sink=sink, **filters,
         )  # fmt: skip
-        self.summary.requests += int(df.attrs.get("pages_fetched", 1))
+        with self.counting:
+            self.summary.requests += int(df.attrs.get("pages_fetched", 1))
         return df
 
     def run(self) -> SyncSummary:
@@ -269,10 +279,15 @@ class Sync:
             self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
         self.summary.watermarks[spec.name] = as_of
 
-    def each_currency(self, coins: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    def each_currency(self, coins: pd.DataFrame) -> list[pd.DataFrame]:
+        """The balances of every currency of ``coins``, ``concurrency`` currencies at a time
+        (each a fetch of its own, one request in flight), in the coins' order."""
         pairs = coins[["chain_id", "token_id"]].dropna().drop_duplicates()
-        for chain, token in pairs.itertuples(index=False):
-            yield self.fetch(TABLES["balances"].endpoint, currency=f"{chain}@{token}")
+        currencies = [f"{chain}@{token}" for chain, token in pairs.itertuples(index=False)]
+        endpoint = TABLES["balances"].endpoint
+        with ThreadPoolExecutor(self.options.concurrency, "cregis-store-balances") as pool:
+            return list(pool.map(lambda c: self.fetch(endpoint, currency=c, concurrency=1),
+                                 currencies))  # fmt: skip
 
 
 def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
