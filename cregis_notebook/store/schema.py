@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CregisStoreError
+from ..errors import CregisExportError, CregisStoreError
 from ..export import arrow_table, frame_from_arrow, frame_schema
 
 __all__ = [
@@ -98,7 +98,10 @@ def to_delta(df: pd.DataFrame, spec: TableSpec, kinds: Mapping[str, Any]) -> pa.
     ``kinds`` are the table's stored column kinds: a column the frame holds with another kind
     (all missing, so typed otherwise) takes the stored one.
     """
-    table, _ = arrow_table(df)
+    try:
+        table, _ = arrow_table(df, decimal_type=AMOUNT)
+    except CregisExportError as exc:
+        raise CregisStoreError(f"{spec.name}: {exc}; nothing was committed") from exc
     arrays, names = [], []
     for name, column in zip(table.column_names, table.columns, strict=True):
         target = _delta_type(column.type)

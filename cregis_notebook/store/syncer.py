@@ -188,12 +188,15 @@ class Sync:
         seen: set[int] = set()
         path, schema = self.layout.table(spec.name), self.layout.schema(spec.name)
         (key,) = [k for k in spec.key if k != "pid"]
+        kinds: dict[str, Any] = {}
 
         def convert(run: pd.DataFrame) -> pa.Table:
             fresh = [v not in seen for v in run[key].tolist()]
             run = run.loc[fresh].drop_duplicates(subset=[key], ignore_index=True)
             seen.update(run[key].tolist())
-            return to_delta(run, spec, merge_kinds(schema, run))
+            if not kinds:  # the first run sets the columns (a later one may not add any)
+                kinds.update(merge_kinds(schema, run))
+            return to_delta(run, spec, kinds)
 
         def write(reader: pa.RecordBatchReader) -> int:
             meta = {"pid": self.pid, "requests": self.summary.requests, "full": True}
