@@ -16,13 +16,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
 from .schema import TableSpec
 
 __all__ = ["COMMIT_KEY", "append", "exists", "last_commit", "read", "replace", "upsert", "where"]
 
 COMMIT_KEY = "cregis_notebook.sync"
+
+ROW_GROUP = 16_384
+"""Rows a Parquet writer holds before it writes them out: a streamed sync keeps about this many
+rows per open partition in memory, whatever the history's size."""
+
+_WRITER = WriterProperties(max_row_group_size=ROW_GROUP)
 
 
 def _props(meta: Mapping[str, Any]) -> CommitProperties:
@@ -50,7 +56,7 @@ def append(
     write_deltalake(
         str(path), counted.reader() if counted else rows, mode="append",
         partition_by=spec.partitions if partitioned else None, commit_properties=_props(meta),
-        schema_mode="merge" if merge_schema else None,
+        schema_mode="merge" if merge_schema else None, writer_properties=_WRITER,
     )  # fmt: skip
     return counted.rows if counted else rows.num_rows
 
