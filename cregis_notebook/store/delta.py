@@ -28,6 +28,10 @@ ROW_GROUP = 16_384
 """Rows a Parquet writer holds before it writes them out: a streamed sync keeps about this many
 rows per open partition in memory, whatever the history's size."""
 
+FILE_BYTES = 16 * 2**20
+"""Files of about this size: a merge rewrites only the files holding rows it changes (a
+stream writes newest first, so recent rows share a few files)."""
+
 _WRITER = WriterProperties(max_row_group_size=ROW_GROUP)
 
 
@@ -57,6 +61,7 @@ def append(
         str(path), counted.reader() if counted else rows, mode="append",
         partition_by=spec.partitions if partitioned else None, commit_properties=_props(meta),
         schema_mode="merge" if merge_schema else None, writer_properties=_WRITER,
+        target_file_size=FILE_BYTES,
     )  # fmt: skip
     return counted.rows if counted else rows.num_rows
 
@@ -82,7 +87,7 @@ def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any])
     (or the table is new); ``(added, updated)``."""
     if not exists(path) or not spec.key:
         return append(path, rows, spec, meta), 0
-    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(rows, spec)
+    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(path, rows, spec)
     changed = " OR ".join(
         f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key
     )  # a row fetched again unchanged is not rewritten, nor counted as updated
@@ -98,17 +103,28 @@ def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any])
     )
 
 
-def _pruning(rows: pa.Table, spec: TableSpec) -> str:
-    """The partitions ``rows`` fall in, as a merge predicate: the merge reads no other files.
-
-    A row's partitions never change (its project, and the month of its ``block_time``)."""
+def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
+    """Where the merge's matches and inserts can be, as terms of its predicate, so that it
+    reads and rewrites no other files: the partitions and the earliest time of ``rows`` and of
+    the stored rows with their keys (looked up first: a row may have moved, say to another
+    month when its ``block_time`` changed)."""
+    key = [k for k in spec.key if k != "pid"]
+    columns = list(dict.fromkeys([*spec.partitions, *([spec.time] if spec.time else [])]))
+    both = [rows.select(columns)]
+    if key:
+        stored = read(path, pc.field(key[0]).isin(rows.column(key[0])), columns=columns)
+        both.append(stored.cast(both[0].schema))
+    seen = pa.concat_tables(both)
     terms = ""
     for name in spec.partitions:
-        values = sorted(set(rows.column(name).to_pylist()))
+        values = sorted(set(seen.column(name).to_pylist()))
         if not values or None in values:
             return terms
         listed = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
         terms += f" AND t.{name} IN ({listed})"
+    if spec.time is not None and seen.column(spec.time).null_count == 0:
+        earliest = pc.min(seen.column(spec.time)).as_py()
+        terms += f" AND t.{spec.time} >= '{earliest.isoformat()}'"
     return terms
 
 

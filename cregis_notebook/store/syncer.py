@@ -191,6 +191,7 @@ class Sync:
         kinds: dict[str, Any] = {}
 
         def convert(run: pd.DataFrame) -> pa.Table:
+            run.attrs = {}  # not copied along by every step below
             fresh = [v not in seen for v in run[key].tolist()]
             run = run.loc[fresh].drop_duplicates(subset=[key], ignore_index=True)
             seen.update(run[key].tolist())
@@ -229,7 +230,7 @@ class Sync:
         if len(settled):
             mine = delta.read(path, {"pid": self.pid}, columns=["block_time"]).column(0)
             stored = np.sort(pc.cast(mine, pa.timestamp("s", "UTC")).cast(pa.int64()).to_numpy())
-            rows = DEFAULT_PAGE_SIZE
+            rows = DEFAULT_PAGE_SIZE - 1  # a short page: no end check after it
             for lo, hi in settled_windows(settled["second"].tolist(), stored, rows):
                 frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
         return frames
