@@ -1,0 +1,119 @@
+"""Balances against a ledger built from the transactions, per address and currency.
+
+The ledger rule (the sandbox keeps the same one, see docs/sandbox.md): a successful row adds
+its ``amount`` to ``to_address`` and takes it from ``from_address``; its ``fee`` is taken from
+``from_address`` in the chain's native coin (``chain_id@chain_id``). A pending row's amount is
+still in its sending address, counted in ``processing``. So ``total`` is the successful rows'
+sum, ``processing`` the pending outgoing amounts and ``available = total - processing``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from .deposits import TRADE_COLUMNS
+from .inputs import coin_keys, decimals, require
+from .results import finish
+
+__all__ = ["balances", "ledger"]
+
+_SUCCESS = 1
+_PENDING = 0
+_PARTS = ("total", "available", "processing")
+
+
+def _sum(frame: pd.DataFrame, keys: list[str], value: str) -> pd.Series:
+    if frame.empty:
+        return pd.Series(dtype=object)
+    return frame.groupby(keys, sort=False)[value].agg(lambda v: sum(v, Decimal(0)))
+
+
+def ledger(trades: pd.DataFrame) -> pd.DataFrame:
+    """Per ``address`` and ``currency`` (``chain_id@token_id``): the exact ``total``,
+    ``available`` and ``processing`` the transactions give (the rule in the module's doc)."""
+    status = trades["status"].astype("Int64")
+    coin = coin_keys(trades).to_numpy()
+    native = (trades["chain_id"].astype("string") + "@" + trades["chain_id"].astype("string")).to_numpy()
+    amount = np.array(decimals(trades["amount"]), dtype=object)
+    fee = np.array(decimals(trades["fee"]) if "fee" in trades.columns else [None] * len(trades), dtype=object)
+    done = (status == _SUCCESS).fillna(False).to_numpy(bool)
+    pending = (status == _PENDING).fillna(False).to_numpy(bool)
+    to_addr = trades["to_address"].astype("string").to_numpy()
+    from_addr = trades["from_address"].astype("string").to_numpy()
+    has_fee = done & np.array([f is not None and f != 0 for f in fee], dtype=bool)
+    moves = pd.DataFrame(
+        {
+            "address": np.concatenate([to_addr[done], from_addr[done], from_addr[has_fee]]),
+            "currency": np.concatenate([coin[done], coin[done], native[has_fee]]),
+            "change": np.concatenate([amount[done], [-a for a in amount[done]], [-f for f in fee[has_fee]]]),
+        }
+    )
+    moves = moves[moves["address"].notna() & (moves["address"] != "")]
+    total = _sum(moves, ["address", "currency"], "change").rename("total")
+    held = pd.DataFrame({"address": from_addr[pending], "currency": coin[pending], "change": amount[pending]})
+    processing = _sum(held, ["address", "currency"], "change").rename("processing")
+    out = pd.concat([total, processing], axis=1)
+    out.index.names = ["address", "currency"]
+    out = out.reset_index()
+    for part in ("total", "processing"):
+        out[part] = [v if isinstance(v, Decimal) else Decimal(0) for v in out[part]]
+    out["available"] = [t - p for t, p in zip(out["total"], out["processing"], strict=True)]
+    out["address"] = out["address"].astype("string")
+    out["currency"] = out["currency"].astype("string")
+    return out[["address", "currency", *_PARTS]]
+
+
+def _snapshot(balances: pd.DataFrame) -> pd.DataFrame:
+    if "code" in balances.columns:
+        balances = balances[balances["code"].astype("string").fillna("00000") == "00000"]
+    out = pd.DataFrame(
+        {
+            "address": balances["address"].astype("string").to_numpy(),
+            "currency": coin_keys(balances).to_numpy(),
+            **{part: decimals(balances[part]) for part in _PARTS},
+        }
+    )
+    if "as_of" in balances.columns:
+        out["as_of"] = pd.to_datetime(balances["as_of"], utc=True).to_numpy()
+    out["currency"] = out["currency"].astype("string")
+    return out
+
+
+def balances(trades: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
+    """One row per balance snapshot row (``address@currency``), snapshot and ledger side by side.
+
+    ``ledger_drift``: any of ``total``, ``available`` or ``processing`` differs from the
+    ledger; ``drift_*`` columns hold the exact differences (snapshot minus ledger). With an
+    ``as_of`` column (snapshots from the store) each row is compared with the ledger of the
+    trades up to that time. At stake: the largest absolute difference.
+    """
+    trades = require(trades, TRADE_COLUMNS, "trades")
+    balances = require(balances, ("address", "currency", *_PARTS), "balances")
+    snap = _snapshot(balances)
+    parts: list[pd.DataFrame] = []
+    groups = snap.groupby("as_of", sort=True) if "as_of" in snap.columns else [(None, snap)]
+    for as_of, rows in groups:
+        upto = trades if as_of is None else trades[trades["block_time"] <= as_of]
+        book = ledger(upto).rename(columns={p: f"ledger_{p}" for p in _PARTS})
+        parts.append(rows.merge(book, on=["address", "currency"], how="left"))
+    joined = pd.concat(parts, ignore_index=True) if parts else snap
+    gaps: dict[str, list[Decimal]] = {}
+    for part in _PARTS:
+        mine = joined[part].tolist()
+        book_values = [v if isinstance(v, Decimal) else Decimal(0) for v in joined[f"ledger_{part}"]]
+        joined[f"ledger_{part}"] = book_values
+        gaps[part] = [
+            (m if m is not None else Decimal(0)) - b for m, b in zip(mine, book_values, strict=True)
+        ]
+        joined[f"drift_{part}"] = gaps[part]
+    drift = np.array(
+        [any(g != 0 for g in row) for row in zip(*gaps.values(), strict=True)], dtype=bool
+    )
+    stake = [max(abs(g) for g in row) for row in zip(*gaps.values(), strict=True)]
+    joined["key"] = (joined["address"] + "@" + joined["currency"]).astype("string")
+    result = finish(joined, "balances", {"ledger_drift": drift}, {"default": stake})
+    front = ["key", "ok", "findings", "currency", "amount_at_stake"]
+    return result[front + [c for c in result.columns if c not in front]]

@@ -1,0 +1,191 @@
+"""``run``: everything reconciled from a client or a local store, as one ``Reconciliation``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._signing import Secret
+from ..client import Client
+from ..fetch import fetch_frame
+from .balances import balances as reconcile_balances
+from .checks import KINDS
+from .deposits import deposits as reconcile_deposits
+from .inputs import CallbackSource, read_callbacks, read_requests
+from .orders import orders as reconcile_orders
+from .summary import as_findings, summary
+from .transfers import payouts as reconcile_payouts
+from .transfers import withdrawals as reconcile_withdrawals
+
+__all__ = ["Reconciliation", "run"]
+
+_QUERIES = {"payouts": "payout_query", "withdrawals": "sub_address_withdrawal_query"}
+_CALLBACK_KINDS = {"payouts": "payout", "withdrawals": "sub_address_withdrawal"}
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The result of :func:`run`: one frame per kind (a row per object checked), ``findings``
+    (long: ``kind``, ``key``, ``check``, ``currency``, ``amount_at_stake``) and ``summary``."""
+
+    payouts: pd.DataFrame = field(repr=False)
+    withdrawals: pd.DataFrame = field(repr=False)
+    deposits: pd.DataFrame = field(repr=False)
+    balances: pd.DataFrame = field(repr=False)
+    orders: pd.DataFrame = field(repr=False)
+    findings: pd.DataFrame = field(repr=False)
+    summary: pd.DataFrame = field(repr=False)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every frame by name (``summary``, ``findings``, then each kind), e.g. for
+        ``cn.to_excel(rec.frames(), path)``."""
+        return {"summary": self.summary, "findings": self.findings} | {
+            kind: getattr(self, kind) for kind in KINDS
+        }
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per kind: (objects checked, objects with a finding)."""
+        out = {}
+        for kind in KINDS:
+            frame = getattr(self, kind)
+            out[kind] = (len(frame), int((~frame["ok"].astype(bool)).sum()) if len(frame) else 0)
+        return out
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{kind}={bad}/{n}" for kind, (n, bad) in self.counts().items())
+        return f"Reconciliation({len(self.findings)} findings; with findings/checked: {parts})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(kind)}</td><td>{n}</td><td>{bad}</td></tr>"
+            for kind, (n, bad) in self.counts().items()
+        )
+        table = "" if self.summary.empty else self.summary.to_html(index=False)
+        return (
+            f"<b>Reconciliation</b>: {len(self.findings)} findings"
+            "<table><tr><th>kind</th><th>checked</th><th>with findings</th></tr>"
+            f"{rows}</table>{table}"
+        )
+
+
+def _ints(values: Any) -> list[int]:
+    return sorted({int(v) for v in pd.Series(values).dropna()})
+
+
+def _answered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a fanned-out query that Cregis answered (an unknown cid answers an error)."""
+    if "cid" not in frame.columns:
+        frame = frame.assign(cid=pd.Series(frame.attrs["filters"]["cid"], dtype="Int64").to_numpy())
+    return frame[frame["code"].astype("string") == "00000"].reset_index(drop=True)
+
+
+def _query(client: Client, endpoint: str, filter_name: str, values: list[Any]) -> pd.DataFrame:
+    if not values:
+        return pd.DataFrame()
+    frame = fetch_frame(client, endpoint, progress=False, errors="row", **{filter_name: values})
+    return _answered(frame) if filter_name == "cid" else frame[frame["code"] == "00000"]
+
+
+def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the checks need, fetched: trades, balances of every project coin, and the
+    transfers and orders the callbacks or the requests name."""
+    trades = fetch_frame(client, "trade_page", progress=False)
+    coins = fetch_frame(client, "project_coins", progress=False)
+    keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
+    snapshots = [fetch_frame(client, "sub_address_balance", currency=k, progress=False) for k in keys]
+    snapshots = [s for s in snapshots if len(s)]
+    out = {
+        "trades": trades,
+        "balances": pd.concat(snapshots, ignore_index=True) if snapshots else pd.DataFrame(),
+    }
+    for kind, endpoint in _QUERIES.items():
+        named = callbacks.loc[callbacks["kind"].astype("string") == _CALLBACK_KINDS[kind]]
+        cids = _ints(named["cid"]) if "cid" in named.columns else []
+        mine = asked[asked["kind"].isna() | (asked["kind"] == _CALLBACK_KINDS[kind].split("_")[-1])]
+        cids = sorted(set(cids) | set(_ints(mine["cid"])))
+        out[kind] = _query(client, endpoint, "cid", cids)
+    orders = callbacks.loc[callbacks["kind"].astype("string").isin(["payment_order", "payment_v1"])]
+    ids = sorted(set(orders["cregis_id"].dropna().astype(str))) if "cregis_id" in orders.columns else []
+    out["orders"] = _query(client, "order_info_v2", "cregis_id", ids)
+    return out
+
+
+def _stored(store: Any) -> dict[str, pd.DataFrame]:
+    """The tables of a local store (``store.frame(table)``); a missing one is empty."""
+    tables = set(store.tables)
+    names = ("trades", "balances", "payouts", "withdrawals", "orders", "callbacks")
+    return {name: store.frame(name) if name in tables else pd.DataFrame() for name in names}
+
+
+def _split_requests(asked: pd.DataFrame, withdrawals: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Requests without a ``kind``: a withdrawal's third_party_id goes to withdrawals."""
+    if asked["kind"].notna().all():
+        return asked, asked
+    theirs = set(withdrawals["third_party_id"].dropna().astype(str)) if "third_party_id" in withdrawals.columns else set()
+    is_w = asked["kind"].fillna(
+        asked["third_party_id"].astype(str).isin(theirs).map({True: "withdrawal", False: "payout"})
+    )
+    asked = asked.assign(kind=is_w.astype("string"))
+    return asked, asked
+
+
+def _is_store(source: Any) -> bool:
+    return not isinstance(source, Client) and callable(getattr(source, "frame", None)) and hasattr(source, "tables")
+
+
+def run(
+    source: Client | Any,
+    *,
+    callbacks: CallbackSource | None = None,
+    requests: pd.DataFrame | str | None = None,
+    stale_after: str | dt.timedelta = "24h",
+    now: Any = None,
+    api_key: str | Secret | None = None,
+) -> Reconciliation:
+    """Reconcile payouts, withdrawals, deposits, balances and orders.
+
+    Args:
+        source: a :class:`~cregis_notebook.Client` (what is needed is fetched) or a local store
+            (anything with ``tables`` and ``frame(table)``, such as ``cn.Store``).
+        callbacks: the callbacks received (raw bodies, or a frame with ``verified``); from a
+            store, its ``callbacks`` table is used when this is left out.
+        requests: your own record of the payouts and withdrawals you asked for (a frame or a
+            CSV path: ``third_party_id``, ``amount``, ``address``, optionally ``kind``, ``cid``,
+            ``requested_at``).
+        stale_after: how long a transfer may await approval or a deposit stay pending.
+        now: the time "stuck" and "stale" are measured at (default: now).
+        api_key: the key raw callbacks are verified with (an in-process sandbox's is used when
+            left out); never shown.
+    """
+    if api_key is None and isinstance(source, Client) and source.sandbox_app is not None:
+        api_key = source.sandbox_app.api_key
+    if _is_store(source):
+        data = _stored(source)
+        received = read_callbacks(data["callbacks"] if callbacks is None and not data["callbacks"].empty else callbacks, api_key)
+    elif isinstance(source, Client):
+        received = read_callbacks(callbacks, api_key)
+        data = _fetch(source, received, read_requests(requests))
+    else:
+        raise TypeError(f"source must be a Client or a Store; got {type(source).__name__}")
+    asked, _ = _split_requests(read_requests(requests), data["withdrawals"])
+    options = {"stale_after": stale_after, "now": now}
+    trades = data["trades"]
+    result = {
+        "payouts": reconcile_payouts(_or_empty(data["payouts"]), trades, received, asked, **options),
+        "withdrawals": reconcile_withdrawals(_or_empty(data["withdrawals"]), trades, received, asked, **options),
+        "deposits": reconcile_deposits(trades, received, **options),
+        "balances": reconcile_balances(trades, data["balances"]),
+        "orders": reconcile_orders(data["orders"], received),
+    }
+    findings = as_findings(*result.values())
+    return Reconciliation(**result, findings=findings, summary=summary(findings))
+
+
+def _or_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame.columns):
+        return frame
+    return pd.DataFrame({"cid": pd.Series(dtype="Int64"), "amount": pd.Series(dtype=object)})
