@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .deposits import TRADE_COLUMNS
-from .inputs import coin_keys, decimals, require
+from .inputs import coin_keys, decimals, exact_column, require
 from .results import finish
 
 __all__ = ["balances", "ledger"]
@@ -36,9 +36,13 @@ def ledger(trades: pd.DataFrame) -> pd.DataFrame:
     ``available`` and ``processing`` the transactions give (the rule in the module's doc)."""
     status = trades["status"].astype("Int64")
     coin = coin_keys(trades).to_numpy()
-    native = (trades["chain_id"].astype("string") + "@" + trades["chain_id"].astype("string")).to_numpy()
+    native = (
+        trades["chain_id"].astype("string") + "@" + trades["chain_id"].astype("string")
+    ).to_numpy()
     amount = np.array(decimals(trades["amount"]), dtype=object)
-    fee = np.array(decimals(trades["fee"]) if "fee" in trades.columns else [None] * len(trades), dtype=object)
+    fee = np.array(
+        decimals(trades["fee"]) if "fee" in trades.columns else [None] * len(trades), dtype=object
+    )
     done = (status == _SUCCESS).fillna(False).to_numpy(bool)
     pending = (status == _PENDING).fillna(False).to_numpy(bool)
     to_addr = trades["to_address"].astype("string").to_numpy()
@@ -48,19 +52,27 @@ def ledger(trades: pd.DataFrame) -> pd.DataFrame:
         {
             "address": np.concatenate([to_addr[done], from_addr[done], from_addr[has_fee]]),
             "currency": np.concatenate([coin[done], coin[done], native[has_fee]]),
-            "change": np.concatenate([amount[done], [-a for a in amount[done]], [-f for f in fee[has_fee]]]),
+            "change": np.concatenate(
+                [amount[done], [-a for a in amount[done]], [-f for f in fee[has_fee]]]
+            ),
         }
     )
     moves = moves[moves["address"].notna() & (moves["address"] != "")]
     total = _sum(moves, ["address", "currency"], "change").rename("total")
-    held = pd.DataFrame({"address": from_addr[pending], "currency": coin[pending], "change": amount[pending]})
+    held = pd.DataFrame(
+        {"address": from_addr[pending], "currency": coin[pending], "change": amount[pending]}
+    )
     processing = _sum(held, ["address", "currency"], "change").rename("processing")
     out = pd.concat([total, processing], axis=1)
     out.index.names = ["address", "currency"]
     out = out.reset_index()
     for part in ("total", "processing"):
-        out[part] = [v if isinstance(v, Decimal) else Decimal(0) for v in out[part]]
-    out["available"] = [t - p for t, p in zip(out["total"], out["processing"], strict=True)]
+        out[part] = exact_column(
+            (v if isinstance(v, Decimal) else Decimal(0) for v in out[part]), out.index
+        )
+    out["available"] = exact_column(
+        (t - p for t, p in zip(out["total"], out["processing"], strict=True)), out.index
+    )
     out["address"] = out["address"].astype("string")
     out["currency"] = out["currency"].astype("string")
     return out[["address", "currency", *_PARTS]]
@@ -103,12 +115,14 @@ def balances(trades: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
     gaps: dict[str, list[Decimal]] = {}
     for part in _PARTS:
         mine = joined[part].tolist()
-        book_values = [v if isinstance(v, Decimal) else Decimal(0) for v in joined[f"ledger_{part}"]]
-        joined[f"ledger_{part}"] = book_values
+        book_values = [
+            v if isinstance(v, Decimal) else Decimal(0) for v in joined[f"ledger_{part}"]
+        ]
+        joined[f"ledger_{part}"] = exact_column(book_values, joined.index)
         gaps[part] = [
             (m if m is not None else Decimal(0)) - b for m, b in zip(mine, book_values, strict=True)
         ]
-        joined[f"drift_{part}"] = gaps[part]
+        joined[f"drift_{part}"] = exact_column(gaps[part], joined.index)
     drift = np.array(
         [any(g != 0 for g in row) for row in zip(*gaps.values(), strict=True)], dtype=bool
     )

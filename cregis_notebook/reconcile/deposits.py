@@ -24,8 +24,17 @@ from .results import disagree, finish, known, spread
 __all__ = ["DEPOSIT", "TRADE_COLUMNS", "deposits", "is_deposit"]
 
 TRADE_COLUMNS = (
-    "txid", "status", "trade_type", "business_type", "chain_id", "token_id", "amount", "fee",
-    "from_address", "to_address", "block_time",
+    "txid",
+    "status",
+    "trade_type",
+    "business_type",
+    "chain_id",
+    "token_id",
+    "amount",
+    "fee",
+    "from_address",
+    "to_address",
+    "block_time",
 )
 """The trade columns the checks read."""
 

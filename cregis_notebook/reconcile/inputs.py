@@ -14,13 +14,14 @@ import pandas as pd
 
 from .._signing import Secret
 from .._values import exact_decimal
-from ..errors import UnfitValue
 from ..callbacks import callbacks_frame
+from ..errors import UnfitValue
 
 __all__ = [
     "CallbackSource",
     "coin_keys",
     "decimals",
+    "exact_column",
     "latest_by",
     "read_callbacks",
     "read_requests",
@@ -47,6 +48,14 @@ def decimals(values: Iterable[Any]) -> list[Decimal | None]:
             except UnfitValue as exc:
                 raise ValueError(f"not an exact amount: {exc}") from None
     return out
+
+
+def exact_column(values: Iterable[Any], index: pd.Index | None = None) -> pd.Series:
+    """A column of Python objects (exact ``Decimal`` amounts, lists, dicts) kept as they are."""
+    items = list(values)
+    return pd.Series(
+        items, index=index if index is not None else pd.RangeIndex(len(items)), dtype=object
+    )
 
 
 def coin_keys(frame: pd.DataFrame) -> pd.Series:
@@ -76,7 +85,9 @@ def stale_delta(stale_after: str | dt.timedelta | pd.Timedelta) -> pd.Timedelta:
     try:
         delta = pd.Timedelta(stale_after)
     except (TypeError, ValueError):
-        raise ValueError(f"stale_after must be a duration such as '24h'; got {stale_after!r}") from None
+        raise ValueError(
+            f"stale_after must be a duration such as '24h'; got {stale_after!r}"
+        ) from None
     if pd.isna(delta) or delta <= pd.Timedelta(0):
         raise ValueError(f"stale_after must be a positive duration; got {stale_after!r}")
     return delta
@@ -136,18 +147,29 @@ def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.
     """
     columns = ["third_party_id", "amount", "address", "kind", "cid", "requested_at"]
     if requests is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return empty.astype(
+            {
+                "third_party_id": "string",
+                "kind": "string",
+                "cid": "Int64",
+                "requested_at": "datetime64[ns, UTC]",
+            }
+        )
     if isinstance(requests, (str, os.PathLike)):
         raw = pd.read_csv(Path(requests), dtype=str, keep_default_na=False, na_values=[""])
     elif isinstance(requests, pd.DataFrame):
         raw = requests
     else:
-        raise TypeError(f"requests must be a DataFrame or a CSV path; got {type(requests).__name__}")
+        raise TypeError(
+            f"requests must be a DataFrame or a CSV path; got {type(requests).__name__}"
+        )
     if "third_party_id" not in raw.columns:
         raise ValueError("requests need a 'third_party_id' column")
     out = pd.DataFrame(index=raw.index)
     out["third_party_id"] = raw["third_party_id"].astype("string")
-    out["amount"] = decimals(raw["amount"]) if "amount" in raw.columns else None
+    amounts = decimals(raw["amount"]) if "amount" in raw.columns else [None] * len(raw)
+    out["amount"] = exact_column(amounts, out.index)
     address = next((c for c in _ADDRESS_NAMES if c in raw.columns), None)
     out["address"] = raw[address].astype("string") if address else pd.NA
     out["kind"] = (
@@ -155,7 +177,9 @@ def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.
     )
     out["cid"] = pd.to_numeric(raw["cid"]).astype("Int64") if "cid" in raw.columns else pd.NA
     when = next((c for c in _TIME_NAMES if c in raw.columns), None)
-    out["requested_at"] = pd.to_datetime(raw[when], utc=True) if when else pd.NaT
+    out["requested_at"] = pd.to_datetime(
+        raw[when] if when else pd.Series(pd.NaT, index=raw.index), utc=True
+    )
     for extra in ("currency", "chain_id", "token_id"):
         if extra in raw.columns:
             out[extra] = raw[extra].astype("string")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._signing import Secret
-from .inputs import CallbackSource, decimals, latest_by, read_callbacks, require
+from .inputs import CallbackSource, decimals, exact_column, latest_by, read_callbacks, require
 from .results import finish, known
 
 __all__ = ["FINAL_STATUSES", "PAID_STATUSES", "expected_status", "orders", "payment_details"]
@@ -50,21 +50,34 @@ def payment_details(orders: pd.DataFrame) -> pd.DataFrame:
             )
             part = part[part[list(fields)].notna().any(axis=1)]
             part.insert(1, "n", n)
-            records.extend(part.to_dict("records"))
-    columns = ["cregis_id", "n", "payment_address", "from_address", "receive_amount",
-               "receive_currency", "pay_amount", "pay_currency", "exchange_rate", "tx_id",
-               "blockchain", "token_name"]
+            records.extend({str(k): v for k, v in r.items()} for r in part.to_dict("records"))
+    columns = [
+        "cregis_id",
+        "n",
+        "payment_address",
+        "from_address",
+        "receive_amount",
+        "receive_currency",
+        "pay_amount",
+        "pay_currency",
+        "exchange_rate",
+        "tx_id",
+        "blockchain",
+        "token_name",
+    ]
     out = pd.DataFrame.from_records(records, columns=None if records else columns)
     for name in columns:
         if name not in out.columns:
             out[name] = pd.Series([None] * len(out), dtype=object)
     for name in _DETAIL_AMOUNTS:
-        out[name] = decimals(out[name])
+        out[name] = exact_column(decimals(out[name]), out.index)
     for name in set(columns) - {"n", *_DETAIL_AMOUNTS}:
         out[name] = out[name].astype("string")
     out["n"] = out["n"].astype("int64")
     extra = [c for c in out.columns if c not in columns]
-    return out[columns + extra].sort_values(["cregis_id", "n"], kind="stable").reset_index(drop=True)
+    return (
+        out[columns + extra].sort_values(["cregis_id", "n"], kind="stable").reset_index(drop=True)
+    )
 
 
 def _quantum(value: Decimal) -> Decimal:
@@ -78,8 +91,13 @@ def _paid(details: pd.DataFrame) -> pd.DataFrame:
     slack: dict[str, Decimal] = {}
     by_token: dict[tuple[str, str], Decimal] = {}
     rows = zip(
-        details["cregis_id"], details["pay_amount"], details["receive_amount"],
-        details["exchange_rate"], details["token_name"], details["pay_currency"], strict=True,
+        details["cregis_id"],
+        details["pay_amount"],
+        details["receive_amount"],
+        details["exchange_rate"],
+        details["token_name"],
+        details["pay_currency"],
+        strict=True,
     )
     for cregis_id, pay, receive, rate, token, symbol in rows:
         if pay is None or not rate:
@@ -176,7 +194,9 @@ def orders(
         {
             "key": orders["cregis_id"].astype("string"),
             "cregis_id": orders["cregis_id"].astype("string"),
-            "order_id": orders["order_id"].astype("string") if "order_id" in orders.columns else pd.NA,
+            "order_id": orders["order_id"].astype("string")
+            if "order_id" in orders.columns
+            else pd.NA,
             "status": orders["status"].astype("string"),
             "currency": orders["order_currency"].astype("string"),
             "order_amount": decimals(orders["order_amount"]),
@@ -184,31 +204,56 @@ def orders(
     )
     value = paid["paid_value"].to_dict()
     slack = paid["slack"].to_dict()
-    rows["payments"] = rows["cregis_id"].map(details.groupby("cregis_id").size()).fillna(0).astype(int)
+    rows["payments"] = (
+        rows["cregis_id"].map(details.groupby("cregis_id").size()).fillna(0).astype(int)
+    )
     rows["paid_value"] = [value.get(c, Decimal(0)) for c in rows["cregis_id"]]
     under = _tolerance(orders, "underpaid_tolerance", Decimal(underpaid_tolerance))
     over = _tolerance(orders, "overpaid_tolerance", Decimal(overpaid_tolerance))
     rows["expected_status"] = [
         expected_status(a, p, u, o, slack.get(c, Decimal(0))) if a is not None and n else None
         for a, p, u, o, c, n in zip(
-            rows["order_amount"], rows["paid_value"], under, over, rows["cregis_id"],
-            rows["payments"], strict=True,
+            rows["order_amount"],
+            rows["paid_value"],
+            under,
+            over,
+            rows["cregis_id"],
+            rows["payments"],
+            strict=True,
         )
     ]
     status = rows["status"]
     paid_state = status.isin(PAID_STATUSES).fillna(False).to_numpy(bool)
-    wrong_paid = paid_state & (rows["expected_status"].astype("string") != status).fillna(True).to_numpy(bool)
-    expired_paid = (status == "expired").fillna(False).to_numpy(bool) & (rows["payments"] > 0).to_numpy()
+    wrong_paid = paid_state & (rows["expected_status"].astype("string") != status).fillna(
+        True
+    ).to_numpy(bool)
+    expired_paid = (status == "expired").fillna(False).to_numpy(bool) & (
+        rows["payments"] > 0
+    ).to_numpy()
 
-    refund = decimals(orders["refund_data.refund_amount"]) if "refund_data.refund_amount" in orders.columns else [None] * len(orders)
-    token = orders["refund_data.token"].astype("string") if "refund_data.token" in orders.columns else pd.Series(pd.NA, index=orders.index, dtype="string")
-    rows["refund_amount"] = refund
-    rows["paid_in_refund_token"] = [
-        by_token.get((c, str(t)), Decimal(0)) if t is not pd.NA else None
-        for c, t in zip(rows["cregis_id"], token, strict=True)
-    ]
+    refund = (
+        decimals(orders["refund_data.refund_amount"])
+        if "refund_data.refund_amount" in orders.columns
+        else [None] * len(orders)
+    )
+    token = (
+        orders["refund_data.token"].astype("string")
+        if "refund_data.token" in orders.columns
+        else pd.Series(pd.NA, index=orders.index, dtype="string")
+    )
+    rows["refund_amount"] = exact_column(refund, rows.index)
+    rows["paid_in_refund_token"] = exact_column(
+        [
+            by_token.get((c, str(t)), Decimal(0)) if t is not pd.NA else None
+            for c, t in zip(rows["cregis_id"], token, strict=True)
+        ],
+        rows.index,
+    )
     too_much = np.array(
-        [r is not None and r > 0 and (p is None or r > p) for r, p in zip(refund, rows["paid_in_refund_token"], strict=True)],
+        [
+            r is not None and r > 0 and (p is None or r > p)
+            for r, p in zip(refund, rows["paid_in_refund_token"], strict=True)
+        ],
         dtype=bool,
     )
     joined = rows.merge(_callbacks(read_callbacks(callbacks, api_key)), on="cregis_id", how="left")
@@ -217,19 +262,27 @@ def orders(
     event = joined["callback_event"].astype("string")
     said = known(joined["callback_amount"])
     amount_differs = np.array(
-        [s is not None and a is not None and s != a for s, a in zip(said, joined["order_amount"], strict=True)],
+        [
+            s is not None and a is not None and s != a
+            for s, a in zip(said, joined["order_amount"], strict=True)
+        ],
         dtype=bool,
     )
     flags = {
         "status_vs_paid": wrong_paid | expired_paid,
         "refund_exceeds_paid": too_much,
         "missing_callback": final & ~heard,
-        "callback_mismatch": (event.notna() & (event != joined["status"])).fillna(False).to_numpy(bool)
+        "callback_mismatch": (event.notna() & (event != joined["status"]))
+        .fillna(False)
+        .to_numpy(bool)
         | amount_differs,
     }
     stakes = {
         "default": list(joined["order_amount"]),
-        "status_vs_paid": [abs(a - p) if a is not None else None for a, p in zip(joined["order_amount"], joined["paid_value"], strict=True)],
+        "status_vs_paid": [
+            abs(a - p) if a is not None else None
+            for a, p in zip(joined["order_amount"], joined["paid_value"], strict=True)
+        ],
     }
     result = finish(joined, "orders", flags, stakes)
     front = ["key", "ok", "findings", "currency", "amount_at_stake"]

@@ -3,13 +3,15 @@ the exact amounts at stake; and the long ``findings`` frame built from such rows
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .checks import KINDS, checks_for
+from .inputs import exact_column
 
 __all__ = [
     "FINDINGS_COLUMNS",
@@ -25,7 +27,7 @@ FINDINGS_COLUMNS = ("kind", "key", "check", "currency", "amount_at_stake")
 """The columns of the long findings frame (the reconciliation vocabulary)."""
 
 
-def known(values: Sequence[object]) -> list[Decimal | None]:
+def known(values: Iterable[Any]) -> list[Decimal | None]:
     """The exact decimals of a column, ``None`` where a value is missing (``NaN``, ``<NA>``)."""
     return [v if isinstance(v, Decimal) else None for v in values]
 
@@ -73,15 +75,17 @@ def finish(
     owed: list[dict[str, Decimal]] = [{} for _ in range(n)]
     for name in names:
         own = stakes.get(name, default)
-        for i in np.flatnonzero(matrix[name]):
+        for i in np.flatnonzero(matrix[name]).tolist():
             found[i].append(name)
             value = own[i] if own[i] is not None else default[i]
             owed[i][name] = value if value is not None else Decimal(0)
     out = frame.copy()
-    out["ok"] = [not f for f in found]
-    out["findings"] = found
-    out["amount_at_stake"] = [max(o.values()) if o else Decimal(0) for o in owed]
-    out["stakes"] = owed
+    out["ok"] = np.array([not f for f in found], dtype=bool)
+    out["findings"] = exact_column(found, out.index)
+    out["amount_at_stake"] = exact_column(
+        (max(o.values()) if o else Decimal(0) for o in owed), out.index
+    )
+    out["stakes"] = exact_column(owed, out.index)
     out.attrs["kind"] = kind
     return out
 

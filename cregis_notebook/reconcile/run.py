@@ -86,7 +86,8 @@ def _answered(frame: pd.DataFrame) -> pd.DataFrame:
 def _query(client: Client, endpoint: str, filter_name: str, values: list[Any]) -> pd.DataFrame:
     if not values:
         return pd.DataFrame()
-    frame = fetch_frame(client, endpoint, progress=False, errors="row", **{filter_name: values})
+    filters: dict[str, Any] = {filter_name: values}
+    frame = fetch_frame(client, endpoint, progress=False, errors="row", **filters)
     return _answered(frame) if filter_name == "cid" else frame[frame["code"] == "00000"]
 
 
@@ -96,7 +97,9 @@ def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict
     trades = fetch_frame(client, "trade_page", progress=False)
     coins = fetch_frame(client, "project_coins", progress=False)
     keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
-    snapshots = [fetch_frame(client, "sub_address_balance", currency=k, progress=False) for k in keys]
+    snapshots = [
+        fetch_frame(client, "sub_address_balance", currency=k, progress=False) for k in keys
+    ]
     snapshots = [s for s in snapshots if len(s)]
     out = {
         "trades": trades,
@@ -109,7 +112,11 @@ def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict
         cids = sorted(set(cids) | set(_ints(mine["cid"])))
         out[kind] = _query(client, endpoint, "cid", cids)
     orders = callbacks.loc[callbacks["kind"].astype("string").isin(["payment_order", "payment_v1"])]
-    ids = sorted(set(orders["cregis_id"].dropna().astype(str))) if "cregis_id" in orders.columns else []
+    ids = (
+        sorted(set(orders["cregis_id"].dropna().astype(str)))
+        if "cregis_id" in orders.columns
+        else []
+    )
     out["orders"] = _query(client, "order_info_v2", "cregis_id", ids)
     return out
 
@@ -121,11 +128,17 @@ def _stored(store: Any) -> dict[str, pd.DataFrame]:
     return {name: store.frame(name) if name in tables else pd.DataFrame() for name in names}
 
 
-def _split_requests(asked: pd.DataFrame, withdrawals: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _split_requests(
+    asked: pd.DataFrame, withdrawals: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Requests without a ``kind``: a withdrawal's third_party_id goes to withdrawals."""
     if asked["kind"].notna().all():
         return asked, asked
-    theirs = set(withdrawals["third_party_id"].dropna().astype(str)) if "third_party_id" in withdrawals.columns else set()
+    theirs = (
+        set(withdrawals["third_party_id"].dropna().astype(str))
+        if "third_party_id" in withdrawals.columns
+        else set()
+    )
     is_w = asked["kind"].fillna(
         asked["third_party_id"].astype(str).isin(theirs).map({True: "withdrawal", False: "payout"})
     )
@@ -134,7 +147,11 @@ def _split_requests(asked: pd.DataFrame, withdrawals: pd.DataFrame) -> tuple[pd.
 
 
 def _is_store(source: Any) -> bool:
-    return not isinstance(source, Client) and callable(getattr(source, "frame", None)) and hasattr(source, "tables")
+    return (
+        not isinstance(source, Client)
+        and callable(getattr(source, "frame", None))
+        and hasattr(source, "tables")
+    )
 
 
 def run(
@@ -165,7 +182,10 @@ def run(
         api_key = source.sandbox_app.api_key
     if _is_store(source):
         data = _stored(source)
-        received = read_callbacks(data["callbacks"] if callbacks is None and not data["callbacks"].empty else callbacks, api_key)
+        received = read_callbacks(
+            data["callbacks"] if callbacks is None and not data["callbacks"].empty else callbacks,
+            api_key,
+        )
     elif isinstance(source, Client):
         received = read_callbacks(callbacks, api_key)
         data = _fetch(source, received, read_requests(requests))
@@ -175,8 +195,12 @@ def run(
     options = {"stale_after": stale_after, "now": now}
     trades = data["trades"]
     result = {
-        "payouts": reconcile_payouts(_or_empty(data["payouts"]), trades, received, asked, **options),
-        "withdrawals": reconcile_withdrawals(_or_empty(data["withdrawals"]), trades, received, asked, **options),
+        "payouts": reconcile_payouts(
+            _or_empty(data["payouts"]), trades, received, asked, **options
+        ),
+        "withdrawals": reconcile_withdrawals(
+            _or_empty(data["withdrawals"]), trades, received, asked, **options
+        ),
         "deposits": reconcile_deposits(trades, received, **options),
         "balances": reconcile_balances(trades, data["balances"]),
         "orders": reconcile_orders(data["orders"], received),

@@ -25,7 +25,11 @@ def as_findings(*frames: pd.DataFrame) -> pd.DataFrame:
     order = {k: i for i, k in enumerate(KINDS)}
     rank = {c.name: i for i, c in enumerate(CHECKS)}
     out = out.assign(_k=out["kind"].map(order), _c=out["check"].map(rank))
-    return out.sort_values(["_k", "_c", "key"], kind="stable").drop(columns=["_k", "_c"]).reset_index(drop=True)
+    return (
+        out.sort_values(["_k", "_c", "key"], kind="stable")
+        .drop(columns=["_k", "_c"])
+        .reset_index(drop=True)
+    )
 
 
 def summary(*findings: pd.DataFrame) -> pd.DataFrame:
@@ -34,11 +38,17 @@ def summary(*findings: pd.DataFrame) -> pd.DataFrame:
     long = as_findings(*findings)
     columns = ["kind", "check", "currency", "count", "amount_at_stake"]
     if long.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "count" else object) for c in columns})
-    keys = long[["kind", "check", "currency"]].astype(object).where(long[["kind", "check", "currency"]].notna(), "")
-    grouped = long.assign(kind=keys["kind"], check=keys["check"], currency=keys["currency"]).groupby(
-        ["kind", "check", "currency"], sort=False
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c == "count" else object) for c in columns}
+        )
+    keys = (
+        long[["kind", "check", "currency"]]
+        .astype(object)
+        .where(long[["kind", "check", "currency"]].notna(), "")
     )
+    grouped = long.assign(
+        kind=keys["kind"], check=keys["check"], currency=keys["currency"]
+    ).groupby(["kind", "check", "currency"], sort=False)
     out = grouped.agg(
         count=("key", "nunique"),
         amount_at_stake=("amount_at_stake", lambda v: sum(v, Decimal(0))),

@@ -14,6 +14,7 @@ from .inputs import (
     CallbackSource,
     coin_keys,
     decimals,
+    exact_column,
     latest_by,
     read_callbacks,
     read_requests,
@@ -54,7 +55,7 @@ def transfer_cids(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _column(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
+def _column(frame: pd.DataFrame, name: str, dtype: Any = "string") -> pd.Series:
     if name in frame.columns:
         return frame[name].astype(dtype)
     return pd.Series(pd.NA, index=frame.index, dtype=dtype)
@@ -112,9 +113,7 @@ def _callbacks(callbacks: pd.DataFrame, kind: str) -> pd.DataFrame:
     if mine.empty:
         return empty
     mine["cid"] = mine["cid"].astype("Int64")
-    counts = mine.groupby("cid").agg(
-        callbacks=("verified", "size"), verified=("verified", "sum")
-    )
+    counts = mine.groupby("cid").agg(callbacks=("verified", "size"), verified=("verified", "sum"))
     counts["unverified_callbacks"] = counts["callbacks"] - counts["verified"]
     good = latest_by(mine[mine["verified"]], "cid")
     facts = pd.DataFrame(
@@ -163,7 +162,9 @@ def _reconcile(
     cregis = _objects(objects, kind)
     asked = _requests(read_requests(requests), kind)
     joined = cregis.merge(_onchain(trades), on="txid", how="left")
-    joined = joined.merge(_callbacks(read_callbacks(callbacks, api_key), kind), on="cid", how="left")
+    joined = joined.merge(
+        _callbacks(read_callbacks(callbacks, api_key), kind), on="cid", how="left"
+    )
     joined = joined.merge(asked, on="third_party_id", how="outer", indicator=True)
     joined["unknown"] = (joined["_merge"] == "right_only").to_numpy()
     joined = joined.drop(columns="_merge").reset_index(drop=True)
@@ -189,7 +190,7 @@ def _reconcile(
     requests_n = joined["requests"].fillna(0).astype(int).to_numpy()
     known_tpid = joined.loc[~joined["unknown"], "third_party_id"].astype("string")
     cregis_dupes = known_tpid[known_tpid.duplicated(keep=False)].dropna()
-    since = joined["requested_at"]
+    since = pd.to_datetime(joined["requested_at"], utc=True)
     stuck = (
         status.isin(AWAITING).fillna(False).to_numpy(bool)
         & since.notna().to_numpy()
@@ -200,10 +201,13 @@ def _reconcile(
         "amount_mismatch": np.array([g != 0 for g in gap]),
         "address_mismatch": distinct,
         "missing_onchain": succeeded & ~has_chain,
-        "onchain_failed": succeeded & (joined["chain_status"] == _TRADE_FAILED).fillna(False).to_numpy(bool),
+        "onchain_failed": succeeded
+        & (joined["chain_status"] == _TRADE_FAILED).fillna(False).to_numpy(bool),
         "callback_status_mismatch": (
             callback_status.notna() & status.notna() & (callback_status != status)
-        ).fillna(False).to_numpy(bool),
+        )
+        .fillna(False)
+        .to_numpy(bool),
         "callback_unverified": (joined["unverified_callbacks"].fillna(0) > 0).to_numpy(),
         "stuck": stuck,
         "duplicate_third_party_id": (requests_n > 1)
@@ -211,8 +215,10 @@ def _reconcile(
         "unknown_request": joined["unknown"].to_numpy(bool),
     }
     base = [a if a is not None else r for a, r in zip(amount, sources[0], strict=True)]
-    joined["amount"] = amount
-    result = finish(joined.drop(columns=["unknown"]), kind, flags, {"default": base, "amount_mismatch": gap})
+    joined["amount"] = exact_column(amount, joined.index)
+    result = finish(
+        joined.drop(columns=["unknown"]), kind, flags, {"default": base, "amount_mismatch": gap}
+    )
     front = ["key", "ok", "findings", "currency", "amount_at_stake"]
     return result[front + [c for c in result.columns if c not in front]]
 
