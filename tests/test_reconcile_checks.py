@@ -200,6 +200,10 @@ def test_stuck() -> None:
     asked = [request(requested_at="2026-05-30 12:00")]
     result = check_payouts([payout(status=0, txid="")], [], requests=asked)
     assert found(result) == {"11": ["stuck"]}
+    epoch_ms = [request(created=int(pd.Timestamp("2026-05-30", tz="UTC").timestamp() * 1000))]
+    assert found(check_payouts([payout(status=0, txid="")], [], requests=epoch_ms)) == {
+        "11": ["stuck"]
+    }
     fresh = [request(requested_at="2026-06-01 11:00")]
     assert found(check_payouts([payout(status=5, txid="")], [], requests=fresh)) == {}
 
@@ -350,35 +354,37 @@ def snapshot(total: str, available: str, processing: str, address: str = SHOP) -
 
 LEDGER = [
     trade("a", "10", to=SHOP, frm=PAYER, trade_type=1, business_type=3),
-    trade("b", "4", to=PAYEE, frm=SHOP, fee="0.5"),
-    trade("c", "1", to=PAYEE, frm=SHOP, status=0),
-    trade("d", "100", to=SHOP, frm=PAYER, trade_type=1, business_type=3, status=2),
+    trade("b", "4", to=PAYEE, frm=SHOP, fee="0.5"),  # out: amount and fee
+    trade("c", "1", to=PAYEE, frm=SHOP, status=0, fee="0.1"),  # pending: both held
+    trade("d", "2", to=PAYEE, frm=SHOP, status=2, fee="0.25"),  # failed: the fee is spent
+    trade("e", "100", to=SHOP, frm=PAYER, trade_type=1, business_type=3, status=2),
 ]
 
 
 def test_ledger_rule() -> None:
     book = reconcile.ledger(frame(LEDGER)).set_index("address")
     assert book.loc[SHOP, ["total", "available", "processing"]].tolist() == [
-        Decimal("5.5"),
-        Decimal("4.5"),
-        Decimal(1),
+        Decimal("5.25"),
+        Decimal("4.15"),
+        Decimal("1.1"),
     ]
+    assert book.loc[PAYEE, "total"] == Decimal(4)
 
 
 def test_a_balance_equal_to_its_ledger_has_no_finding() -> None:
-    result = reconcile.balances(frame(LEDGER), pd.DataFrame([snapshot("5.5", "4.5", "1")]))
+    result = reconcile.balances(frame(LEDGER), pd.DataFrame([snapshot("5.25", "4.15", "1.1")]))
     assert found(result) == {}
 
 
 def test_ledger_drift() -> None:
-    result = reconcile.balances(frame(LEDGER), pd.DataFrame([snapshot("6.5", "5.5", "1")]))
+    result = reconcile.balances(frame(LEDGER), pd.DataFrame([snapshot("6.25", "5.15", "1.1")]))
     assert found(result) == {f"{SHOP}@195@195": ["ledger_drift"]}
     assert result["amount_at_stake"].tolist() == [Decimal(1)]
     assert result["drift_total"].tolist() == [Decimal(1)]
 
 
 def test_ledger_drift_over_time_with_as_of() -> None:
-    snaps = pd.DataFrame([snapshot("10", "10", "0"), snapshot("5.5", "4.5", "1")])
+    snaps = pd.DataFrame([snapshot("10", "10", "0"), snapshot("5.25", "4.15", "1.1")])
     snaps["as_of"] = [pd.Timestamp("2026-06-01 09:00", tz="UTC"), NOW]
     first = [{**LEDGER[0], "block_time": pd.Timestamp("2026-06-01 08:00", tz="UTC")}, *LEDGER[1:]]
     assert found(reconcile.balances(frame(first), snaps)) == {}

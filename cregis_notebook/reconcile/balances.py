@@ -1,10 +1,11 @@
 """Balances against a ledger built from the transactions, per address and currency.
 
-The ledger rule (the sandbox keeps the same one, see docs/sandbox.md): a successful row adds
-its ``amount`` to ``to_address`` and takes it from ``from_address``; its ``fee`` is taken from
-``from_address`` in the chain's native coin (``chain_id@chain_id``). A pending row's amount is
-still in its sending address, counted in ``processing``. So ``total`` is the successful rows'
-sum, ``processing`` the pending outgoing amounts and ``available = total - processing``.
+The ledger rule (the sandbox keeps the same one, see docs/sandbox.md, "Ledger"), from the
+trade rows alone: a successful row adds its ``amount`` to ``to_address`` and takes it from
+``from_address``; a pending row's amount stays in ``from_address``, held as ``processing``. The
+row's network ``fee`` is in the chain's native coin (``chain_id@chain_id``) and charged to
+``from_address``: taken away once the row succeeded or failed, held as ``processing`` while it
+is pending. ``available = total - processing``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = ["balances", "ledger"]
 
 _SUCCESS = 1
 _PENDING = 0
+_CHARGED = (1, 2)  # a row that succeeded or failed has paid its fee
 _PARTS = ("total", "available", "processing")
 
 
@@ -45,22 +47,28 @@ def ledger(trades: pd.DataFrame) -> pd.DataFrame:
     )
     done = (status == _SUCCESS).fillna(False).to_numpy(bool)
     pending = (status == _PENDING).fillna(False).to_numpy(bool)
+    charged = (status.isin(_CHARGED)).fillna(False).to_numpy(bool)
     to_addr = trades["to_address"].astype("string").to_numpy()
     from_addr = trades["from_address"].astype("string").to_numpy()
-    has_fee = done & np.array([f is not None and f != 0 for f in fee], dtype=bool)
+    has_fee = np.array([f is not None and f != 0 for f in fee], dtype=bool)
+    paid, held_fee = charged & has_fee, pending & has_fee
     moves = pd.DataFrame(
         {
-            "address": np.concatenate([to_addr[done], from_addr[done], from_addr[has_fee]]),
-            "currency": np.concatenate([coin[done], coin[done], native[has_fee]]),
+            "address": np.concatenate([to_addr[done], from_addr[done], from_addr[paid]]),
+            "currency": np.concatenate([coin[done], coin[done], native[paid]]),
             "change": np.concatenate(
-                [amount[done], [-a for a in amount[done]], [-f for f in fee[has_fee]]]
+                [amount[done], [-a for a in amount[done]], [-f for f in fee[paid]]]
             ),
         }
     )
     moves = moves[moves["address"].notna() & (moves["address"] != "")]
     total = _sum(moves, ["address", "currency"], "change").rename("total")
     held = pd.DataFrame(
-        {"address": from_addr[pending], "currency": coin[pending], "change": amount[pending]}
+        {
+            "address": np.concatenate([from_addr[pending], from_addr[held_fee]]),
+            "currency": np.concatenate([coin[pending], native[held_fee]]),
+            "change": np.concatenate([amount[pending], fee[held_fee]]),
+        }
     )
     processing = _sum(held, ["address", "currency"], "change").rename("processing")
     out = pd.concat([total, processing], axis=1)

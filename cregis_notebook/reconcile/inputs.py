@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._signing import Secret
-from .._values import exact_decimal
+from .._values import exact_decimal, utc_from_epoch
 from ..callbacks import callbacks_frame
 from ..errors import UnfitValue
 
@@ -135,7 +135,22 @@ def read_callbacks(
 
 
 _ADDRESS_NAMES = ("address", "to_address")
-_TIME_NAMES = ("requested_at", "created_at", "created_time", "time")
+_TIME_NAMES = ("requested_at", "created", "created_at", "created_time", "time")
+
+
+def _times(values: pd.Series) -> pd.Series:
+    """Times as UTC: datetimes and ISO text as they are, epoch numbers by the epoch rule."""
+
+    def one(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return pd.NaT
+        if isinstance(value, str) and not value.strip().isdigit():
+            return pd.Timestamp(value)
+        if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
+            return utc_from_epoch(value)
+        return pd.Timestamp(value)
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object)
 
 
 def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.DataFrame:
