@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .excel import read_excel, to_excel
     from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch import afetch_frame, fetch_frame, last_fetch_error
+    from . import reconcile
     from .frames import to_frame, to_frames
     from .sandbox import Sandbox
 
@@ -109,6 +110,7 @@ __all__ = [
     "read_csv",
     "read_excel",
     "read_parquet",
+    "reconcile",
     "registry",
     "sign",
     "sign_team",
@@ -123,7 +125,15 @@ __all__ = [
 ]
 
 
+_SUBPACKAGES = ("reconcile",)
+"""Subpackages reached as attributes (``cn.reconcile.run``), imported on first access."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        package = importlib.import_module(f".{name}", __name__)
+        globals()[name] = package
+        return package
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cregis_notebook' has no attribute {name!r}")
