@@ -43,12 +43,12 @@ from .errors import (
 from .spec import registry
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from . import reconcile
     from ._receiver import CallbackReceiver
     from .callbacks import callbacks_frame, parse_callback
     from .excel import read_excel, to_excel
     from .export import read_csv, read_parquet, to_csv, to_parquet
     from .fetch import afetch_frame, fetch_frame, last_fetch_error
-    from . import reconcile
     from .frames import to_frame, to_frames
     from .sandbox import Sandbox
 

@@ -523,3 +523,13 @@ def test_every_check_has_a_meaning_and_an_action() -> None:
     for check in reconcile.CHECKS:
         assert check.meaning.endswith(".") and check.action.endswith(".")
         assert set(check.kinds) <= set(reconcile.KINDS)
+
+
+def test_amounts_keep_every_digit() -> None:
+    big = "12345678901234567890.123456789012345678"
+    rows = [
+        trade("a", big, to=SHOP, frm=PAYER, trade_type=1, business_type=3),
+        trade("b", "0.000000000000000001", to=SHOP, frm=PAYER, trade_type=1, business_type=3),
+    ]
+    book = reconcile.ledger(frame(rows)).set_index("address")
+    assert book.loc[SHOP, "total"] == Decimal("12345678901234567890.123456789012345679")

@@ -15,6 +15,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .._values import exact_sums
 from .deposits import TRADE_COLUMNS
 from .inputs import coin_keys, decimals, exact_column, require
 from .results import finish
@@ -33,6 +34,7 @@ def _sum(frame: pd.DataFrame, keys: list[str], value: str) -> pd.Series:
     return frame.groupby(keys, sort=False)[value].agg(lambda v: sum(v, Decimal(0)))
 
 
+@exact_sums
 def ledger(trades: pd.DataFrame) -> pd.DataFrame:
     """Per ``address`` and ``currency`` (``chain_id@token_id``): the exact ``total``,
     ``available`` and ``processing`` the transactions give (the rule in the module's doc)."""
@@ -102,6 +104,7 @@ def _snapshot(balances: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@exact_sums
 def balances(trades: pd.DataFrame, balances: pd.DataFrame) -> pd.DataFrame:
     """One row per balance snapshot row (``address@currency``), snapshot and ledger side by side.
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._signing import Secret
+from .._values import exact_sums
 from .inputs import (
     CallbackSource,
     coin_keys,
@@ -84,6 +85,7 @@ def _callbacks(callbacks: pd.DataFrame) -> pd.DataFrame:
     return out.merge(facts, on="txid", how="left")
 
 
+@exact_sums
 def deposits(
     trades: pd.DataFrame,
     callbacks: CallbackSource | None = None,

@@ -4,14 +4,15 @@ its callbacks. Payments are a long companion frame: one row per ``payment_detail
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Iterable, Mapping
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._signing import Secret
+from .._values import exact_sums
 from .inputs import CallbackSource, decimals, exact_column, latest_by, read_callbacks, require
 from .results import finish, known
 
@@ -23,6 +24,9 @@ FINAL_STATUSES = (*PAID_STATUSES, "expired")
 """Statuses Cregis announces with a callback."""
 _WIDE = re.compile(r"^payment_detail\.(\d+)\.(.+)$")
 _DETAIL_AMOUNTS = ("receive_amount", "pay_amount", "exchange_rate")
+_CONVERT = Context(prec=60)
+"""Where a payment is converted into the order currency (a division: 60 digits, far below the
+rounding ``slack`` the status comparison allows)."""
 
 
 def payment_details(orders: pd.DataFrame) -> pd.DataFrame:
@@ -99,6 +103,20 @@ def _paid(details: pd.DataFrame) -> pd.DataFrame:
         details["pay_currency"],
         strict=True,
     )
+    with localcontext(_CONVERT):
+        _add_payments(rows, value, slack, by_token)
+    out = pd.DataFrame({"paid_value": pd.Series(value, dtype=object)})
+    out["slack"] = pd.Series(slack, dtype=object)
+    out.attrs["by_token"] = by_token
+    return out
+
+
+def _add_payments(
+    rows: Iterable[tuple[Any, ...]],
+    value: dict[str, Decimal],
+    slack: dict[str, Decimal],
+    by_token: dict[tuple[str, str], Decimal],
+) -> None:
     for cregis_id, pay, receive, rate, token, symbol in rows:
         if pay is None or not rate:
             continue
@@ -108,10 +126,6 @@ def _paid(details: pd.DataFrame) -> pd.DataFrame:
         for name in {token, symbol} - {None, pd.NA}:
             key = (cregis_id, str(name))
             by_token[key] = by_token.get(key, Decimal(0)) + pay
-    out = pd.DataFrame({"paid_value": pd.Series(value, dtype=object)})
-    out["slack"] = pd.Series(slack, dtype=object)
-    out.attrs["by_token"] = by_token
-    return out
 
 
 def expected_status(
@@ -164,6 +178,7 @@ def _callbacks(callbacks: pd.DataFrame) -> pd.DataFrame:
     return counts.merge(facts, on="cregis_id", how="left")
 
 
+@exact_sums
 def orders(
     orders: pd.DataFrame,
     callbacks: CallbackSource | None = None,

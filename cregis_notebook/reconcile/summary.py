@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .._values import exact_sums
 from .checks import CHECKS, KINDS
 from .results import FINDINGS_COLUMNS, empty_findings, findings_of
 
@@ -32,6 +33,7 @@ def as_findings(*frames: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@exact_sums
 def summary(*findings: pd.DataFrame) -> pd.DataFrame:
     """Per ``kind``, ``check`` and ``currency``: ``count`` of objects and the exact
     ``amount_at_stake`` (a ``Decimal`` sum). Takes the frames the checks return or findings."""

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._signing import Secret
+from .._values import exact_sums
 from .inputs import (
     CallbackSource,
     coin_keys,
@@ -147,6 +148,7 @@ def _requests(requests: pd.DataFrame, kind: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+@exact_sums
 def _reconcile(
     kind: str,
     objects: pd.DataFrame,

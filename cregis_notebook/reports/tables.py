@@ -18,27 +18,16 @@ This module imports no plotting library.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from decimal import (
-    MAX_EMAX,
-    MAX_PREC,
-    MIN_EMIN,
-    Context,
-    Decimal,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from typing import Any, Literal, ParamSpec, TypeVar
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .._values import EPOCH_MS_THRESHOLD, exact_decimal, exact_int
+from .._values import EPOCH_MS_THRESHOLD, exact_decimal, exact_int, exact_sums
 from ..errors import CregisDataWarning, UnfitValue
 from ..spec import registry
 
@@ -75,27 +64,6 @@ AUTO_WEEKLY_DAYS = 62
 
 _ZERO = Decimal(0)
 _T = TypeVar("_T")
-_P = ParamSpec("_P")
-
-_EXACT = Context(
-    prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, InvalidOperation, Overflow]
-)
-"""Where the tables add: every digit kept, so no sum is rounded (``Inexact`` would say so).
-
-Python's default context keeps 28 significant digits: ``Decimal(0) + amount`` rounds an amount
-such as ``12345678901234567890.123456789``, and a sum of 18-decimal amounts past ``10**10``.
-"""
-
-
-def _exact_sums(function: Callable[_P, _T]) -> Callable[_P, _T]:
-    """Run a table function in the exact context (additions only: no division inside)."""
-
-    @functools.wraps(function)
-    def exact(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        with localcontext(_EXACT):
-            return function(*args, **kwargs)
-
-    return exact
 
 
 # -- reading cells by the value contract -------------------------------------------------------
@@ -337,7 +305,7 @@ def _succeeded(frame: pd.DataFrame) -> list[bool]:
 # -- transactions ------------------------------------------------------------------------------
 
 
-@_exact_sums
+@exact_sums
 def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     """Exact inflow and outflow per period and currency.
 
@@ -378,7 +346,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@_exact_sums
+@exact_sums
 def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact inflow, outflow and net per currency over the whole frame (successful only).
 
@@ -407,7 +375,7 @@ def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@_exact_sums
+@exact_sums
 def volume_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact volume (sum of ``amount``) and count per chain and token, largest count first.
 
@@ -470,7 +438,7 @@ def status_table(transactions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@_exact_sums
+@exact_sums
 def fees_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact sum of ``fee`` per chain (fees are paid in the chain's native coin).
 
@@ -512,7 +480,7 @@ def is_balances(frame: pd.DataFrame) -> bool:
     return "total" in frame.columns and "address" in frame.columns and "amount" not in frame.columns
 
 
-@_exact_sums
+@exact_sums
 def top_addresses_table(
     frame: pd.DataFrame, *, n: int = 10, currency: str | None = None
 ) -> pd.DataFrame:
@@ -618,7 +586,7 @@ def funnel_table(orders: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-@_exact_sums
+@exact_sums
 def order_value_table(orders: pd.DataFrame) -> pd.DataFrame:
     """Exact order value per order currency: everything ordered and what was paid in full.
 
