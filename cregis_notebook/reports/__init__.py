@@ -2,11 +2,11 @@
 
 * :mod:`cregis_notebook.reports.tables`: the exact totals (``flows_table``, ``volume_table``,
   ``fees_table``, ``status_table``, ``top_addresses_table``, ``funnel_table``,
-  ``order_value_table``, ``totals_by_currency``), pure pandas with ``Decimal`` sums; it imports
+  ``order_value_table``, ``totals_by_currency``, ``reconciliation_table``), pure pandas with ``Decimal`` sums; it imports
   no plotting library.
 * :mod:`cregis_notebook.reports.charts`: one matplotlib chart per table (``flows``,
   ``volume_by_token``, ``status_breakdown``, ``fees_by_chain``, ``top_addresses``,
-  ``order_funnel``, ``order_value``) and the one-page ``report``. Each chart takes ``ax=None``
+  ``order_funnel``, ``order_value``, ``reconciliation``) and the one-page ``report``. Each chart takes ``ax=None``
   and returns the Axes it drew on.
 
 Every public name of both is available here, as ``reports.flows`` or ``reports.flows_table``.
@@ -21,6 +21,7 @@ from .charts import (
     flows,
     order_funnel,
     order_value,
+    reconciliation,
     report,
     status_breakdown,
     top_addresses,
@@ -40,6 +41,7 @@ from .tables import (
     funnel_table,
     is_balances,
     order_value_table,
+    reconciliation_table,
     resolve_freq,
     short_id,
     status_table,
@@ -70,6 +72,8 @@ __all__ = [
     "order_funnel",
     "order_value",
     "order_value_table",
+    "reconciliation",
+    "reconciliation_table",
     "report",
     "resolve_freq",
     "short_id",

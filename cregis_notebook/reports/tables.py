@@ -45,6 +45,7 @@ __all__ = [
     "funnel_table",
     "is_balances",
     "order_value_table",
+    "reconciliation_table",
     "resolve_freq",
     "short_id",
     "status_table",
@@ -622,3 +623,56 @@ def order_value_table(orders: pd.DataFrame) -> pd.DataFrame:
         for cur, (ordered, paid, count) in sorted(sums.items())
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+# -- reconciliation ----------------------------------------------------------------------------
+
+
+@exact_sums
+def reconciliation_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per ``kind`` and ``check`` of a reconciliation summary (``cn.reconcile.summary``): the
+    ``objects`` with that finding and the exact ``at_stake`` per currency, as text
+    (``"12.5 USDT (TRON); 0.1 TRX"``: amounts of different currencies are never added).
+
+    Rows keep the summary's order; ``label`` is ``"<kind>: <check>"``.
+    """
+    columns = ["kind", "check", "label", "objects", "at_stake"]
+    if summary.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c == "objects" else object) for c in columns}
+        )
+    counts: dict[tuple[str, str], int] = {}
+    stakes: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    amounts = _decimals(summary, "amount_at_stake")
+    rows = zip(
+        _texts(summary, "kind"),
+        _texts(summary, "check"),
+        _texts(summary, "currency"),
+        _ints(summary, "count"),
+        amounts,
+        strict=True,
+    )
+    for kind, check, currency, count, amount in rows:
+        key = (kind or "", check or "")
+        counts[key] = counts.get(key, 0) + (count or 0)
+        if amount is not None and currency:
+            stakes[key][currency] = stakes[key].get(currency, _ZERO) + amount
+    records = []
+    for (kind, check), objects in counts.items():
+        parts = [
+            f"{exact_text(value)} {_currency_text(currency)}"
+            for currency, value in sorted(stakes[(kind, check)].items())
+            if value
+        ]
+        records.append((kind, check, f"{kind}: {check}", objects, "; ".join(parts)))
+    out = pd.DataFrame.from_records(records, columns=columns)
+    out["objects"] = out["objects"].astype("int64")
+    return out
+
+
+def _currency_text(currency: str) -> str:
+    """``USDT (TRON)`` for ``195@TR7N...``; an order's fiat code as it is."""
+    if "@" not in currency:
+        return currency
+    chain_id, token_id = currency.split("@", 1)
+    return currency_label(chain_id, token_id, None)
