@@ -85,6 +85,16 @@ def _callbacks(callbacks: pd.DataFrame) -> pd.DataFrame:
     return out.merge(facts, on="txid", how="left")
 
 
+def _orphans(txids: pd.Series, candidates: np.ndarray, every: pd.Series) -> np.ndarray:
+    """Which ``candidates`` (callbacks of no deposit row) have no trade row at all."""
+    out = np.zeros(len(txids), dtype=bool)
+    picked = np.flatnonzero(candidates)
+    if len(picked):
+        known = set(every.dropna().astype(str).unique().tolist())
+        out[picked] = [str(t) not in known for t in txids.iloc[picked]]
+    return out
+
+
 @exact_sums
 def deposits(
     trades: pd.DataFrame,
@@ -112,10 +122,9 @@ def deposits(
             "address": rows["to_address"].astype("string").to_numpy(),
             "amount": decimals(rows["amount"]),
             "currency": coin_keys(rows).to_numpy(),
-            "block_time": rows["block_time"].to_numpy(),
+            "block_time": rows["block_time"].reset_index(drop=True),
         }
     ).drop_duplicates("txid")
-    every_txid = set(trades["txid"].dropna().astype(str))
     joined = chain.merge(_callbacks(read_callbacks(callbacks, api_key)), on="txid", how="outer")
     joined["key"] = joined["txid"].astype("string")
     joined["currency"] = joined["currency"].astype("string").fillna(joined["callback_currency"])
@@ -127,7 +136,7 @@ def deposits(
     block_time = pd.to_datetime(joined["block_time"], utc=True)
     flags = {
         "missing_callback": on_chain & (status != _PENDING).fillna(False).to_numpy(bool) & ~heard,
-        "orphan_callback": heard & ~joined["txid"].isin(every_txid).to_numpy(),
+        "orphan_callback": _orphans(joined["txid"], heard & ~on_chain, trades["txid"]),
         "amount_mismatch": on_chain & np.array([g != 0 for g in gap], dtype=bool),
         "address_mismatch": on_chain
         & disagree(joined[["address", "callback_address"]].astype("string")),

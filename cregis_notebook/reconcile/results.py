@@ -34,7 +34,9 @@ def known(values: Iterable[Any]) -> list[Decimal | None]:
 
 def disagree(columns: pd.DataFrame) -> np.ndarray:
     """Per row, whether the known (non-missing) values of ``columns`` are not all equal."""
-    first = columns.bfill(axis=1).iloc[:, 0]
+    first = columns.iloc[:, 0]
+    for name in columns.columns[1:]:
+        first = first.fillna(columns[name])
     differs = np.zeros(len(columns), dtype=bool)
     for name in columns.columns:
         value = columns[name]
