@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -200,10 +201,12 @@ def test_stuck() -> None:
     asked = [request(requested_at="2026-05-30 12:00")]
     result = check_payouts([payout(status=0, txid="")], [], requests=asked)
     assert found(result) == {"11": ["stuck"]}
-    epoch_ms = [request(created=int(pd.Timestamp("2026-05-30", tz="UTC").timestamp() * 1000))]
-    assert found(check_payouts([payout(status=0, txid="")], [], requests=epoch_ms)) == {
-        "11": ["stuck"]
-    }
+    epoch_ms = int(pd.Timestamp("2026-05-30", tz="UTC").timestamp() * 1000)
+    for created in (epoch_ms, np.int64(epoch_ms), str(epoch_ms), epoch_ms // 1000):
+        asked = [request(created=created)]
+        assert found(check_payouts([payout(status=0, txid="")], [], requests=asked)) == {
+            "11": ["stuck"]
+        }
     fresh = [request(requested_at="2026-06-01 11:00")]
     assert found(check_payouts([payout(status=5, txid="")], [], requests=fresh)) == {}
 

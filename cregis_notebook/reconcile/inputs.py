@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._signing import Secret
@@ -146,6 +147,8 @@ def _times(values: pd.Series) -> pd.Series:
             return pd.NaT
         if isinstance(value, str) and not value.strip().isdigit():
             return pd.Timestamp(value)
+        if isinstance(value, (np.integer, np.floating)):
+            value = value.item()
         if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
             return utc_from_epoch(value)
         return pd.Timestamp(value)
@@ -158,7 +161,8 @@ def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.
 
     Columns read: ``third_party_id`` (required), ``amount``, ``address`` (or ``to_address``),
     and when present ``kind`` (``payout``/``withdrawal``), ``cid``, ``currency`` and
-    ``requested_at`` (UTC). Amounts are exact: a CSV is read as text, never as floats.
+    ``requested_at`` (or ``created``: UTC times, or epoch seconds or milliseconds). Amounts are
+    exact: a CSV is read as text, never as floats.
     """
     columns = ["third_party_id", "amount", "address", "kind", "cid", "requested_at"]
     if requests is None:
@@ -192,9 +196,8 @@ def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.
     )
     out["cid"] = pd.to_numeric(raw["cid"]).astype("Int64") if "cid" in raw.columns else pd.NA
     when = next((c for c in _TIME_NAMES if c in raw.columns), None)
-    out["requested_at"] = pd.to_datetime(
-        raw[when] if when else pd.Series(pd.NaT, index=raw.index), utc=True
-    )
+    times = _times(raw[when]) if when else pd.Series(pd.NaT, index=raw.index)
+    out["requested_at"] = pd.to_datetime(times, utc=True)
     for extra in ("currency", "chain_id", "token_id"):
         if extra in raw.columns:
             out[extra] = raw[extra].astype("string")

@@ -25,8 +25,8 @@ FINAL_STATUSES = (*PAID_STATUSES, "expired")
 _WIDE = re.compile(r"^payment_detail\.(\d+)\.(.+)$")
 _DETAIL_AMOUNTS = ("receive_amount", "pay_amount", "exchange_rate")
 _CONVERT = Context(prec=60)
-"""Where a payment is converted into the order currency (a division: 60 digits, far below the
-rounding ``slack`` the status comparison allows)."""
+"""Where a payment is converted into the order currency (a division, to 60 significant digits:
+an amount of the API has far fewer, so the comparison with ``order_amount`` is decided)."""
 
 
 def payment_details(orders: pd.DataFrame) -> pd.DataFrame:
@@ -84,29 +84,21 @@ def payment_details(orders: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _quantum(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    return Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 else Decimal(0)
-
-
 def _paid(details: pd.DataFrame) -> pd.DataFrame:
-    """Per order: the value paid in the order currency and the rounding slack of that value."""
+    """Per order: the value paid in the order currency (``pay_amount / exchange_rate``)."""
     value: dict[str, Decimal] = {}
-    slack: dict[str, Decimal] = {}
     by_token: dict[tuple[str, str], Decimal] = {}
     rows = zip(
         details["cregis_id"],
         details["pay_amount"],
-        details["receive_amount"],
         details["exchange_rate"],
         details["token_name"],
         details["pay_currency"],
         strict=True,
     )
     with localcontext(_CONVERT):
-        _add_payments(rows, value, slack, by_token)
+        _add_payments(rows, value, by_token)
     out = pd.DataFrame({"paid_value": pd.Series(value, dtype=object)})
-    out["slack"] = pd.Series(slack, dtype=object)
     out.attrs["by_token"] = by_token
     return out
 
@@ -114,29 +106,25 @@ def _paid(details: pd.DataFrame) -> pd.DataFrame:
 def _add_payments(
     rows: Iterable[tuple[Any, ...]],
     value: dict[str, Decimal],
-    slack: dict[str, Decimal],
     by_token: dict[tuple[str, str], Decimal],
 ) -> None:
-    for cregis_id, pay, receive, rate, token, symbol in rows:
+    for cregis_id, pay, rate, token, symbol in rows:
         if pay is None or not rate:
             continue
         value[cregis_id] = value.get(cregis_id, Decimal(0)) + pay / rate
-        step = max(_quantum(pay), _quantum(receive) if receive is not None else Decimal(0))
-        slack[cregis_id] = slack.get(cregis_id, Decimal(0)) + step / rate
         for name in {token, symbol} - {None, pd.NA}:
             key = (cregis_id, str(name))
             by_token[key] = by_token.get(key, Decimal(0)) + pay
 
 
 def expected_status(
-    order_amount: Decimal, paid: Decimal, underpaid: Decimal, overpaid: Decimal, slack: Decimal
+    order_amount: Decimal, paid: Decimal, underpaid: Decimal, overpaid: Decimal
 ) -> str:
-    """``paid``, ``paid_partial`` or ``paid_over`` by the documented rule (SPEC 10.1), widened
-    by ``slack``: the rounding of the amounts asked in each token (the payer cannot send less
-    than the token's last digit)."""
-    if paid < order_amount - underpaid - slack:
+    """``paid``, ``paid_partial`` or ``paid_over`` by the documented rule (SPEC 10.1): paid when
+    ``order_amount - underpaid <= paid <= order_amount + overpaid``."""
+    if paid < order_amount - underpaid:
         return "paid_partial"
-    if paid > order_amount + overpaid + slack:
+    if paid > order_amount + overpaid:
         return "paid_over"
     return "paid"
 
@@ -218,7 +206,6 @@ def orders(
         }
     )
     value = paid["paid_value"].to_dict()
-    slack = paid["slack"].to_dict()
     rows["payments"] = (
         rows["cregis_id"].map(details.groupby("cregis_id").size()).fillna(0).astype(int)
     )
@@ -226,13 +213,12 @@ def orders(
     under = _tolerance(orders, "underpaid_tolerance", Decimal(underpaid_tolerance))
     over = _tolerance(orders, "overpaid_tolerance", Decimal(overpaid_tolerance))
     rows["expected_status"] = [
-        expected_status(a, p, u, o, slack.get(c, Decimal(0))) if a is not None and n else None
-        for a, p, u, o, c, n in zip(
+        expected_status(a, p, u, o) if a is not None and n else None
+        for a, p, u, o, n in zip(
             rows["order_amount"],
             rows["paid_value"],
             under,
             over,
-            rows["cregis_id"],
             rows["payments"],
             strict=True,
         )

@@ -91,20 +91,36 @@ def _query(client: Client, endpoint: str, filter_name: str, values: list[Any]) -
     return _answered(frame) if filter_name == "cid" else frame[frame["code"] == "00000"]
 
 
-def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """What the checks need, fetched: trades, balances of every project coin, and the
-    transfers and orders the callbacks or the requests name."""
-    trades = fetch_frame(client, "trade_page", progress=False)
-    coins = fetch_frame(client, "project_coins", progress=False)
-    keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
+_SNAPSHOT_ATTEMPTS = 3
+"""How often the trades are read again when a balance moved while they were being read."""
+
+
+def _balances(client: Client, coins: list[str]) -> pd.DataFrame:
+    """The balances of every coin (``sub_address_balance`` is paged: one fetch per coin)."""
     snapshots = [
-        fetch_frame(client, "sub_address_balance", currency=k, progress=False) for k in keys
+        fetch_frame(client, "sub_address_balance", currency=k, progress=False) for k in coins
     ]
     snapshots = [s for s in snapshots if len(s)]
-    out = {
-        "trades": trades,
-        "balances": pd.concat(snapshots, ignore_index=True) if snapshots else pd.DataFrame(),
-    }
+    return pd.concat(snapshots, ignore_index=True) if snapshots else pd.DataFrame()
+
+
+def _same(one: pd.DataFrame, other: pd.DataFrame) -> bool:
+    """Whether two balance snapshots hold the same amounts for the same addresses and coins."""
+    columns = ["address", "currency", "total", "available", "processing"]
+    if one.empty or other.empty:
+        return one.empty and other.empty
+
+    def rows(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+        return set(map(tuple, frame[columns].astype(str).itertuples(index=False)))
+
+    return rows(one) == rows(other)
+
+
+def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the checks need, fetched: the transfers and orders the callbacks or the requests
+    name, then the trades (so that a transfer that ends meanwhile has its row), and the balances
+    of every project coin, read before and after the trades until none moved in between."""
+    out: dict[str, pd.DataFrame] = {}
     for kind, endpoint in _QUERIES.items():
         named = callbacks.loc[callbacks["kind"].astype("string") == _CALLBACK_KINDS[kind]]
         cids = _ints(named["cid"]) if "cid" in named.columns else []
@@ -118,6 +134,16 @@ def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict
         else []
     )
     out["orders"] = _query(client, "order_info_v2", "cregis_id", ids)
+    coins = fetch_frame(client, "project_coins", progress=False)
+    keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
+    before = _balances(client, keys)
+    for _ in range(_SNAPSHOT_ATTEMPTS):
+        trades = fetch_frame(client, "trade_page", progress=False)
+        after = _balances(client, keys)
+        if _same(before, after):
+            break
+        before = after  # something moved while the trades were read: read them again
+    out["trades"], out["balances"] = trades, after
     return out
 
 

@@ -2,12 +2,12 @@
 
 * :mod:`cregis_notebook.reports.tables`: the exact totals (``flows_table``, ``volume_table``,
   ``fees_table``, ``status_table``, ``top_addresses_table``, ``funnel_table``,
-  ``order_value_table``, ``totals_by_currency``, ``reconciliation_table``), pure pandas with ``Decimal`` sums; it imports
-  no plotting library.
+  ``order_value_table``, ``totals_by_currency``, ``reconciliation_table``), pure pandas with
+  ``Decimal`` sums; it imports no plotting library.
 * :mod:`cregis_notebook.reports.charts`: one matplotlib chart per table (``flows``,
   ``volume_by_token``, ``status_breakdown``, ``fees_by_chain``, ``top_addresses``,
-  ``order_funnel``, ``order_value``, ``reconciliation``) and the one-page ``report``. Each chart takes ``ax=None``
-  and returns the Axes it drew on.
+  ``order_funnel``, ``order_value``, ``reconciliation``) and the one-page ``report``. Each
+  chart takes ``ax=None`` and returns the Axes it drew on.
 
 Every public name of both is available here, as ``reports.flows`` or ``reports.flows_table``.
 """
