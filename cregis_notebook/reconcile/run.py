@@ -138,7 +138,9 @@ def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict
     keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
     before = _balances(client, keys)
     for _ in range(_SNAPSHOT_ATTEMPTS):
-        trades = fetch_frame(client, "trade_page", progress=False)
+        # unpinned: the balances include the rows of the last second, which a pinned window
+        # leaves out; a row arriving meanwhile moves a balance, and the trades are read again
+        trades = fetch_frame(client, "trade_page", progress=False, pin=False)
         after = _balances(client, keys)
         if _same(before, after):
             break
@@ -200,12 +202,16 @@ def run(
             CSV path: ``third_party_id``, ``amount``, ``address``, optionally ``kind``, ``cid``,
             ``requested_at``).
         stale_after: how long a transfer may await approval or a deposit stay pending.
-        now: the time "stuck" and "stale" are measured at (default: now).
+        now: the time "stuck" and "stale" are measured at (default: now; an in-process
+            sandbox's own clock).
         api_key: the key raw callbacks are verified with (an in-process sandbox's is used when
             left out); never shown.
     """
-    if api_key is None and isinstance(source, Client) and source.sandbox_app is not None:
-        api_key = source.sandbox_app.api_key
+    box = source.sandbox_app if isinstance(source, Client) else None
+    if api_key is None and box is not None:
+        api_key = box.api_key
+    if now is None and box is not None:
+        now = pd.Timestamp(box.clock(), unit="s", tz="UTC")
     if _is_store(source):
         data = _stored(source)
         received = read_callbacks(
