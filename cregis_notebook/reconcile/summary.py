@@ -40,9 +40,8 @@ def summary(*findings: pd.DataFrame) -> pd.DataFrame:
     long = as_findings(*findings)
     columns = ["kind", "check", "currency", "count", "amount_at_stake"]
     if long.empty:
-        return pd.DataFrame(
-            {c: pd.Series(dtype="int64" if c == "count" else object) for c in columns}
-        )
+        types = {"count": "Int64", "amount_at_stake": object}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, "string")) for c in columns})
     keys = (
         long[["kind", "check", "currency"]]
         .astype(object)
@@ -57,5 +56,5 @@ def summary(*findings: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     for column in ("kind", "check", "currency"):
         out[column] = out[column].astype("string")
-    out["count"] = out["count"].astype("int64")
+    out["count"] = out["count"].astype("Int64")
     return out[columns]
