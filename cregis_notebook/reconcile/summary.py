@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -40,7 +41,7 @@ def summary(*findings: pd.DataFrame) -> pd.DataFrame:
     long = as_findings(*findings)
     columns = ["kind", "check", "currency", "count", "amount_at_stake"]
     if long.empty:
-        types = {"count": "Int64", "amount_at_stake": object}
+        types: dict[str, Any] = {"count": "Int64", "amount_at_stake": object}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, "string")) for c in columns})
     keys = (
         long[["kind", "check", "currency"]]

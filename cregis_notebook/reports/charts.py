@@ -345,10 +345,10 @@ def reconciliation(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     title = "Reconciliation findings"
     xlabel = "objects with the finding (count)"
     table = reconciliation_table(summary)
-    ax = _axes(ax, (7.0, max(2.5, 0.45 * len(table) + 1.2)))
+    ax = _axes(ax, (7.0, max(4.0, 0.45 * len(table) + 1.2)))
     if table.empty:
-        ax = _no_data(ax, title, xlabel, "check")
-        ax.set_title(f"{title}: none")
+        ax = _no_data(ax, f"{title}: none", xlabel, "kind: check")
+        ax.texts[-1].set_text("nothing found: every object checked agrees")
         return ax
     positions = list(range(len(table)))[::-1]
     counts = [int(v) for v in table["objects"]]
