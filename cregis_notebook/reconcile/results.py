@@ -46,10 +46,16 @@ def disagree(columns: pd.DataFrame) -> np.ndarray:
 
 def spread(*columns: Sequence[Decimal | None]) -> list[Decimal]:
     """Per row, the largest minus the smallest of the known values (0 when they agree)."""
-    out: list[Decimal] = []
-    for values in zip(*columns, strict=True):
-        known = [v for v in values if v is not None]
-        out.append(max(known) - min(known) if len(known) > 1 else Decimal(0))
+    zero = Decimal(0)
+    lists = [list(c) for c in columns]
+    n = len(lists[0]) if lists else 0
+    counts = np.zeros(n, dtype=np.int64)
+    for values in lists:
+        counts += np.fromiter((v is not None for v in values), dtype=bool, count=n)
+    out = [zero] * n
+    for i in np.flatnonzero(counts > 1).tolist():
+        known = [values[i] for values in lists if values[i] is not None]
+        out[i] = max(known) - min(known)
     return out
 
 
@@ -81,12 +87,16 @@ def finish(
             found[i].append(name)
             value = own[i] if own[i] is not None else default[i]
             owed[i][name] = value if value is not None else Decimal(0)
+    bad = np.zeros(n, dtype=bool)
+    for flagged in matrix.values():
+        bad |= flagged
+    at_stake = [Decimal(0)] * n
+    for i in np.flatnonzero(bad).tolist():
+        at_stake[i] = max(owed[i].values())
     out = frame.copy()
-    out["ok"] = np.array([not f for f in found], dtype=bool)
+    out["ok"] = ~bad
     out["findings"] = exact_column(found, out.index)
-    out["amount_at_stake"] = exact_column(
-        (max(o.values()) if o else Decimal(0) for o in owed), out.index
-    )
+    out["amount_at_stake"] = exact_column(at_stake, out.index)
     out["stakes"] = exact_column(owed, out.index)
     out.attrs["kind"] = kind
     return out
