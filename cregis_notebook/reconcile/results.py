@@ -54,7 +54,7 @@ def spread(*columns: Sequence[Decimal | None]) -> list[Decimal]:
         counts += np.fromiter((v is not None for v in values), dtype=bool, count=n)
     out = [zero] * n
     for i in np.flatnonzero(counts > 1).tolist():
-        known = [values[i] for values in lists if values[i] is not None]
+        known = [v for v in (values[i] for values in lists) if v is not None]
         out[i] = max(known) - min(known)
     return out
 
