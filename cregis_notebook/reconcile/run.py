@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +117,9 @@ def _same(one: pd.DataFrame, other: pd.DataFrame) -> bool:
     return rows(one) == rows(other)
 
 
-def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _fetch(
+    client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame, order_ids: Iterable[str]
+) -> dict[str, pd.DataFrame]:
     """What the checks need, fetched: the transfers and orders the callbacks or the requests
     name, then the trades (so that a transfer that ends meanwhile has its row), and the balances
     of every project coin, read before and after the trades until none moved in between."""
@@ -128,11 +131,8 @@ def _fetch(client: Client, callbacks: pd.DataFrame, asked: pd.DataFrame) -> dict
         cids = sorted(set(cids) | set(_ints(mine["cid"])))
         out[kind] = _query(client, endpoint, "cid", cids)
     orders = callbacks.loc[callbacks["kind"].astype("string").isin(["payment_order", "payment_v1"])]
-    ids = (
-        sorted(set(orders["cregis_id"].dropna().astype(str)))
-        if "cregis_id" in orders.columns
-        else []
-    )
+    said = orders["cregis_id"].dropna().tolist() if "cregis_id" in orders.columns else []
+    ids = sorted({str(i) for i in said} | {str(i) for i in order_ids})
     out["orders"] = _query(client, "order_info_v2", "cregis_id", ids)
     coins = fetch_frame(client, "project_coins", progress=False)
     keys = sorted(set(coins["chain_id"].astype(str) + "@" + coins["token_id"].astype(str)))
@@ -190,6 +190,7 @@ def run(
     stale_after: str | dt.timedelta = "24h",
     now: Any = None,
     api_key: str | Secret | None = None,
+    order_ids: Iterable[str] = (),
 ) -> Reconciliation:
     """Reconcile payouts, withdrawals, deposits, balances and orders.
 
@@ -206,6 +207,8 @@ def run(
             sandbox's own clock).
         api_key: the key raw callbacks are verified with (an in-process sandbox's is used when
             left out); never shown.
+        order_ids: more orders (``cregis_id``) to check than the callbacks name, so that an
+            order whose callback never came is found (``missing_callback``).
     """
     box = source.sandbox_app if isinstance(source, Client) else None
     if api_key is None and box is not None:
@@ -220,7 +223,7 @@ def run(
         )
     elif isinstance(source, Client):
         received = read_callbacks(callbacks, api_key)
-        data = _fetch(source, received, read_requests(requests))
+        data = _fetch(source, received, read_requests(requests), order_ids)
     else:
         raise TypeError(f"source must be a Client or a Store; got {type(source).__name__}")
     asked, _ = _split_requests(read_requests(requests), data["withdrawals"])
