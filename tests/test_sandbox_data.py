@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import call
+from ledger import balance_entry, ledger
 
 from cregis_notebook.sandbox import FakeClock, Sandbox
 from cregis_notebook.sandbox.engine.addresses import is_valid_address
@@ -118,34 +119,19 @@ def test_cids_are_unique_snowflakes(seeded: Any) -> None:
     assert all(1.38e15 < c < 1.43e15 for c in cids)
 
 
-def _totals_from_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], Decimal]:
-    reg = registry()
-    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for r in rows:
-        cur = reg.currency(f"{r['chain_id']}@{r['token_id']}")
-        assert cur is not None
-        if r["business_type"] == "3" and r["status"] == 1:
-            totals[(r["to_address"], cur.identifier)] += Decimal(r["amount"])
-        spend = r["business_type"] in ("5", "0") and r["trade_type"] == "2"
-        if spend and r["status"] == 1:
-            cost = Decimal(r["amount"]) + (Decimal(r["fee"]) if cur.native else 0)
-            totals[(r["from_address"], cur.identifier)] -= cost
-    return totals
-
-
 def test_balances_are_consistent_with_the_transactions(seeded: Any) -> None:
-    """A sub-address holds its successful deposits minus what left it (amount + native fee)."""
+    """Every sub-address balance equals its ledger (docs/sandbox.md, "Ledger")."""
     box, rows = seeded
-    expected = _totals_from_rows(rows)
+    expected = ledger(rows)
     checked = 0
     for cur in ("195@195", "195@TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "60@60"):
         data = call(box, "sub_address_balance", {"currency": cur, "page_size": 100})["data"]
         assert data["total"] > 0
         for row in data["rows"]:
-            total = Decimal(row["total"])
-            assert total == Decimal(row["available"]) + Decimal(row["processing"])
-            assert total >= 0 and Decimal(row["available"]) >= 0
-            assert total == expected[(row["address"], cur)], (row, expected[(row["address"], cur)])
+            total, available, processing = balance_entry(row)
+            assert total == available + processing
+            assert total >= 0 and available >= 0
+            assert balance_entry(row) == expected[(row["address"], cur)], row
             checked += 1
     assert checked > 10
 

@@ -76,6 +76,12 @@ def add_sandbox_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help="sub-address withdrawals allowed (then E0034)",
     )
+    add(
+        "--discrepancies",
+        type=int,
+        default=None,
+        help="known problems of each kind planted for reconciliation (default 0)",
+    )
     add("--log-level", default="warning", help="uvicorn log level (default warning)")
     add("--access-log", action="store_true", help="log every request")
     add("--json", action="store_true", help="print the connection details as one JSON line")
@@ -97,6 +103,7 @@ _KNOB_ARGS = (
     "projects",
     "address_quota",
     "withdrawal_quota",
+    "discrepancies",
 )
 _LIST_KNOB_ARGS = ("failures", "ip_whitelist", "unsupported")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..client import AsyncClient, Client
 from .api.answers import Response
@@ -26,6 +26,9 @@ from .engine.limits import LOCAL_IP
 from .engine.project import Project
 from .http.asgi import SandboxApp
 from .http.transport import AsyncSandboxTransport, SandboxTransport
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Sandbox"]
 
@@ -58,7 +61,9 @@ class Sandbox:
     * ``callback_transport`` (an ``httpx.BaseTransport``), ``callback_timeout`` (5 s),
       ``callback_attempts`` (8), ``callback_backoff`` (1 s, doubling): callback delivery;
     * ``base_url``, ``pid``, ``api_key``: the default project's address and credentials (the
-      docs' example pid and key).
+      docs' example pid and key);
+    * ``discrepancies`` (0): plant that many known problems of each kind in the default
+      project's seeded history, for reconciliation (see :meth:`injected`).
 
     The same seed and the same clock give the same data. With the real clock, the history ends
     "now", so identifiers, amounts and addresses repeat while times move with the start time.
@@ -283,6 +288,38 @@ class Sandbox:
     def sub_addresses(self, pid: int | None = None) -> list[str]:
         """The project's sub-addresses (seeded and created), oldest first."""
         return self.engine.sub_addresses(pid)
+
+    # -- the merchant's side (reconciliation) ----------------------------------------------------
+
+    def delivered_callbacks(self) -> list[dict[str, Any]]:
+        """The raw callback bodies the merchant received, oldest first.
+
+        One per final deposit, payout, withdrawal and order event of the seeded history, signed
+        as the sandbox signs callbacks (the ``discrepancies`` knob leaves some out and signs some
+        with the wrong key), then the default project's callbacks delivered since the start.
+        """
+        return self.engine.delivered_callbacks()
+
+    def payout_requests(self) -> list[dict[str, Any]]:
+        """The merchant's own record of the payouts and withdrawals it asked for.
+
+        One dict per request, oldest first: ``kind`` (``"payouts"`` or ``"withdrawals"``),
+        ``cid`` (what the create call answered; ``None`` for a request refused as a duplicate),
+        ``third_party_id``, ``currency`` (``chain_id@token_id``), ``amount`` (``Decimal``),
+        ``address`` and ``created`` (epoch milliseconds). ``pandas.DataFrame(records)`` makes
+        it a frame.
+        """
+        return self.engine.payout_requests()
+
+    def injected(self) -> pd.DataFrame:
+        """The problems the ``discrepancies`` knob planted: one row each, with the columns
+        ``kind``, ``key``, ``check`` and ``currency`` in the reconciliation vocabulary (empty
+        without the knob). docs/sandbox.md ("Discrepancies") lists them."""
+        import pandas as pd
+
+        columns = ["kind", "key", "check", "currency"]
+        rows = [[getattr(i, c) for c in columns] for i in self.engine.injected_problems()]
+        return pd.DataFrame(rows, columns=columns, dtype="string")
 
     # -- callbacks -------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """The sandbox's own endpoints under ``/_sandbox/``: not part of the Cregis API.
 
 ``GET|POST /_sandbox/info`` (who this is: ``data.sandbox == "cregis-notebook"``, the pid, the
-URL, the key, examples), ``/_sandbox/ping``, ``/_sandbox/callbacks`` (the attempt log), and
-``POST /_sandbox/deposit``, ``/pay``, ``/refund``, ``/advance`` (FakeClock only): the
-``simulate_*`` calls of the engine over HTTP.
+URL, the key, examples), ``/_sandbox/ping``, ``/_sandbox/callbacks`` (the attempt log),
+``/_sandbox/delivered_callbacks``, ``/_sandbox/payout_requests``, ``/_sandbox/injected`` (the
+merchant's side, for reconciliation), and ``POST /_sandbox/deposit``, ``/pay``, ``/refund``,
+``/advance`` (FakeClock only): the ``simulate_*`` calls of the engine over HTTP.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def control(engine: Engine, method: str, path: str, body: bytes) -> Response:
                 {k: getattr(a, k) for k in ("kind", "url", "attempt", "at", "status", "ok")}
                 for a in engine.callback_log
             ]
+        elif name == "delivered_callbacks":
+            data = engine.delivered_callbacks()
+        elif name == "payout_requests":
+            data = [{**r, "amount": str(r["amount"])} for r in engine.payout_requests()]
+        elif name == "injected":
+            data = [vars(i) for i in engine.injected_problems()]
         elif method != "POST":
             return error(405, A_METHOD, f"Param Error: {path} takes POST", (("allow", "POST"),))
         elif name == "deposit":

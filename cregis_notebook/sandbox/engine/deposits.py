@@ -22,9 +22,28 @@ from .project import DepositOrder, Project
 from .scheduler import Scheduler
 from .trades import DEPOSIT
 
-__all__ = ["Deposits"]
+__all__ = ["Deposits", "deposit_callback_record"]
 
 _TXID = frozenset(string.ascii_letters + string.digits + "_-")
+
+
+def deposit_callback_record(p: Project, row: int) -> dict[str, Any]:
+    """The fields of the address-deposit callback of the deposit in trade row ``row``."""
+    tr = p.trades
+    c = p.cat.currencies[tr.value("cur", row)]
+    return {
+        "cid": tr.value("cid", row),
+        "chain_id": c.chain_id,
+        "token_id": c.token_id,
+        "currency": c.symbol,
+        "address": p.book.text(tr.value("to", row)),
+        "amount": tr.amount_text(row),
+        "status": tr.value("status", row),
+        "txid": tr.txid(row),
+        "block_height": tr.value("height", row),
+        "block_time": tr.time_ms(row),
+        "memo": tr.text(tr.value("memo", row)),
+    }
 
 
 class Deposits:
@@ -125,19 +144,7 @@ class Deposits:
             p.balance(gid, cur)[0] += tr.value("amount", row)
         info = p.book.info.get(gid)
         if status in (1, 2) and info is not None and info.callback_url:
-            record = {
-                "cid": tr.value("cid", row),
-                "chain_id": self.cat.currencies[cur].chain_id,
-                "token_id": self.cat.currencies[cur].token_id,
-                "currency": self.cat.currencies[cur].symbol,
-                "address": p.book.text(gid),
-                "amount": tr.amount_text(row),
-                "status": status,
-                "txid": tr.txid(row),
-                "block_height": tr.value("height", row),
-                "block_time": tr.time_ms(row),
-                "memo": tr.text(tr.value("memo", row)),
-            }
+            record = deposit_callback_record(p, row)
             self.outbox.send(p, "callback_address_deposit", info.callback_url, record, at)
         cid = p.deposit_by_gid.get(gid)
         if cid is not None and status in (1, 2):

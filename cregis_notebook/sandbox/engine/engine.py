@@ -26,7 +26,9 @@ from ...spec import registry
 from .callbacks import CallbackAttempt, Dispatcher
 from .catalog import Catalog, catalog
 from .deposits import Deposits
+from .discrepancies import Injected, inject
 from .generate import LiveSource
+from .history import requests, seeded_callbacks
 from .knobs import Knobs
 from .ledger import Ledger
 from .orders import Order
@@ -118,6 +120,7 @@ class Engine:
             )
             self.projects[pid] = project
         self.project = self.projects[k.pid]
+        self.injected, self.tampering = inject(self.project, k.discrepancies, seed, t_end)
         self._live: LiveSource | None = None
         if k.live_rate > 0:
             self._live = LiveSource(
@@ -332,6 +335,34 @@ class Engine:
         """The ``cregis_id`` of every checkout order of the project (seeded and created)."""
         with self.lock:
             return list(self._project(pid).orders)
+
+    # -- the merchant's side (reconciliation) ----------------------------------------------------
+
+    def delivered_callbacks(self) -> list[dict[str, Any]]:
+        """The callback bodies the default project's merchant received, oldest first.
+
+        The seeded history's callbacks (as the sandbox signs them; the ``discrepancies`` knob
+        leaves some out and signs some with the wrong key), then every callback of this project
+        delivered since the start (acknowledged attempts of ``callback_log``).
+        """
+        with self.lock:
+            p = self.project
+            now = float(self.clock())
+            bodies = seeded_callbacks(p, self.outbox, now, self.seed, self.tampering)
+            bodies += [
+                dict(a.body) for a in self.dispatcher.log if a.ok and a.body.get("pid") == p.pid
+            ]
+            return bodies
+
+    def payout_requests(self) -> list[dict[str, Any]]:
+        """The default project's merchant's record of the payouts and withdrawals it asked for
+        (see :func:`~.history.requests`)."""
+        with self.lock:
+            return requests(self.project, self.tampering)
+
+    def injected_problems(self) -> list[Injected]:
+        """The problems the ``discrepancies`` knob planted (empty without it)."""
+        return list(self.injected)
 
     def sub_addresses(self, pid: int | None = None) -> list[str]:
         """The project's sub-addresses (seeded and created), oldest first."""

@@ -7,10 +7,12 @@ wallet (type 5), each token sweep preceded by its gas top-up (type 4); sub-addre
 of other deposits; payouts from the wallet (types 0 and 2); plain incoming transfers to the
 wallet (type 0, in). Every status, trade type and business type occurs.
 
-Balances follow from the rows: a sub-address holds every successful deposit that was not
-spent; a deposit whose sweep or withdrawal is still in progress counts as ``processing``; a
-failed or rejected spend gives the money back. Native sweeps send the deposit minus the fee;
-token sweeps get their fee from the gas top-up, so native balances stay consistent too.
+Balances follow from the rows by the ledger rule of docs/sandbox.md ("Ledger"): a sub-address
+holds every successful deposit that was not spent; a deposit whose sweep or withdrawal is still
+pending on chain counts as ``processing``; a failed spend gives the amount back but not a native
+coin's fee. Native spends send the deposit minus the fee; every token spend gets its fee first
+from the wallet's gas top-up, so native balances stay consistent too. Withdrawals that never
+reached the chain hold nothing.
 """
 
 from __future__ import annotations
@@ -234,14 +236,18 @@ def seed_trades(
     sw, wd, wdx = np.split(spent, [n_sweep, n_sweep + n_wd])
     state = np.zeros(n_dep, dtype=np.int8)  # 0 available, 1 processing, 2 gone
 
+    def fee_units(cur: np.ndarray, fee: np.ndarray) -> np.ndarray:
+        """A fee (native decimals) in the stored units of the chain's native coin."""
+        chain = cat.cur_chain[cur]
+        return fee // np.power(10, g.native_dec[chain] - g.scale[g.native_cur[chain]])
+
     def spend_amount(dep: np.ndarray, fee: np.ndarray) -> np.ndarray:
         cur = d_cur[dep]
         native = g.is_native[cur]
-        quantum = np.power(10, g.native_dec[cat.cur_chain[cur]] - g.scale[cur]).astype(np.int64)
-        fee_units = fee // np.where(native, quantum, 1)
-        floor = np.where(native, 3 * fee_units, 1)
+        units = fee_units(cur, fee)
+        floor = np.where(native, 3 * units, 1)
         d_amount[dep] = np.maximum(d_amount[dep], floor)  # a native deposit covers its fee
-        return np.where(native, d_amount[dep] - fee_units, d_amount[dep])
+        return np.where(native, d_amount[dep] - units, d_amount[dep])
 
     s_cur = d_cur[sw]
     s_fee = g.fees(s_cur)
@@ -251,15 +257,6 @@ def seed_trades(
     g.recent(s_bt, s_status, floor=d_bt[sw] + 60)
     state[sw] = np.choose(s_status, [1, 2, 0])
 
-    token_sweeps = np.flatnonzero(~g.is_native[s_cur])
-    f_chain = cat.cur_chain[s_cur[token_sweeps]].astype(np.int64)
-    f_cur = g.native_cur[f_chain]
-    f_amount = s_fee[token_sweeps] // np.power(10, g.native_dec[f_chain] - g.scale[f_cur])
-    f_bt = np.maximum(
-        s_bt[token_sweeps] - rng.integers(30, 900, size=len(token_sweeps)),
-        d_bt[sw][token_sweeps],
-    )
-
     w_cur = d_cur[wd]
     w_fee = g.fees(w_cur)
     w_amount = spend_amount(wd, w_fee)
@@ -268,8 +265,23 @@ def seed_trades(
     g.recent(w_bt, w_status, floor=d_bt[wd] + 60)
     state[wd] = np.choose(w_status, [1, 2, 0])
 
+    # the chain charges a spend's fee to the sub-address in the native coin: a token spend
+    # (sweep or withdrawal) gets exactly that fee first, as a gas top-up from the wallet
+    sp = np.concatenate([sw, wd])
+    sp_cur = d_cur[sp]
+    sp_fee = fee_units(sp_cur, np.concatenate([s_fee, w_fee]))
+    sp_status = np.concatenate([s_status, w_status])
+    token_spends = np.flatnonzero(~g.is_native[sp_cur])
+    f_chain = cat.cur_chain[sp_cur[token_spends]].astype(np.int64)
+    f_cur = g.native_cur[f_chain]
+    f_amount = sp_fee[token_spends]
+    f_bt = np.maximum(
+        np.concatenate([s_bt, w_bt])[token_spends] - rng.integers(30, 900, size=len(token_spends)),
+        d_bt[sp][token_spends],
+    )
+
     x_status = np.resize(np.array([0, 5, 2, 4]), len(wdx))
-    state[wdx] = np.where(np.isin(x_status, (0, 5)), 1, 0)
+    state[wdx] = 0  # not on chain: no row holds the funds, so they stay available
     x_bt = g.later(d_bt[wdx], 3600)
 
     # -- payouts and plain incoming transfers ---------------------------------------------------
@@ -280,7 +292,7 @@ def seed_trades(
     p_btype = np.where(rng.random(n_pay) < 0.25, 2, 0)
     p_amount = g.amounts(p_cur, _lognormal_usd(rng, n_pay, 300.0, 1.4))
 
-    fixed = n_dep + n_pay + len(sw) + len(token_sweeps) + len(wd)
+    fixed = n_dep + n_pay + len(sw) + len(token_spends) + len(wd)
     n_in = max(0, count - fixed)
     i_cur = g.currencies(n_in)
     i_status = g.statuses(n_in, 0.01, 0.03)
@@ -307,7 +319,7 @@ def seed_trades(
             FEE,
             f_cur,
             wallet[f_chain],
-            d_to[sw][token_sweeps],
+            d_to[sp][token_spends],
             f_amount,
             g.fees(f_cur),
             f_bt,
@@ -401,7 +413,7 @@ def seed_trades(
                 to=int(ext_base[cat.cur_chain[d_cur[dep]]] + i % n_ext),
                 amount=int(d_amount[dep]),
                 status=int(x_status[i]),
-                created=int(x_bt[i]),
+                created=_waiting_since(int(x_status[i]), int(x_bt[i]), int(d_bt[dep]), t_end, i),
                 remark=_WITHDRAWAL_REMARKS[i % len(_WITHDRAWAL_REMARKS)],
                 memo="",
             )
@@ -429,9 +441,30 @@ def seed_trades(
         )
 
     # -- balances ------------------------------------------------------------------------------
+    # a deposit not spent, or spent by a row still pending (processing), or by a failed row,
+    # which gives the amount back but not a native coin's fee; a pending token spend also holds
+    # its gas top-up as processing
+    held = d_amount.copy()
+    failed_native = sp[(sp_status == 2) & g.is_native[sp_cur]]
+    held[failed_native] -= sp_fee[(sp_status == 2) & g.is_native[sp_cur]]
     live = (d_status == 1) & (state != 2)
-    _sum_into(result.balances, d_to[live], d_cur[live], d_amount[live], state[live] == 1)
+    _sum_into(result.balances, d_to[live], d_cur[live], held[live], state[live] == 1)
+    gas = token_spends[sp_status[token_spends] == 0]
+    _sum_into(
+        result.balances,
+        d_to[sp][gas],
+        g.native_cur[cat.cur_chain[sp_cur[gas]]],
+        sp_fee[gas],
+        np.ones(len(gas), dtype=bool),
+    )
     return result
+
+
+def _waiting_since(status: int, created: int, deposit: int, t_end: int, i: int) -> int:
+    """A withdrawal still waiting (approval 0, signing 5) was asked for in the last day."""
+    if status not in (0, 5):
+        return created
+    return min(t_end, max(deposit + 60, t_end - 60 - (i * 7_919) % (_DAY - 120)))
 
 
 def _sum_into(

@@ -32,6 +32,8 @@ FAILURE_KINDS = ("http_5xx", "drop", "malformed")
 """What an injected failure can be: an HTTP 500/503 page, a dropped connection, a cut body."""
 
 MAX_TRANSACTIONS = 20_000_000
+MAX_DISCREPANCIES = 1_000
+"""At most this many problems of each kind (see ``discrepancies.inject``)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Knobs:
     unsupported: str | Sequence[str] = ()
     address_quota: int | None = None
     withdrawal_quota: int | None = None
+    discrepancies: int = 0
 
     def limits(self) -> Limits:
         """The default project's checked :class:`~cregis_notebook.sandbox.engine.limits.Limits`."""
@@ -142,6 +145,7 @@ class Knobs:
         _number("deposit_rate", self.deposit_rate, 0, 100_000)
         _number("callback_timeout", self.callback_timeout, 0.001, 600, low_open=True)
         _int("callback_attempts", self.callback_attempts, 1, 1000)
+        _int("discrepancies", self.discrepancies, 0, MAX_DISCREPANCIES)
         _number("callback_backoff", self.callback_backoff, 0, 3600)
         if self.callback_transport is not None and not isinstance(
             self.callback_transport, httpx.BaseTransport

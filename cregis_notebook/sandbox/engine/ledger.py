@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 
+from .book import SUB
 from .catalog import Catalog
 from .market import block_height, chain_params
 from .project import Project, ceil_second
@@ -40,6 +41,27 @@ class Ledger:
         """A native fee expressed in the stored units of native currency ``cur``."""
         dec = self.cat.currencies[cur].decimals
         return fee // 10 ** (dec - self.cat.scale[cur])
+
+    def settle_balances(self, p: Project, row: int, status: int) -> None:
+        """What pending row ``row`` reaching final ``status`` (1 or 2) does to the balance of the
+        sub-address it leaves, by the ledger rule (docs/sandbox.md, "Ledger").
+
+        The amount and the native fee it held as ``processing`` are released: on success both are
+        spent; on failure the amount comes back to ``available`` and the fee is spent (a failed
+        transaction still pays for its gas). A row that leaves no sub-address changes nothing
+        here (a deposit is credited by ``Deposits.credit``).
+        """
+        tr = p.trades
+        frm, cur = tr.value("frm", row), tr.value("cur", row)
+        if p.book.role_of(frm) != SUB:
+            return
+        amount = tr.value("amount", row)
+        native = self.cat.native[int(self.cat.cur_chain[cur])]
+        balance = p.balance(frm, cur)
+        balance[1] -= amount
+        if status != 1:
+            balance[0] += amount
+        p.balance(frm, native)[1] -= self.fee_in_amount_units(native, tr.value("fee", row))
 
     def millis(self) -> int:
         """The milliseconds part of a new row's time."""

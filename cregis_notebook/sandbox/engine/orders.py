@@ -118,6 +118,7 @@ class Order:
     settle_ms: int = 10_000
     merchant_wallet: dict[str, str] = field(default_factory=dict)
     events_sent: set[str] = field(default_factory=set)
+    reported: str | None = None  # a paid status stated whatever was paid (discrepancies knob)
 
     @property
     def expire_ms(self) -> int:
@@ -146,7 +147,7 @@ class Order:
         if self.canceled_ms is not None and now_ms >= self.canceled_ms:
             return "canceled"
         if self.confirm_ms is not None and now_ms >= self.confirm_ms:
-            return self.outcome()
+            return self.reported or self.outcome()
         if not self.payments and now_ms >= self.expire_ms:
             return "expired"
         return "new"

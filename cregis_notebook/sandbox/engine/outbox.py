@@ -49,18 +49,32 @@ class Outbox:
         if not url:
             return
         cb = registry().callback(name)
-        full = {
-            **record,
-            "pid": p.pid,
-            "nonce": self._nonce(),
-            "timestamp": int(at * 1000),
-            "sign": "",
-        }
-        body = self._shapes[cb.name].render(full, event)
-        body.pop("sign", None)
-        body["sign"] = sign(body, p.api_key)
+        body = self.body(p, name, record, at, event, self._rng)
         self.dispatcher.queue(Delivery(kind=cb.name, url=url, body=body, due=at, ack=cb.ack))
         self._wake()
 
-    def _nonce(self) -> str:
-        return "".join(self._rng.choice(_NONCE) for _ in range(6))
+    def body(
+        self,
+        p: Project,
+        name: str,
+        record: dict[str, Any],
+        at: float,
+        event: str | None,
+        rng: random.Random,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """The signed body of callback ``name`` sent at ``at`` (its nonce drawn from ``rng``).
+
+        Signed with the project key, or with ``key`` when given (a wrong key, on purpose).
+        """
+        full = {
+            **record,
+            "pid": p.pid,
+            "nonce": "".join(rng.choice(_NONCE) for _ in range(6)),
+            "timestamp": int(at * 1000),
+            "sign": "",
+        }
+        body = self._shapes[name].render(full, event)
+        body.pop("sign", None)
+        body["sign"] = sign(body, p.api_key if key is None else key)
+        return body

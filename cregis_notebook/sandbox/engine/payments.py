@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from ...errors import SandboxError
 from ...spec import registry
@@ -14,9 +15,24 @@ from .outbox import Outbox
 from .project import Project
 from .scheduler import Scheduler
 
-__all__ = ["Payments"]
+__all__ = ["PAID", "Payments", "order_callback"]
 
 PAID = ("paid", "paid_partial", "paid_over")
+
+
+def order_callback(order: Order, event: str, now_ms: int) -> tuple[str, dict[str, Any]] | None:
+    """The callback name and fields of ``order``'s ``event`` at ``now_ms`` (None: no such
+    event for the order's version)."""
+    name = "callback_payment_order" if order.version == 2 else "callback_payment_v1"
+    cb = registry().callback(name)
+    allowed = {v for f in cb.fields if f.name == "event_type" for v in f.enum_values}
+    if event not in allowed:
+        return None
+    return name, {
+        "event_name": "order",
+        "event_type": event,
+        "data": order.callback_data(event, now_ms),
+    }
 
 
 class Payments:
@@ -107,14 +123,6 @@ class Payments:
         if event != "paid_remain" and event in order.events_sent:
             return
         order.events_sent.add(event)
-        name = "callback_payment_order" if order.version == 2 else "callback_payment_v1"
-        cb = registry().callback(name)
-        allowed = {v for f in cb.fields if f.name == "event_type" for v in f.enum_values}
-        if event not in allowed:
-            return
-        record = {
-            "event_name": "order",
-            "event_type": event,
-            "data": order.callback_data(event, now_ms),
-        }
-        self.outbox.send(p, name, order.callback_url, record, at, event)
+        made = order_callback(order, event, now_ms)
+        if made is not None:
+            self.outbox.send(p, made[0], order.callback_url, made[1], at, event)

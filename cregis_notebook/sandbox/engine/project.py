@@ -10,6 +10,7 @@ from decimal import Decimal
 import numpy as np
 
 from .addresses import txid_from_bytes
+from .amounts import format_units
 from .book import SUB, WALLET, AddressBook
 from .catalog import Catalog
 from .generate import SeedResult, seed_trades
@@ -125,6 +126,10 @@ class Project:
     created_subs: list[int] = field(default_factory=list)
     wallet_ids: tuple[int, ...] = ()
     coins: tuple[int, ...] = ()
+    seeded_rows: int = 0  # trade rows [0, seeded_rows) are the seeded history
+    history_end: int = 0  # when the seeded history ends (epoch seconds)
+    seeded_orders: tuple[str, ...] = ()  # cregis_ids of the seeded orders
+    stated_amounts: dict[int, int] = field(default_factory=dict)  # cid -> units Cregis states
     _last_cid: int = 0
     _cid_rng: random.Random = field(default_factory=random.Random)
 
@@ -168,7 +173,7 @@ class Project:
                 amount=seed_t.amount,
                 fee=0,
                 created=float(seed_t.created),
-                third_party_id=hex_id(self.salt, "tpid", seed_t.cid),
+                third_party_id=self.seeded_third_party_id(seed_t.cid),
                 remark=seed_t.remark,
                 memo=seed_t.memo,
                 fixed_status=seed_t.status,
@@ -194,6 +199,9 @@ class Project:
         ):
             self.orders[order.cregis_id] = order
             self.order_ids.add(order.order_id)
+        self.seeded_rows = self.trades.size
+        self.history_end = t_end
+        self.seeded_orders = tuple(self.orders)
 
     def _id(self, base: float) -> int:
         return int(base) + int.from_bytes(digest(self.salt, "id", size=4), "big")
@@ -280,15 +288,26 @@ class Project:
             "from_address": self.book.text(tr.value("frm", row)),
             "address": self.book.text(tr.value("to", row)),
             "to_address": self.book.text(tr.value("to", row)),
-            "amount": tr.amount_text(row),
+            "amount": self.stated_amount_text(cid, row),
             "status": status,
-            "third_party_id": hex_id(self.salt, "tpid", cid),
+            "third_party_id": self.seeded_third_party_id(cid),
             "remark": tr.text(tr.value("remark", row)),
             "memo": tr.text(tr.value("memo", row)),
             "txid": tr.txid(row),
             "block_height": tr.value("height", row) if on_chain else "",
             "block_time": tr.time_ms(row) if on_chain else None,
         }
+
+    def seeded_third_party_id(self, cid: int) -> str:
+        """The ``third_party_id`` the merchant gave the seeded payout or withdrawal ``cid``."""
+        return hex_id(self.salt, "tpid", cid)
+
+    def stated_amount_text(self, cid: int, row: int) -> str:
+        """The amount Cregis states for the transfer on trade row ``row`` (its cid ``cid``)."""
+        stated = self.stated_amounts.get(cid)
+        if stated is None:
+            return self.trades.amount_text(row)
+        return format_units(stated, self.cat.scale[self.trades.value("cur", row)])
 
     def examples(self, now: float) -> dict[str, object]:
         """Ids worth trying: a payout and a withdrawal cid per status, an order per status.

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .catalog import Catalog
 from .ledger import Ledger
 from .outbox import Outbox
-from .project import FAILED, SUCCESS, Project, Transfer
+from .project import FAILED, SUCCESS, Project, Transfer, wallet_of
 from .scheduler import Scheduler
-from .trades import PAYOUT, SWEEP, WITHDRAWAL
+from .trades import FEE, PAYOUT, SWEEP, WITHDRAWAL
 
-__all__ = ["Transfers"]
+__all__ = ["CALLBACK_STATUSES", "Transfers", "transfer_callback"]
 
-_CALLBACK_STATUSES = (2, 4, 6, 7)
+CALLBACK_STATUSES = (2, 4, 6, 7)
 """The final statuses a payout or withdrawal is called back at."""
+
+
+def transfer_callback(p: Project, cid: int, kind: int, at: float) -> tuple[str, dict[str, Any]]:
+    """The callback name and fields of payout or withdrawal ``cid`` as of ``at``."""
+    record: dict[str, Any] = dict(p.transfer_record(cid, kind, at) or {})
+    record["cid"] = cid
+    return ("callback_payout" if kind == PAYOUT else "callback_sub_address_withdrawal"), record
 
 
 class Transfers:
@@ -43,6 +52,8 @@ class Transfers:
             elif t.outcome != SUCCESS:
                 balance[0] += t.locked
         if t.goes_on_chain:
+            if t.kind in (SWEEP, WITHDRAWAL) and not self.cat.currencies[t.cur].native:
+                self._gas(p, t, at)
             t.row = self.ledger.write(
                 p,
                 at=at,
@@ -62,9 +73,30 @@ class Transfers:
                 remark=p.trades.text_id(t.remark),
             )
         called = t.kind in (PAYOUT, WITHDRAWAL) and t.callback_url and not t.callback_sent
-        if called and t.status_at(at) in _CALLBACK_STATUSES:
+        if called and t.status_at(at) in CALLBACK_STATUSES:
             t.callback_sent = True
-            record = p.transfer_record(t.cid, t.kind, at) or {}
-            record["cid"] = t.cid
-            name = "callback_payout" if t.kind == PAYOUT else "callback_sub_address_withdrawal"
+            name, record = transfer_callback(p, t.cid, t.kind, at)
             self.outbox.send(p, name, t.callback_url, record, at)
+
+    def _gas(self, p: Project, t: Transfer, at: float) -> None:
+        """The wallet's gas top-up of a token spend's fee: the chain charges that fee to the
+        sub-address in the native coin, so its native balance ends where it was."""
+        native = self.cat.native[int(self.cat.cur_chain[t.cur])]
+        self.ledger.write(
+            p,
+            at=at,
+            ms=self.ledger.millis(),
+            txid=None,
+            cid=p.next_cid(),
+            cur=native,
+            status=1,
+            ttype=2,
+            btype=4,
+            kind=FEE,
+            frm=wallet_of(p, t.cur),
+            to=t.frm,
+            amount=self.ledger.fee_in_amount_units(native, t.fee),
+            fee=self.ledger.fee_for(p, native),
+            memo=0,
+            remark=0,
+        )
