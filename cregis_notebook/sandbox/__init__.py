@@ -22,7 +22,9 @@ Layout: three parts, each importing only the parts below it (a test checks this)
   and ``outbox`` (signed callbacks, delivered by ``callbacks``). Beside them: ``clock``,
   ``knobs``, the seeded data (``project``, ``trades``, ``book``, ``orders``, ``generate``),
   ``limits`` and ``codes`` (return codes and the refusals that carry them), ``amounts``,
-  ``shapes``, ``catalog``, ``market``, ``ids``, ``addresses``. It knows nothing of requests.
+  ``shapes``, ``catalog``, ``market``, ``ids``, ``addresses``; for reconciliation ``history``
+  (the merchant's callbacks and requests) and ``discrepancies`` (the knob that plants known
+  problems). It knows nothing of requests.
 * ``api/``: the API service. ``gateway`` routes, checks and answers one request
   (``answers.Response``), ``checks`` reads the body and the parameters, ``service`` holds one
   handler per endpoint and reaches the engine only through ``port.EnginePort``, ``faults``

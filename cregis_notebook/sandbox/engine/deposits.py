@@ -13,8 +13,10 @@ import string
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ...errors import SandboxError
-from .amounts import decimal_places, parse_amount, to_units
+from .amounts import decimal_places, format_units, parse_amount, to_units
 from .catalog import Catalog
 from .ledger import Ledger
 from .outbox import Outbox
@@ -22,28 +24,41 @@ from .project import DepositOrder, Project
 from .scheduler import Scheduler
 from .trades import DEPOSIT
 
-__all__ = ["Deposits", "deposit_callback_record"]
+__all__ = ["Deposits", "deposit_callback_record", "deposit_callback_records"]
 
 _TXID = frozenset(string.ascii_letters + string.digits + "_-")
 
 
 def deposit_callback_record(p: Project, row: int) -> dict[str, Any]:
     """The fields of the address-deposit callback of the deposit in trade row ``row``."""
-    tr = p.trades
-    c = p.cat.currencies[tr.value("cur", row)]
-    return {
-        "cid": tr.value("cid", row),
-        "chain_id": c.chain_id,
-        "token_id": c.token_id,
-        "currency": c.symbol,
-        "address": p.book.text(tr.value("to", row)),
-        "amount": tr.amount_text(row),
-        "status": tr.value("status", row),
-        "txid": tr.txid(row),
-        "block_height": tr.value("height", row),
-        "block_time": tr.time_ms(row),
-        "memo": tr.text(tr.value("memo", row)),
-    }
+    return deposit_callback_records(p, np.array([row], dtype=np.int64))[0]
+
+
+def deposit_callback_records(p: Project, rows: np.ndarray) -> list[dict[str, Any]]:
+    """:func:`deposit_callback_record` of each of ``rows`` (read column by column)."""
+    tr, cat = p.trades, p.cat
+    col = {k: tr.cols[k][rows].tolist() for k in ("cid", "cur", "status", "height", "bt", "ms")}
+    amounts, memos = tr.cols["amount"][rows].tolist(), tr.cols["memo"][rows].tolist()
+    txids, addresses = tr.txids(rows), p.book.texts(tr.cols["to"][rows].tolist())
+    out = []
+    for i, cur in enumerate(col["cur"]):
+        c = cat.currencies[cur]
+        out.append(
+            {
+                "cid": col["cid"][i],
+                "chain_id": c.chain_id,
+                "token_id": c.token_id,
+                "currency": c.symbol,
+                "address": addresses[i],
+                "amount": format_units(amounts[i], cat.scale[cur]),
+                "status": col["status"][i],
+                "txid": txids[i],
+                "block_height": col["height"][i],
+                "block_time": col["bt"][i] * 1000 + col["ms"][i],
+                "memo": tr.text(memos[i]),
+            }
+        )
+    return out
 
 
 class Deposits:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .amounts import format_units
-from .deposits import deposit_callback_record
+from .deposits import deposit_callback_records
 from .outbox import Outbox
 from .payments import order_callback
 from .project import Project
@@ -62,16 +62,17 @@ def _events(p: Project, now: float) -> list[_Event]:
     rows = np.arange(p.seeded_rows)
     kinds, status = tr.cols["kind"][: p.seeded_rows], tr.cols["status"][: p.seeded_rows]
     final = rows[np.isin(kinds, (DEPOSIT, PAYOUT, WITHDRAWAL)) & (status != 0)]
-    for row in final.tolist():
-        at = min(tr.time_ms(row) / 1000, p.history_end)  # a row's block time is whole seconds
-        if at > now:
-            continue
-        kind = tr.value("kind", row)
-        if kind == DEPOSIT:
-            out.append((at, "callback_address_deposit", deposit_callback_record(p, row), None))
-        else:
-            name, record = transfer_callback(p, tr.value("cid", row), kind, at)
-            out.append((at, name, record, None))
+    # a row's block time is whole seconds: its callback is due by the end of the history
+    due = np.minimum(tr.cols["bt"][final] + tr.cols["ms"][final] / 1000, p.history_end)
+    final, due = final[due <= now], due[due <= now]
+    deposit = tr.cols["kind"][final] == DEPOSIT
+    records = deposit_callback_records(p, final[deposit])
+    for at, record in zip(due[deposit].tolist(), records, strict=True):
+        out.append((at, "callback_address_deposit", record, None))
+    spent = final[~deposit]
+    for at, row, txid in zip(due[~deposit].tolist(), spent.tolist(), tr.txids(spent), strict=True):
+        name, record = transfer_callback(p, tr.value("cid", row), tr.value("kind", row), at, txid)
+        out.append((at, name, record, None))
     for t in p.transfers.values():
         at = min(t.created + _REJECTED_AFTER_S, p.history_end)
         if t.fixed_status in CALLBACK_STATUSES and at <= now:

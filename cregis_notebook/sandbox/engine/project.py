@@ -243,8 +243,13 @@ class Project:
 
     # -- transfers -------------------------------------------------------------------------------
 
-    def transfer_record(self, cid: int, kind: int, now: float) -> dict[str, object] | None:
-        """The payout/withdrawal query record of ``cid`` (``None`` if it is not one)."""
+    def transfer_record(
+        self, cid: int, kind: int, now: float, txid: str | None = None
+    ) -> dict[str, object] | None:
+        """The payout/withdrawal query record of ``cid`` (``None`` if it is not one).
+
+        ``txid``: the hash of its trade row, when the caller has it already (read in a batch).
+        """
         t = self.transfers.get(cid)
         if t is not None:
             if t.kind != kind:
@@ -293,7 +298,7 @@ class Project:
             "third_party_id": self.seeded_third_party_id(cid),
             "remark": tr.text(tr.value("remark", row)),
             "memo": tr.text(tr.value("memo", row)),
-            "txid": tr.txid(row),
+            "txid": tr.txid(row) if txid is None else txid,
             "block_height": tr.value("height", row) if on_chain else "",
             "block_time": tr.time_ms(row) if on_chain else None,
         }

@@ -17,9 +17,12 @@ CALLBACK_STATUSES = (2, 4, 6, 7)
 """The final statuses a payout or withdrawal is called back at."""
 
 
-def transfer_callback(p: Project, cid: int, kind: int, at: float) -> tuple[str, dict[str, Any]]:
-    """The callback name and fields of payout or withdrawal ``cid`` as of ``at``."""
-    record: dict[str, Any] = dict(p.transfer_record(cid, kind, at) or {})
+def transfer_callback(
+    p: Project, cid: int, kind: int, at: float, txid: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The callback name and fields of payout or withdrawal ``cid`` as of ``at`` (``txid``: its
+    row's hash, when known already)."""
+    record: dict[str, Any] = dict(p.transfer_record(cid, kind, at, txid) or {})
     record["cid"] = cid
     return ("callback_payout" if kind == PAYOUT else "callback_sub_address_withdrawal"), record
 
