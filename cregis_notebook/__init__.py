@@ -33,6 +33,8 @@ from .errors import (
     CregisHTTPError,
     CregisRateLimitError,
     CregisResponseError,
+    CregisStoreBusy,
+    CregisStoreError,
     CregisTimeoutError,
     CregisTransportError,
     CregisUnknownParamWarning,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .fetch import afetch_frame, fetch_frame, last_fetch_error
     from .frames import to_frame, to_frames
     from .sandbox import Sandbox
+    from .store import Store, SyncSummary, sync
 
 # name -> module that defines it, imported on first access
 _LAZY = {
@@ -69,6 +72,9 @@ _LAZY = {
     "callbacks_frame": "callbacks",
     "CallbackReceiver": "_receiver",
     "Sandbox": "sandbox",
+    "Store": "store",
+    "SyncSummary": "store",
+    "sync": "store",
 }
 
 __all__ = [
@@ -88,6 +94,8 @@ __all__ = [
     "CregisHTTPError",
     "CregisRateLimitError",
     "CregisResponseError",
+    "CregisStoreBusy",
+    "CregisStoreError",
     "CregisTimeoutError",
     "CregisTransportError",
     "CregisUnknownParamWarning",
@@ -98,6 +106,8 @@ __all__ = [
     "PreparedRequest",
     "RetryPolicy",
     "Sandbox",
+    "Store",
+    "SyncSummary",
     "TeamClient",
     "__version__",
     "afetch_frame",
@@ -114,6 +124,7 @@ __all__ = [
     "registry",
     "sign",
     "sign_team",
+    "sync",
     "team_string_to_sign",
     "to_csv",
     "to_excel",

@@ -54,6 +54,11 @@ class CallbackReceiver:
         host: the interface to listen on (loopback by default; keep it that way).
         port: ``0`` picks a free port.
         approve: the answer to a payout external verification: ``ok`` (True) or ``deny``.
+        sink: where each callback is also written as it arrives: anything with an
+            ``add_callbacks(payloads, api_key)`` method, such as a
+            :class:`~cregis_notebook.Store` (its ``callbacks`` table, ``verified`` checked
+            with this receiver's key). A sink that fails is reported by :meth:`sink_errors`;
+            the callback is still received and answered.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop` yourself.
     """
@@ -65,13 +70,16 @@ class CallbackReceiver:
         host: str = "127.0.0.1",
         port: int = 0,
         approve: bool = True,
+        sink: Any = None,
     ) -> None:
         self._api_key = None if api_key is None else Secret(api_key)  # never kept as text
         del api_key
+        self.sink = sink
         self._host = host
         self._port = port
         self.approve = approve
         self._received: list[ReceivedCallback] = []
+        self._sink_errors: list[Exception] = []
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -182,9 +190,18 @@ class CallbackReceiver:
     # -- what arrived ------------------------------------------------------------------------
 
     def _add(self, item: ReceivedCallback) -> None:
+        if self.sink is not None:
+            try:
+                self.sink.add_callbacks([item], self._api_key)
+            except Exception as exc:  # the callback is kept here all the same
+                self._sink_errors.append(exc)
         with self._changed:
             self._received.append(item)
             self._changed.notify_all()
+
+    def sink_errors(self) -> list[Exception]:
+        """What the sink raised, oldest first (each callback concerned is still received)."""
+        return list(self._sink_errors)
 
     def __len__(self) -> int:
         with self._changed:

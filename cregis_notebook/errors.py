@@ -19,6 +19,8 @@
     │   └── CregisFetchInterrupted the user interrupted it (also a KeyboardInterrupt)
     ├── CregisExportError          a frame holds a value the file format cannot keep exactly
     │                              (also a ValueError); nothing is written
+    ├── CregisStoreError           a local store cannot do what was asked; nothing is committed
+    │   └── CregisStoreBusy        another sync holds the store (waited ``lock_timeout``)
     ├── PageFailed                 one page of a fetch failed (internal: becomes CregisFetchError)
     ├── UnknownEndpoint            no endpoint or callback by that name (also a KeyError)
     ├── RegistryDataError          the registry's JSON data breaks its schema (also a ValueError)
@@ -59,6 +61,8 @@ __all__ = [
     "CregisHTTPError",
     "CregisRateLimitError",
     "CregisResponseError",
+    "CregisStoreBusy",
+    "CregisStoreError",
     "CregisTimeoutError",
     "CregisTransportError",
     "CregisUnknownParamWarning",
@@ -231,6 +235,15 @@ class CregisExportError(CregisError, ValueError):
 
     Nothing is written; the message says which format keeps the value instead.
     """
+
+
+class CregisStoreError(CregisError):
+    """A local store cannot do what was asked (a value it cannot keep, a table it does not
+    have); nothing was committed."""
+
+
+class CregisStoreBusy(CregisStoreError):
+    """Another sync is writing to the same store; this one waited ``lock_timeout`` seconds."""
 
 
 class CregisFetchInterrupted(CregisFetchError, KeyboardInterrupt):

@@ -29,6 +29,7 @@ written.
 from __future__ import annotations
 
 import csv
+import decimal
 import json
 import os
 import re
@@ -49,7 +50,9 @@ from .frames import record_schema
 from .spec import registry
 
 __all__ = [
+    "arrow_table",
     "column_kinds",
+    "frame_from_arrow",
     "frame_from_text",
     "frame_schema",
     "read_csv",
@@ -452,10 +455,19 @@ def _decimal_type(values: Any, name: str) -> pa.DataType:
     return pa.decimal256(precision, scale)
 
 
-def _arrow_column(series: pd.Series, kind: str, name: str) -> pa.Array | pa.ChunkedArray:
+def _arrow_column(
+    series: pd.Series, kind: str, name: str, decimal_type: pa.DataType | None = None
+) -> pa.Array | pa.ChunkedArray:
     if kind == "decimal":
         values = [None if v is None or (isinstance(v, float) and v != v) else v for v in series]
-        return pa.array(values, type=_decimal_type(values, name))
+        if decimal_type is None:
+            return pa.array(values, type=_decimal_type(values, name))
+        try:
+            return pa.array(values, type=decimal_type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise CregisExportError(
+                f"column {name!r}: a value does not fit {decimal_type} exactly ({exc})"
+            ) from exc
     if kind == "int":
         return pa.array(series.astype(INT).array, type=pa.int64())
     if kind == "string":
@@ -472,16 +484,52 @@ def _arrow_column(series: pd.Series, kind: str, name: str) -> pa.Array | pa.Chun
     return pa.array(series, from_pandas=True)
 
 
+def arrow_table(
+    df: pd.DataFrame, *, decimal_type: pa.DataType | None = None
+) -> tuple[pa.Table, dict[str, Any]]:
+    """``df`` as an Arrow table with exact types (as :func:`to_parquet` writes it), and the
+    :func:`frame_schema` that :func:`frame_from_arrow` needs to give ``df`` back.
+
+    Amounts take the narrowest decimal type holding them, or ``decimal_type`` (a value it
+    cannot hold exactly raises :class:`CregisExportError`)."""
+    doc = frame_schema(df, blanks=False)  # Arrow keeps "" apart from missing itself
+    kinds = doc["columns"]
+    arrays = [
+        _arrow_column(df[name], kinds[str(name)]["kind"], str(name), decimal_type)
+        for name in df.columns
+    ]
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns]), doc
+
+
 def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to Parquet with exact decimal and integer types and its schema in metadata."""
     path = Path(path)
-    doc = frame_schema(df, blanks=False)  # Parquet keeps "" apart from missing itself
-    kinds = doc["columns"]
-    arrays = [_arrow_column(df[name], kinds[str(name)]["kind"], str(name)) for name in df.columns]
-    table = pa.Table.from_arrays(arrays, names=[str(c) for c in df.columns])
+    table, doc = arrow_table(df)
     table = table.replace_schema_metadata({_META_KEY: json.dumps(doc, ensure_ascii=False).encode()})
     pq.write_table(table, path)
     return path
+
+
+_WIDE = decimal.Context(prec=200)  # wider than any Arrow decimal: normalize() stays exact
+_ONE = Decimal(1)
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """:func:`_normal`'s result, by the C library's ``normalize`` (quick for whole columns)."""
+    if not value:
+        return value  # a zero keeps its scale, as _normal leaves it
+    short = value.normalize(_WIDE)
+    if short.as_integer_ratio()[1] == 1:  # whole: plain digits, never 1E+2
+        return short.quantize(_ONE, context=_WIDE)
+    return short
+
+
+def _exact_decimals(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A decimal column as ``Decimal`` objects without the trailing zeros of their scale."""
+    values = column.to_pylist()
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if v is None else _trimmed(v) for v in values]
+    return out
 
 
 def _normal(value: Decimal) -> Decimal:
@@ -505,16 +553,19 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     table = pq.read_table(path)
     meta = table.schema.metadata or {}
     doc = json.loads(meta[_META_KEY]) if _META_KEY in meta else {}
+    return frame_from_arrow(table, doc)
+
+
+def frame_from_arrow(table: pa.Table, doc: Mapping[str, Any]) -> pd.DataFrame:
+    """The exact frame from an Arrow table written by :func:`arrow_table` (``doc`` is its
+    :func:`frame_schema`; a column it does not name is typed by its Arrow type)."""
     kinds: Mapping[str, Mapping[str, Any]] = doc.get("columns", {})
     data: dict[str, Any] = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         kind = kinds.get(name, {}).get("kind")
         typ = column.type
         if kind == "decimal" or pa.types.is_decimal(typ):
-            values = column.to_pylist()
-            out = np.empty(len(values), dtype=object)
-            out[:] = [None if v is None else _normal(v) for v in values]
-            data[name] = out
+            data[name] = _exact_decimals(column)
         elif kind == "int" or (kind is None and pa.types.is_integer(typ)):
             data[name] = int64_array(column.combine_chunks().cast(pa.int64()))
         elif kind == "string" and kinds[name].get("dtype") == "object":

@@ -145,9 +145,9 @@ def test_every_command_module_is_a_subcommand():
 
     package = Path(cli.__file__).parent
     modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__", "common"}
-    assert modules == {"sandbox", "fetch", "demo"}
+    assert modules == {"sandbox", "fetch", "sync", "demo"}
     listed = cli.build_parser().format_help().split("positional arguments:")[1]
-    assert re.findall(r"^    (\w+) ", listed, re.M) == ["sandbox", "fetch", "demo"]
+    assert re.findall(r"^    (\w+) ", listed, re.M) == ["sandbox", "fetch", "sync", "demo"]
     result = subprocess.run(
         [sys.executable, "-m", "cregis_notebook.cli", "fetch", "--help"],
         capture_output=True,

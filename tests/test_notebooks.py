@@ -19,6 +19,7 @@ EXPECTED = [
     "05-request-builder",
     "06-reports",
     "07-callbacks",
+    "08-local-store",
     "09-reconciliation",
 ]
 SANDBOX_KEY = "f502a9ac9ca54327986f29c03b271491"

@@ -4,9 +4,10 @@
 
     cregis-notebook sandbox --port 8600 --transactions 100000 --latency-ms 20
     cregis-notebook fetch trade_page --sandbox --out tx.csv
+    cregis-notebook sync cregis-data --sandbox
     cregis-notebook demo
 
-Each command module (:mod:`.sandbox`, :mod:`.fetch`, :mod:`.demo`) offers
+Each command module (:mod:`.sandbox`, :mod:`.fetch`, :mod:`.sync`, :mod:`.demo`) offers
 ``add_<name>_parser(subparsers)``, which registers the command's options and sets ``handler`` (a
 function of the parsed arguments returning the exit status). A new command is a new module here
 and one line in :data:`COMMANDS`.
@@ -21,6 +22,7 @@ from typing import Any
 from .demo import add_demo_parser
 from .fetch import add_fetch_parser
 from .sandbox import add_sandbox_parser, run_sandbox, sandbox_knobs
+from .sync import add_sync_parser
 
 __all__ = [
     "COMMANDS",
@@ -34,6 +36,7 @@ __all__ = [
 COMMANDS: tuple[Callable[[Any], argparse.ArgumentParser], ...] = (
     add_sandbox_parser,
     add_fetch_parser,
+    add_sync_parser,
     add_demo_parser,
 )
 """The functions that add each subcommand, in the order ``--help`` lists them."""

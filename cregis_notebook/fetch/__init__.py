@@ -56,10 +56,10 @@ from ..spec import Endpoint
 from .crew import arun, run
 from .options import DEFAULT_TIMING, FetchOptions, FetchTiming, check_options
 from .outcome import interrupted_before, last_fetch_error, record_error
-from .state import open_fetch
+from .state import Sink, open_fetch
 from .unpaged import afetch_unpaged, fetch_unpaged
 
-__all__ = ["FetchTiming", "afetch_frame", "fetch_frame", "last_fetch_error"]
+__all__ = ["FetchTiming", "Sink", "afetch_frame", "fetch_frame", "last_fetch_error"]
 
 
 def _restart(
@@ -74,6 +74,16 @@ def _restart(
     chosen = dataclasses.replace(options, **overrides)
     given = {f.name: getattr(chosen, f.name) for f in dataclasses.fields(chosen)}
     return fetch(client, endpoint, **given, **arguments)
+
+
+def _sunk(df: pd.DataFrame, sink: Sink | None) -> pd.DataFrame:
+    """An unpaged fetch's frame given to the sink (then returned without its rows)."""
+    if sink is None:
+        return df
+    sink(df)
+    empty = df.iloc[:0].copy()
+    empty.attrs = {**df.attrs, "streamed": len(df)}
+    return empty
 
 
 def fetch_frame(
@@ -91,6 +101,7 @@ def fetch_frame(
     keep_checkpoint: bool = False,
     errors: str = "raise",
     timing: FetchTiming = DEFAULT_TIMING,
+    sink: Sink | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
     """Every row of ``endpoint`` matching ``filters``, as one typed DataFrame.
@@ -115,6 +126,13 @@ def fetch_frame(
         on_mismatch: ``"warn"`` (default) or ``"raise"`` when rows and ``total`` disagree.
         timing: the waits between tries of a page and the size of flattened runs
             (:class:`FetchTiming`).
+        sink: stream the rows instead of keeping them: a function called with each run of
+            ``timing.run_pages`` pages as a typed frame, in page order, while later pages are in
+            flight (not deduplicated: a row key may repeat across runs). The frame returned
+            then has the columns and attrs but no rows; ``attrs["streamed"]`` counts the rows
+            given to the sink, and ``err.partial`` of a failed fetch has none either (the rows
+            of every run before the failure were given). Memory stays that of a few runs,
+            however long the fetch. For an endpoint without pages, its one frame.
 
     Raises:
         CregisFetchError: a page kept failing; ``err.partial`` and ``err.resume()``.
@@ -127,6 +145,7 @@ def fetch_frame(
 
     def again(**overrides: Any) -> pd.DataFrame:
         opened = {"page_size": page_size, "checkpoint": checkpoint, "pin": pin, "errors": errors}
+        opened["sink"] = sink
         return _restart(fetch_frame, client, endpoint, options, overrides, {**opened, **filters})
 
     try:  # an interrupt before the first page is this fetch's too
@@ -138,8 +157,8 @@ def fetch_frame(
             )
         ep = client.endpoint(endpoint)
         if not ep.is_paged:
-            return fetch_unpaged(client, ep, filters, errors, concurrency)
-        fetch = open_fetch(client, ep, filters, page_size, pin, checkpoint)
+            return _sunk(fetch_unpaged(client, ep, filters, errors, concurrency), sink)
+        fetch = open_fetch(client, ep, filters, page_size, pin, checkpoint, sink)
     except KeyboardInterrupt as exc:
         raise interrupted_before(endpoint, exc, again) from exc
     return run(fetch, options)
@@ -160,6 +179,7 @@ async def afetch_frame(
     keep_checkpoint: bool = False,
     errors: str = "raise",
     timing: FetchTiming = DEFAULT_TIMING,
+    sink: Sink | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
     """The async twin of :func:`fetch_frame` for an :class:`AsyncClient` (same arguments).
@@ -173,14 +193,15 @@ async def afetch_frame(
 
     def again(**overrides: Any) -> Any:
         opened = {"page_size": page_size, "checkpoint": checkpoint, "pin": pin, "errors": errors}
+        opened["sink"] = sink
         return _restart(afetch_frame, client, endpoint, options, overrides, {**opened, **filters})
 
     try:  # an interrupt before the first page is this fetch's too
         check_options(concurrency, page_attempts, on_mismatch, errors)
         ep = client.endpoint(endpoint)
         if not ep.is_paged:
-            return await afetch_unpaged(client, ep, filters, errors, concurrency)
-        fetch = open_fetch(client, ep, filters, page_size, pin, checkpoint)
+            return _sunk(await afetch_unpaged(client, ep, filters, errors, concurrency), sink)
+        fetch = open_fetch(client, ep, filters, page_size, pin, checkpoint, sink)
     except (asyncio.CancelledError, KeyboardInterrupt) as exc:
         raise interrupted_before(endpoint, exc, again) from exc
     return await arun(fetch, options)

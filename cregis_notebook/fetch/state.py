@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -23,11 +23,21 @@ from ..frames import FrameBuilder
 from ..pagination import EXTRA_PAGES, Plan, page_count, page_rows, page_total, plan_fetch
 from ..spec import Endpoint
 
-__all__ = ["LISTED_AHEAD", "FetchState", "now_iso", "open_fetch", "page_entry"]
+__all__ = ["LISTED_AHEAD", "FetchState", "Sink", "now_iso", "open_fetch", "page_entry"]
+
+Sink = Callable[[pd.DataFrame], None]
+"""Takes each run of a fetch's rows as a typed frame, in page order (``fetch_frame(sink=...)``)."""
 
 LISTED_AHEAD = 1_000
 """Missing pages listed in ``err.missing_pages`` past the farthest page the fetch reached (a
 ``total`` is not trusted to size anything; ``resume()`` fetches every missing page anyway)."""
+
+
+def _counted(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A page handed to a sink, as the fetch still needs it: its total and how many rows."""
+    data = entry.get("data")
+    kept = {"total": data.get("total")} if isinstance(data, Mapping) else {}
+    return {**entry, "data": {**kept, "rows": [None] * len(page_rows(entry) or ())}}
 
 
 def page_entry(env: Envelope | Mapping[str, Any]) -> dict[str, Any]:
@@ -46,8 +56,16 @@ class FetchState:
     :meth:`arrive` (thread-safe); :meth:`judge` settles the short pages after each round.
     """
 
-    def __init__(self, plan: Plan, checkpoint: Checkpoint | None, started_at: str) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        checkpoint: Checkpoint | None,
+        started_at: str,
+        sink: Sink | None = None,
+    ) -> None:
         self.plan = plan
+        self.sink = sink  # runs go there instead of into the frame
+        self.streamed = 0  # rows handed to the sink
         self.checkpoint = checkpoint
         self.started_at = started_at
         self.lock = threading.Lock()
@@ -281,30 +299,50 @@ class FetchState:
             if any(p not in self.pages for p in wanted):
                 return
             run = [self.pages[p] for p in wanted]
-        self.builder.add_run(run)
+        if self.sink is None:
+            self.builder.add_run(run)
+        else:
+            self._hand_over(wanted, run)
         self.flattened = stop
+
+    def _hand_over(self, pages: range | list[int], run: list[dict[str, Any]]) -> None:
+        """Give a run's rows to the sink; the fetch keeps only each page's row count."""
+        assert self.sink is not None
+        frame = FrameBuilder(self.plan.endpoint).add_run(run).finish()
+        self.sink(frame)
+        self.streamed += len(frame)
+        with self.lock:
+            for page in pages:
+                self.pages[page] = _counted(self.pages[page])
 
     def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
         """The typed, deduplicated frame of the pages so far, with the fetch's attrs."""
         have = self.snapshot() if snapshot is None else snapshot
-        rest = [e for p, e in sorted(have.items()) if p > self.flattened]
-        df = self.builder.copy().extend(rest).finish()
         ep = self.plan.endpoint
-        before = len(df)
-        key = [k for k in ep.row_key if k in df.columns]
-        if key and before:
-            usable = df[key].notna().all(axis=1)
-            dup = df.duplicated(subset=key, keep="first") & usable
-            if dup.any():
-                df = df.loc[~dup].reset_index(drop=True)
-        duplicates = before - len(df)
+        later = [p for p in sorted(have) if p > self.flattened]
+        if self.sink is not None:  # the rows went to the sink: the frame has none
+            if final and later:
+                self._hand_over(later, [have[p] for p in later])
+                self.flattened = later[-1]
+            df, rows, duplicates = FrameBuilder(ep).finish(), self.streamed, 0
+        else:
+            df = self.builder.copy().extend([have[p] for p in later]).finish()
+            before = len(df)
+            key = [k for k in ep.row_key if k in df.columns]
+            if key and before:
+                usable = df[key].notna().all(axis=1)
+                dup = df.duplicated(subset=key, keep="first") & usable
+                if dup.any():
+                    df = df.loc[~dup].reset_index(drop=True)
+            rows = len(df)
+            duplicates = before - rows
         totals = sorted({t for t in map(page_total, have.values()) if t is not None})
         finished = final and self.finished(have)
         mismatch: dict[str, Any] | None = None
-        if finished and ((self.total is not None and len(df) != self.total) or len(totals) > 1):
+        if finished and ((self.total is not None and rows != self.total) or len(totals) > 1):
             mismatch = {
                 "total": self.total,
-                "rows": len(df),
+                "rows": rows,
                 "duplicates": duplicates,
                 "totals_seen": totals,
             }
@@ -330,6 +368,8 @@ class FetchState:
                 "duplicates": duplicates,
             }
         )
+        if self.sink is not None:
+            df.attrs["streamed"] = self.streamed
         df.attrs.pop("errors", None)
         if mismatch is not None:
             df.attrs["mismatch"] = mismatch
@@ -348,6 +388,7 @@ def open_fetch(
     page_size: int,
     pin: bool,
     checkpoint: str | Any | None,
+    sink: Sink | None = None,
 ) -> FetchState:
     """The state of a new fetch, continuing from ``checkpoint`` when it holds one."""
     store = Checkpoint(checkpoint) if checkpoint is not None else None
@@ -355,7 +396,7 @@ def open_fetch(
     if store is not None and store.header is not None:
         pinned = store.header.get("pinned") or {}
     plan = plan_fetch(client, endpoint, filters, page_size, pin=pin, pinned=pinned)
-    fetch = FetchState(plan, store, now_iso())
+    fetch = FetchState(plan, store, now_iso(), sink)
     if store is not None:
         store.check(plan.identity())
         if store.header is not None:

@@ -13,6 +13,7 @@ import pandas as pd
 from .._signing import Secret
 from ..client import Client
 from ..fetch import fetch_frame
+from ..store import Store
 from .balances import balances as reconcile_balances
 from .checks import KINDS
 from .deposits import deposits as reconcile_deposits
@@ -149,11 +150,21 @@ def _fetch(
     return out
 
 
-def _stored(store: Any) -> dict[str, pd.DataFrame]:
-    """The tables of a local store (``store.frame(table)``); a missing one is empty."""
+def _stored(store: Store) -> dict[str, pd.DataFrame]:
+    """The tables of a local store (``store.frame(table)``); a missing one is empty.
+
+    Of the balance snapshots, the latest of each address and coin: an older one was taken while
+    rows were pending that the trades table now holds in their final state, so the ledger of
+    its time cannot be rebuilt from them (``balances()`` compares older snapshots when asked).
+    """
     tables = set(store.tables)
     names = ("trades", "balances", "payouts", "withdrawals", "orders", "callbacks")
-    return {name: store.frame(name) if name in tables else pd.DataFrame() for name in names}
+    out = {name: store.frame(name) if name in tables else pd.DataFrame() for name in names}
+    snapshots = out["balances"]
+    if "as_of" in snapshots.columns and len(snapshots):
+        ordered = snapshots.sort_values("as_of", kind="stable")
+        out["balances"] = ordered.drop_duplicates(["address", "currency"], keep="last")
+    return out
 
 
 def _split_requests(
@@ -174,16 +185,8 @@ def _split_requests(
     return asked, asked
 
 
-def _is_store(source: Any) -> bool:
-    return (
-        not isinstance(source, Client)
-        and callable(getattr(source, "frame", None))
-        and hasattr(source, "tables")
-    )
-
-
 def run(
-    source: Client | Any,
+    source: Client | Store,
     *,
     callbacks: CallbackSource | None = None,
     requests: pd.DataFrame | str | None = None,
@@ -195,8 +198,8 @@ def run(
     """Reconcile payouts, withdrawals, deposits, balances and orders.
 
     Args:
-        source: a :class:`~cregis_notebook.Client` (what is needed is fetched) or a local store
-            (anything with ``tables`` and ``frame(table)``, such as ``cn.Store``).
+        source: a :class:`~cregis_notebook.Client` (what is needed is fetched) or a local
+            :class:`~cregis_notebook.Store` (its tables are read).
         callbacks: the callbacks received (raw bodies, or a frame with ``verified``); from a
             store, its ``callbacks`` table is used when this is left out.
         requests: your own record of the payouts and withdrawals you asked for (a frame or a
@@ -215,7 +218,7 @@ def run(
         api_key = box.api_key
     if now is None and box is not None:
         now = pd.Timestamp(box.clock(), unit="s", tz="UTC")
-    if _is_store(source):
+    if isinstance(source, Store):
         data = _stored(source)
         received = read_callbacks(
             data["callbacks"] if callbacks is None and not data["callbacks"].empty else callbacks,

@@ -1,0 +1,131 @@
+"""A durable local copy of a project, kept current by incremental syncs: Delta Lake tables
+written through ``deltalake``, read as typed frames, through DuckDB SQL, or by polars and Spark.
+
+``store = Store("cregis-data")`` opens (or creates) a store; ``store.sync(client)`` brings the
+client's project up to date and returns a :class:`SyncSummary`; ``store.frame("trades")`` and
+``store.sql("select ...")`` read it. See ``docs/store.md`` for the tables, watermarks, the
+lookback and crash safety.
+
+The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
+(one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
+(frames and SQL) and :mod:`.status`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from deltalake import DeltaTable
+
+from .._signing import Secret
+from . import inbox, read, status, tracked
+from .layout import Layout
+from .lock import SyncLock
+from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
+
+__all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
+
+
+class Store:
+    """A store directory (created on first sync): tables ``trades``, ``balances``, ``coins``,
+    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``.
+    The API key is never written to it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.layout = Layout(path)
+        self.layout.create()
+
+    @property
+    def path(self) -> str:
+        return str(self.layout.root)
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, tables={self.tables})"
+
+    def sync(
+        self,
+        client: Any,
+        *,
+        lookback: dt.timedelta = DEFAULT_LOOKBACK,
+        concurrency: int = 8,
+        progress: bool = False,
+        lock_timeout: float = 60.0,
+    ) -> SyncSummary:
+        """Bring the client's project up to date; what changed (see :mod:`.syncer`).
+
+        Args:
+            lookback: how far before the watermark trades are fetched again.
+            concurrency: requests in flight.
+            progress: show the fetch's progress bars.
+            lock_timeout: seconds to wait for another sync of this store before
+                :class:`~cregis_notebook.errors.CregisStoreBusy` (0: refuse at once).
+        """
+        options = SyncOptions(lookback, concurrency, progress, lock_timeout)
+        return Sync(self.layout, client, options).run()
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables the store holds."""
+        return read.tables(self.layout)
+
+    def frame(self, table: str, **filters: Any) -> pd.DataFrame:
+        """``table``'s rows as the typed frame the fetch gives (``code``/``msg`` included),
+        filtered by column values (``pid=...``, ``currency=[...]``)."""
+        return read.frame(self.layout, table, filters)
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """``query`` run by DuckDB over every table (by name); a typed frame, exact decimals."""
+        return read.sql(self.layout, query)
+
+    def status(self) -> pd.DataFrame:
+        """Rows, last sync, watermark, version and size of each table and project."""
+        return status.status(self.layout)
+
+    def track(self, table: str, ids: Iterable[Any] | str | os.PathLike[str]) -> int:
+        """Track ids of ``payouts`` or ``withdrawals`` (or a CSV of requests with a ``cid``
+        column): each sync asks for their state until it is final. How many were new."""
+        with SyncLock(self.layout.lock, 60.0):
+            return tracked.track(self.layout, table, ids)
+
+    def add_callbacks(
+        self,
+        payloads: Any,
+        api_key: str | Secret | None = None,
+        *,
+        pid: int | None = None,
+        lock_timeout: float = 60.0,
+    ) -> int:
+        """Append callbacks to ``callbacks`` (``verified`` against ``api_key``, never stored;
+        ``pid`` for rows that carry none) and track the payouts and withdrawals they name.
+        Anything :func:`~cregis_notebook.callbacks_frame` reads; the rows added."""
+        return inbox.add_callbacks(self.layout, payloads, api_key, pid, lock_timeout)
+
+    def compact(self, *, lock_timeout: float = 60.0) -> dict[str, Any]:
+        """Join each table's small files (``optimize.compact``), each in one commit."""
+        with SyncLock(self.layout.lock, lock_timeout):
+            return {
+                name: DeltaTable(str(self.layout.table(name))).optimize.compact()
+                for name in self.tables
+            }
+
+    def vacuum(self, *, retention_hours: int = 168, lock_timeout: float = 60.0) -> list[str]:
+        """Delete files no version newer than ``retention_hours`` needs; the files removed."""
+        removed: list[str] = []
+        with SyncLock(self.layout.lock, lock_timeout):
+            for name in self.tables:
+                table = DeltaTable(str(self.layout.table(name)))
+                removed += table.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=False,
+                    enforce_retention_duration=retention_hours >= 168,
+                )
+        return removed
+
+
+def sync(client: Any, path: str | os.PathLike[str], **options: Any) -> SyncSummary:
+    """``Store(path).sync(client, **options)``."""
+    return Store(path).sync(client, **options)

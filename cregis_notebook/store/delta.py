@@ -1,0 +1,181 @@
+"""Delta Lake I/O through ``deltalake``: each write is one atomic commit of the library's own.
+
+Nothing here writes a transaction log by hand: new tables and snapshots are appended with
+``write_deltalake``, keyed rows are upserted with ``DeltaTable.merge``, a project's coin list is
+replaced with an ``overwrite`` limited to its ``pid``. Each commit carries what the sync did in
+its ``custom_metadata`` (``cregis_notebook.sync``), which :func:`last_commit` reads back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+
+from .schema import TableSpec
+
+__all__ = ["COMMIT_KEY", "append", "exists", "last_commit", "read", "replace", "upsert", "where"]
+
+COMMIT_KEY = "cregis_notebook.sync"
+
+ROW_GROUP = 16_384
+"""Rows a Parquet writer holds before it writes them out: a streamed sync keeps about this many
+rows per open partition in memory, whatever the history's size."""
+
+FILE_BYTES = 16 * 2**20
+"""Files of about this size: a merge rewrites only the files holding rows it changes (a
+stream writes newest first, so recent rows share a few files)."""
+
+_WRITER = WriterProperties(max_row_group_size=ROW_GROUP)
+
+
+def _props(meta: Mapping[str, Any]) -> CommitProperties:
+    return CommitProperties(custom_metadata={COMMIT_KEY: json.dumps(dict(meta))})
+
+
+def exists(path: Path) -> bool:
+    return DeltaTable.is_deltatable(str(path))
+
+
+def append(
+    path: Path,
+    rows: pa.Table | pa.RecordBatchReader,
+    spec: TableSpec,
+    meta: Mapping[str, Any],
+    *,
+    partitioned: bool = True,
+    merge_schema: bool = False,
+) -> int:
+    """Add ``rows`` in one commit (a reader is written while it is read: its files are written
+    as batches arrive and committed once at its end, or not at all if it fails); the rows.
+
+    ``merge_schema``: new columns widen the table."""
+    counted = _Counted(rows) if isinstance(rows, pa.RecordBatchReader) else None
+    write_deltalake(
+        str(path), counted.reader() if counted else rows, mode="append",
+        partition_by=spec.partitions if partitioned else None, commit_properties=_props(meta),
+        schema_mode="merge" if merge_schema else None, writer_properties=_WRITER,
+        target_file_size=FILE_BYTES,
+    )  # fmt: skip
+    return counted.rows if counted else rows.num_rows
+
+
+class _Counted:
+    """A reader passed on batch by batch, counting its rows."""
+
+    def __init__(self, source: pa.RecordBatchReader) -> None:
+        self.source = source
+        self.rows = 0
+
+    def reader(self) -> pa.RecordBatchReader:
+        def batches() -> Any:
+            for batch in self.source:
+                self.rows += batch.num_rows
+                yield batch
+
+        return pa.RecordBatchReader.from_batches(self.source.schema, batches())
+
+
+def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> tuple[int, int]:
+    """Write ``rows`` in one commit: merged by the table's key, or appended when it has none
+    (or the table is new); ``(added, updated)``."""
+    if not exists(path) or not spec.key:
+        return append(path, rows, spec, meta), 0
+    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(path, rows, spec)
+    changed = " OR ".join(
+        f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key
+    )  # a row fetched again unchanged is not rewritten, nor counted as updated
+    metrics = (
+        DeltaTable(str(path))
+        .merge(rows, on, source_alias="s", target_alias="t", commit_properties=_props(meta))
+        .when_matched_update_all(predicate=changed)
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    return int(metrics.get("num_target_rows_inserted", 0)), int(
+        metrics.get("num_target_rows_updated", 0)
+    )
+
+
+def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
+    """Where the merge's matches and inserts can be, as terms of its predicate, so that it
+    reads and rewrites no other files: the partitions and the earliest time of ``rows`` and of
+    the stored rows with their keys (looked up first: a row may have moved, say to another
+    month when its ``block_time`` changed)."""
+    key = [k for k in spec.key if k != "pid"]
+    columns = list(dict.fromkeys([*spec.partitions, *([spec.time] if spec.time else [])]))
+    both = [rows.select(columns)]
+    if key:
+        stored = read(path, pc.field(key[0]).isin(rows.column(key[0])), columns=columns)
+        both.append(stored.cast(both[0].schema))
+    seen = pa.concat_tables(both)
+    terms = ""
+    for name in spec.partitions:
+        values = sorted(set(seen.column(name).to_pylist()))
+        if not values or None in values:
+            return terms
+        listed = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
+        terms += f" AND t.{name} IN ({listed})"
+    if spec.time is not None and seen.column(spec.time).null_count == 0:
+        earliest = pc.min(seen.column(spec.time)).as_py()
+        terms += f" AND t.{spec.time} >= '{earliest.isoformat()}'"
+    return terms
+
+
+def replace(
+    path: Path, rows: pa.Table, spec: TableSpec, pid: int, meta: Mapping[str, Any]
+) -> tuple[int, int]:
+    """Replace one project's rows in one commit; ``(added, updated)``: rows beyond those it had,
+    and rows in place of those it had."""
+    if not exists(path):
+        return upsert(path, rows, spec, meta)
+    before = read(path, {"pid": pid}, columns=["pid"]).num_rows
+    write_deltalake(
+        str(path), rows, mode="overwrite", predicate=f"pid = {int(pid)}",
+        partition_by=spec.partitions, commit_properties=_props(meta),
+    )  # fmt: skip
+    return max(0, rows.num_rows - before), min(rows.num_rows, before)
+
+
+def where(filters: Mapping[str, Any]) -> ds.Expression | None:
+    """``column == value`` for each filter (``isin`` for a list), all of them together."""
+    expr: ds.Expression | None = None
+    for name, value in filters.items():
+        if isinstance(value, (list, tuple, set, frozenset)):
+            term = pc.field(name).isin(list(value))
+        else:
+            term = pc.field(name) == value
+        expr = term if expr is None else expr & term
+    return expr
+
+
+def dataset(path: Path) -> ds.Dataset:
+    return DeltaTable(str(path)).to_pyarrow_dataset()
+
+
+def read(
+    path: Path,
+    filters: Mapping[str, Any] | ds.Expression | None = None,
+    columns: list[str] | None = None,
+) -> pa.Table:
+    """The table's rows at its last commit, filtered (see :func:`where`)."""
+    expr = filters if isinstance(filters, ds.Expression) or filters is None else where(filters)
+    return dataset(path).to_table(columns=columns, filter=expr)
+
+
+def last_commit(path: Path) -> dict[str, Any]:
+    """The last commit's time (ms), version and sync metadata."""
+    table = DeltaTable(str(path))
+    last = table.history(1)[0]
+    meta = last.get(COMMIT_KEY)
+    return {
+        "version": table.version(),
+        "timestamp": last.get("timestamp"),
+        "sync": json.loads(meta) if isinstance(meta, str) else {},
+    }

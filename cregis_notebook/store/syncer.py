@@ -1,0 +1,302 @@
+"""One sync of one project into a store: what changed since the last one, each table in one
+commit, under the store's lock.
+
+``trades``: the first sync fetches every row; later ones fetch from the watermark (the newest
+``block_time`` stored for the project) minus ``lookback``. Rows stored as pending before that
+are re-queried without one request per row (``trade_page`` filters by one ``cid`` at most):
+one query for the rows still pending there (``status=0`` over their time span), then, for
+those that settled, time windows around them, each joining settled rows as long as the store
+knows of at most a page of rows in between (so a window costs one page). Rows are upserted by
+``cid``: a status change replaces the row, never adds one. ``balances``: a new
+snapshot of every currency of the project, stamped ``as_of``. ``coins``: the project's coin
+list, replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..envelope import SUCCESS
+from ..errors import CregisStoreError
+from ..fetch import Sink, fetch_frame
+from ..pagination import DEFAULT_PAGE_SIZE
+from . import delta
+from .layout import Layout
+from .lock import SyncLock
+from .schema import TABLES, TableSpec, merge_kinds, to_delta
+from .stream import RunStream
+from .tracked import TRACKED, open_ids
+
+__all__ = ["DEFAULT_LOOKBACK", "SyncOptions", "SyncSummary", "settled_windows"]
+
+DEFAULT_LOOKBACK = dt.timedelta(hours=6)
+"""How far before the watermark a sync fetches again: rows that arrive late or change status
+within it are caught without any other request."""
+
+PENDING = 0
+"""``trade_page``'s ``status`` of a transaction waiting for confirmation."""
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a sync runs (see :meth:`Store.sync`)."""
+
+    lookback: dt.timedelta = DEFAULT_LOOKBACK
+    concurrency: int = 8
+    progress: bool = False
+    lock_timeout: float = 60.0
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did: rows added and updated per table, requests, seconds, watermarks."""
+
+    pid: int
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    seconds: float = 0.0
+    watermarks: dict[str, pd.Timestamp | None] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per table: ``added``, ``updated``, ``watermark``."""
+        names = list(self.added)
+        return pd.DataFrame(
+            {
+                "added": [self.added[n] for n in names],
+                "updated": [self.updated.get(n, 0) for n in names],
+                "watermark": [self.watermarks.get(n) for n in names],
+            },
+            index=pd.Index(names, name="table"),
+        )
+
+    def _title(self) -> str:
+        return f"sync of project {self.pid}: {self.requests} requests in {self.seconds:.2f} s"
+
+    def __repr__(self) -> str:
+        return f"{self._title()}\n{self.frame().to_string()}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self._title())}</p>{self.frame().to_html()}"
+
+
+def settled_windows(seconds: list[int], stored: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """Time windows ``(start, end)`` (inclusive, epoch seconds) covering every time in
+    ``seconds``; a window takes in the next time while ``stored`` (the sorted block times the
+    store holds) has at most ``rows`` rows between its start and that time."""
+    windows: list[tuple[int, int]] = []
+    for t in sorted(seconds):
+        if windows:
+            start = windows[-1][0]
+            inside = np.searchsorted(stored, t, "right") - np.searchsorted(stored, start, "left")
+            if inside <= rows:
+                windows[-1] = (start, t)
+                continue
+        windows.append((t, t))
+    return windows
+
+
+class Sync:
+    """The sync of one client's project into one store."""
+
+    def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
+        self.layout = layout
+        self.client = client
+        self.options = options
+        self.pid = int(client.pid)
+        self.summary = SyncSummary(self.pid)
+        self.counting = threading.Lock()  # fetches run on several threads (balances)
+
+    def fetch(
+        self,
+        endpoint: str,
+        sink: Sink | None = None,
+        concurrency: int | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        opts = self.options
+        bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
+        df = fetch_frame(
+            self.client, endpoint, concurrency=concurrency or opts.concurrency, progress=bar,
+            sink=sink, **filters,
+        )  # fmt: skip
+        with self.counting:
+            self.summary.requests += int(df.attrs.get("pages_fetched", 1))
+        return df
+
+    def run(self) -> SyncSummary:
+        started = time.perf_counter()
+        self.layout.create()
+        with SyncLock(self.layout.lock, self.options.lock_timeout):
+            self.trades()
+            coins = self.coins()
+            self.balances(coins)
+            for table in TRACKED:
+                self.tracked(TABLES[table])
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def commit(
+        self, spec: TableSpec, df: pd.DataFrame, write: Callable[..., tuple[int, int]]
+    ) -> None:
+        kinds = merge_kinds(self.layout.schema(spec.name), df)
+        rows = to_delta(df, spec, kinds)
+        meta = {"pid": self.pid, "rows": rows.num_rows, "requests": self.summary.requests}
+        added, updated = write(self.layout.table(spec.name), rows, spec, meta)
+        self.summary.added[spec.name] = added
+        self.summary.updated[spec.name] = updated
+
+    # -- the tables ------------------------------------------------------------------------
+
+    def trades(self) -> None:
+        spec = TABLES["trades"]
+        path = self.layout.table(spec.name)
+        watermark = self.watermark(spec) if delta.exists(path) else None
+        if watermark is None:  # nothing of this project yet: every row, streamed
+            self.summary.added[spec.name] = self.stream_all(spec)
+            self.summary.updated[spec.name] = 0
+            self.summary.watermarks[spec.name] = self.watermark(spec)
+            return
+        else:
+            start = int((watermark - self.options.lookback).timestamp())
+            frames = [self.fetch(spec.endpoint, blocktime_start=start)]
+            frames += self.old_pending(spec, path, start)
+        frames = [f for f in frames if len(f)]
+        if frames:
+            df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            df = df.drop_duplicates(subset=list(spec.key), keep="first", ignore_index=True)
+            self.commit(spec, df, delta.upsert)
+        else:
+            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        self.summary.watermarks[spec.name] = self.watermark(spec)
+
+    def stream_all(self, spec: TableSpec) -> int:
+        """Every row of ``spec``'s table for this project, appended in one commit while the
+        pages arrive; the rows added (a row key repeated across runs is added once)."""
+        seen: set[int] = set()
+        path, schema = self.layout.table(spec.name), self.layout.schema(spec.name)
+        (key,) = [k for k in spec.key if k != "pid"]
+        kinds: dict[str, Any] = {}
+
+        def convert(run: pd.DataFrame) -> pa.Table:
+            run.attrs = {}  # not copied along by every step below
+            fresh = [v not in seen for v in run[key].tolist()]
+            run = run.loc[fresh].drop_duplicates(subset=[key], ignore_index=True)
+            seen.update(run[key].tolist())
+            if not kinds:  # the first run sets the columns (a later one may not add any)
+                kinds.update(merge_kinds(schema, run))
+            return to_delta(run, spec, kinds)
+
+        def write(reader: pa.RecordBatchReader) -> int:
+            meta = {"pid": self.pid, "requests": self.summary.requests, "full": True}
+            return delta.append(path, reader, spec, meta)
+
+        stream = RunStream(convert, write)
+        try:
+            self.fetch(spec.endpoint, sink=stream.put)
+        except BaseException as exc:
+            stream.close(exc)
+            raise
+        return int(stream.close() or 0)
+
+    def old_pending(self, spec: TableSpec, path: Any, before: int) -> list[pd.DataFrame]:
+        """The current rows of those stored as pending before ``before`` (epoch seconds)."""
+        field_ = pc.field
+        cutoff = pa.scalar(pd.Timestamp(before, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
+        expr = (field_("pid") == self.pid) & (field_("status") == PENDING)
+        expr = expr & (field_("block_time") < cutoff)
+        old = delta.read(path, expr, columns=["cid", "block_time"]).to_pandas()
+        if not len(old):
+            return []
+        old["second"] = old["block_time"].map(lambda t: int(t.timestamp()))
+        still = self.fetch(
+            spec.endpoint, status=PENDING, blocktime_start=int(old["second"].min()),
+            blocktime_end=before,
+        )  # fmt: skip
+        settled = old.loc[~old["cid"].isin(set(still["cid"].dropna().tolist()))]
+        frames = [still]
+        if len(settled):
+            mine = delta.read(path, {"pid": self.pid}, columns=["block_time"]).column(0)
+            stored = np.sort(pc.cast(mine, pa.timestamp("s", "UTC")).cast(pa.int64()).to_numpy())
+            rows = DEFAULT_PAGE_SIZE - 1  # a short page: no end check after it
+            for lo, hi in settled_windows(settled["second"].tolist(), stored, rows):
+                frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
+        return frames
+
+    def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
+        """The newest time stored for this project in ``spec``'s table."""
+        path = self.layout.table(spec.name)
+        if spec.time is None or not delta.exists(path):
+            return None
+        column = delta.read(path, {"pid": self.pid}, columns=[spec.time]).column(spec.time)
+        newest = pc.max(column).as_py()
+        return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+
+    def tracked(self, spec: TableSpec) -> None:
+        """The latest state of every tracked id of ``spec``'s table not yet final."""
+        ids = open_ids(self.layout, spec.name, self.pid)
+        self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        if not ids:
+            return
+        df = self.fetch(spec.endpoint, cid=ids, errors="row")
+        self.summary.requests += len(ids) - 1  # one call per id
+        if len(df) != len(ids):
+            raise CregisStoreError(
+                f"{spec.endpoint} answered {len(df)} rows for {len(ids)} ids; nothing committed"
+            )
+        df.insert(1 if "pid" in df.columns else 0, "cid", pd.Series(ids, dtype="Int64"))
+        known = df[df["code"] == SUCCESS].reset_index(drop=True)  # an unknown id: no row yet
+        if len(known):
+            self.commit(spec, with_pid(known, self.pid), delta.upsert)
+
+    def coins(self) -> pd.DataFrame:
+        spec = TABLES["coins"]
+        df = with_pid(self.fetch(spec.endpoint), self.pid)
+
+        def write(path: Any, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> Any:
+            return delta.replace(path, rows, spec, self.pid, meta)
+
+        self.commit(spec, df, write)
+        return df
+
+    def balances(self, coins: pd.DataFrame) -> None:
+        spec = TABLES["balances"]
+        as_of = pd.Timestamp.now(tz="UTC").floor("ms")
+        frames = [f for f in self.each_currency(coins) if len(f)]
+        if frames:
+            df = pd.concat(frames, ignore_index=True)
+            df["as_of"] = pd.Series([as_of] * len(df), dtype="datetime64[ms, UTC]")
+            self.commit(spec, with_pid(df, self.pid), delta.upsert)
+        else:
+            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+        self.summary.watermarks[spec.name] = as_of
+
+    def each_currency(self, coins: pd.DataFrame) -> list[pd.DataFrame]:
+        """The balances of every currency of ``coins``, ``concurrency`` currencies at a time
+        (each a fetch of its own, one request in flight), in the coins' order."""
+        pairs = coins[["chain_id", "token_id"]].dropna().drop_duplicates()
+        currencies = [f"{chain}@{token}" for chain, token in pairs.itertuples(index=False)]
+        endpoint = TABLES["balances"].endpoint
+        with ThreadPoolExecutor(self.options.concurrency, "cregis-store-balances") as pool:
+            return list(pool.map(lambda c: self.fetch(endpoint, currency=c, concurrency=1),
+                                 currencies))  # fmt: skip
+
+
+def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
+    """``df`` with a ``pid`` column first (added when the endpoint's rows have none)."""
+    if "pid" not in df.columns:
+        df = df.copy()
+        df.insert(0, "pid", pd.Series([pid] * len(df), dtype="Int64", index=df.index))
+    return df
