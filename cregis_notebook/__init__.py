@@ -45,6 +45,7 @@ from .errors import (
 from .spec import registry
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from . import reconcile
     from ._receiver import CallbackReceiver
     from .callbacks import callbacks_frame, parse_callback
     from .excel import read_excel, to_excel
@@ -119,6 +120,7 @@ __all__ = [
     "read_csv",
     "read_excel",
     "read_parquet",
+    "reconcile",
     "registry",
     "sign",
     "sign_team",
@@ -134,7 +136,15 @@ __all__ = [
 ]
 
 
+_SUBPACKAGES = ("reconcile",)
+"""Subpackages reached as attributes (``cn.reconcile.run``), imported on first access."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        package = importlib.import_module(f".{name}", __name__)
+        globals()[name] = package
+        return package
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cregis_notebook' has no attribute {name!r}")

@@ -11,13 +11,24 @@ does not fit, with a message that says what was wrong.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import operator
 import re
-from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Mapping
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from .errors import UnfitValue
 
@@ -26,6 +37,7 @@ __all__ = [
     "EPOCH_MS_MAX",
     "EPOCH_MS_MIN",
     "EPOCH_MS_THRESHOLD",
+    "EXACT",
     "NUMBER_TEXT",
     "PLAIN_DECIMAL",
     "PLAIN_INT",
@@ -35,6 +47,7 @@ __all__ = [
     "exact_count",
     "exact_decimal",
     "exact_int",
+    "exact_sums",
     "loads_exact",
     "to_epoch",
     "utc_from_epoch",
@@ -65,6 +78,32 @@ digits and without ``_`` (``1e-8``, ``+1``, ``.5`` are read exactly; ``"١٢٣"`
 
 PLAIN_INT = re.compile(r"-?[0-9]+", re.ASCII)
 """Integer text as the API writes it: ASCII digits and one optional minus sign."""
+
+EXACT = Context(
+    prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, InvalidOperation, Overflow]
+)
+"""Where amounts are added and subtracted: every digit kept, so nothing is rounded (``Inexact``
+would say so).
+
+Python's default context keeps 28 significant digits: ``Decimal(0) + amount`` rounds an amount
+such as ``12345678901234567890.123456789``, and a sum of 18-decimal amounts past ``10**10``.
+"""
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def exact_sums(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``function`` in the :data:`EXACT` context (for additions and subtractions only: a
+    division that does not come out exact raises ``Inexact``)."""
+
+    @functools.wraps(function)
+    def exact(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with localcontext(EXACT):
+            return function(*args, **kwargs)
+
+    return exact
+
 
 _MAX_DIGITS = 4300
 """Integers of more digits are refused (Python's own limit for integer text)."""

@@ -1,8 +1,9 @@
 """``cregis-notebook demo``: the main job, end to end, in one command.
 
 It fetches transactions, balances, payouts, withdrawals and payment orders into typed frames,
-writes each as CSV, draws the report charts as PNG and prints a short summary (rows per table,
-exact totals per currency, where the files are).
+reconciles them (on a sandbox, against its merchant's callbacks and requests), writes each as
+CSV, draws the report charts as PNG and prints a short summary (rows per table, exact totals per
+currency, the reconciliation's counts, where the files are).
 
 * With no configuration it runs on the in-process sandbox. The read-only API has no list
   endpoint for payouts, withdrawals or orders, so on a sandbox the demo takes the ids the
@@ -47,6 +48,7 @@ CHARTS = (
     "top_addresses",
     "order_funnel",
     "order_value",
+    "reconciliation",
     "report",
 )
 TEAM_TABLES = ("team_wallets", "team_balances", "team_history", "team_processing")
@@ -65,6 +67,7 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     team_source: str = ""
+    reconciliation: Any = None  # a cregis_notebook.reconcile.Reconciliation, when one ran
 
     def summary(self) -> str:
         """The text the command prints."""
@@ -109,6 +112,7 @@ class DemoResult:
                     f"  {row['order_currency']:<5} {row['orders']:>3} orders, ordered "
                     f"{exact_text(row['ordered'])}, paid in full {exact_text(row['paid'])}"
                 )
+        lines += self._reconciliation_lines()
         if self.charts:
             lines += ["", f"charts ({len(self.charts)} PNG files) in {self.out_dir}:"]
             lines.append("  " + ", ".join(p.name for p in self.charts.values()))
@@ -140,6 +144,21 @@ class DemoResult:
                 )
             if len(table) > SUMMARY_CURRENCIES:
                 lines.append(f"  ... and {len(table) - SUMMARY_CURRENCIES} more")
+        return lines
+
+    def _reconciliation_lines(self) -> list[str]:
+        rec = self.reconciliation
+        if rec is None:
+            return []
+        lines = ["", "reconciliation (objects checked, with findings):"]
+        for kind, (checked, bad) in rec.counts().items():
+            lines.append(f"  {kind:<13}{checked:>7}{bad:>7}")
+        lines.append(f"  findings: {len(rec.findings)}")
+        for row in rec.summary.to_dict("records"):
+            lines.append(
+                f"    {row['kind']}: {row['check']} {row['count']} "
+                f"({row['amount_at_stake']} {row['currency']} at stake)"
+            )
         return lines
 
 
@@ -346,6 +365,52 @@ def _sandbox_activity(
     return made
 
 
+# -- reconciliation ----------------------------------------------------------------------------
+
+
+def _reconcile(client: Any, result: DemoResult, sandbox: bool) -> None:
+    """Reconcile everything against the sandbox merchant's side (the callbacks it received, the
+    payouts and withdrawals it asked for); a live project's side is yours, so it is skipped."""
+    from .reconcile import run
+
+    box = client.sandbox_app
+    if box is not None and hasattr(box, "delivered_callbacks"):
+        callbacks, requests, key = box.delivered_callbacks(), box.payout_requests(), box.api_key
+    elif sandbox and box is None:
+        import httpx
+
+        def side(name: str) -> Any:
+            return httpx.get(f"{client.base_url}/_sandbox/{name}", timeout=30).json()["data"]
+
+        try:
+            callbacks, requests, key = (
+                side("delivered_callbacks"),
+                side("payout_requests"),
+                side("info")["api_key"],
+            )
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            result.notes.append(
+                f"the sandbox at {client.base_url} did not hand out its merchant's side "
+                "(/_sandbox/delivered_callbacks, /_sandbox/payout_requests): no reconciliation"
+            )
+            return
+    elif box is not None:
+        result.notes.append("this sandbox does not hand out its merchant's side: no reconciliation")
+        return
+    else:
+        result.notes.append(
+            "live: reconciliation needs your own records: "
+            "cregis_notebook.reconcile.run(client, callbacks=..., requests=...)"
+        )
+        return
+    rec = run(client, callbacks=callbacks, requests=pd.DataFrame(requests), api_key=key)
+    result.reconciliation = rec
+    from .export import to_csv
+
+    result.files["findings"] = to_csv(rec.findings, result.out_dir / "findings.csv")
+    result.files["reconciliation"] = to_csv(rec.summary, result.out_dir / "reconciliation.csv")
+
+
 # -- charts ------------------------------------------------------------------------------------
 
 
@@ -366,6 +431,9 @@ def _charts(result: DemoResult, freq: str) -> None:
         "top_addresses": lambda: reports.top_addresses(tx),
         "order_funnel": lambda: reports.order_funnel(orders),
         "order_value": lambda: reports.order_value(orders),
+        "reconciliation": lambda: reports.reconciliation(
+            result.reconciliation.summary if result.reconciliation is not None else pd.DataFrame()
+        ),
     }
     for name, draw in drawings.items():
         ax = draw()
@@ -440,6 +508,8 @@ def run_demo(
     address_coins, payout_coins = _coins(client)
     result.tables["transactions"] = _fetch(client, "trade_page", progress)
     result.tables["balances"] = _balances(client, address_coins, progress, notes)
+
+    _reconcile(client, result, sandbox)  # before anything new is under way
 
     payouts, withdrawals, orders = list(payout_cids), list(withdrawal_cids), list(order_ids)
     if create:

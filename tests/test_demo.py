@@ -194,3 +194,15 @@ def test_a_loopback_server_that_proves_itself_gets_the_sandbox_activity(tmp_path
     box.close()
     assert "local sandbox" in result.source
     assert set(forwarder.paths) & WRITE_PATHS
+
+
+def test_the_summary_prints_the_reconciliation_counts(demo):
+    rec = demo.reconciliation
+    assert rec is not None  # the sandbox's merchant side was reconciled
+    text = demo.summary()
+    assert "reconciliation (objects checked, with findings):" in text
+    for kind, (checked, bad) in rec.counts().items():
+        assert checked > 0 and f"  {kind:<13}{checked:>7}{bad:>7}" in text
+    assert f"findings: {len(rec.findings)}" in text
+    assert read_csv(demo.files["findings"]).columns.tolist() == list(rec.findings.columns)
+    assert demo.files["reconciliation"].is_file()

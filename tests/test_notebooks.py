@@ -21,6 +21,7 @@ EXPECTED = [
     "07-callbacks",
     "08-local-store",
     "10-team-wallets",
+    "09-reconciliation",
 ]
 SANDBOX_KEY = "f502a9ac9ca54327986f29c03b271491"
 

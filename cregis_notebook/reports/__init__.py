@@ -2,14 +2,15 @@
 
 * :mod:`cregis_notebook.reports.tables`: the exact totals (``flows_table``, ``volume_table``,
   ``fees_table``, ``status_table``, ``top_addresses_table``, ``funnel_table``,
-  ``order_value_table``, ``totals_by_currency``; for a team ``team_balances_table`` and
-  ``team_flows_table``), pure pandas with ``Decimal`` sums; it imports
-  no plotting library.
+  ``order_value_table``, ``totals_by_currency``, ``reconciliation_table``; for a team
+  ``team_balances_table`` and ``team_flows_table``), pure pandas with ``Decimal`` sums; it
+  imports no plotting library.
 * :mod:`cregis_notebook.reports.charts`: one matplotlib chart per table (``flows``,
   ``volume_by_token``, ``status_breakdown``, ``fees_by_chain``, ``top_addresses``,
-  ``order_funnel``, ``order_value``), the one-page ``report``, and ``team_chart`` (a team's
-  balances per wallet and chain beside its flows over time). Each chart takes ``ax=None``
-  and returns the Axes it drew on; ``report`` and ``team_chart`` return their figure.
+  ``order_funnel``, ``order_value``, ``reconciliation``), the one-page ``report``, and
+  ``team_chart`` (a team's balances per wallet and chain beside its flows over time). Each chart
+  takes ``ax=None`` and returns the Axes it drew on; ``report`` and ``team_chart`` return their
+  figure.
 
 Every public name of both is available here, as ``reports.flows`` or ``reports.flows_table``.
 """
@@ -23,6 +24,7 @@ from .charts import (
     flows,
     order_funnel,
     order_value,
+    reconciliation,
     report,
     status_breakdown,
     team_chart,
@@ -43,6 +45,7 @@ from .tables import (
     funnel_table,
     is_balances,
     order_value_table,
+    reconciliation_table,
     resolve_freq,
     short_id,
     status_table,
@@ -75,6 +78,8 @@ __all__ = [
     "order_funnel",
     "order_value",
     "order_value_table",
+    "reconciliation",
+    "reconciliation_table",
     "report",
     "resolve_freq",
     "short_id",

@@ -29,6 +29,7 @@ from .tables import (
     funnel_table,
     is_balances,
     order_value_table,
+    reconciliation_table,
     resolve_freq,
     short_id,
     status_table,
@@ -51,6 +52,7 @@ __all__ = [
     "flows",
     "order_funnel",
     "order_value",
+    "reconciliation",
     "report",
     "status_breakdown",
     "team_chart",
@@ -330,6 +332,44 @@ def top_addresses(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("address")
+    return ax
+
+
+# -- reconciliation ----------------------------------------------------------------------------
+
+_KIND_COLOURS = {
+    "payouts": "#1565c0",
+    "withdrawals": "#6a1b9a",
+    "deposits": "#2e7d32",
+    "balances": "#ef6c00",
+    "orders": "#c62828",
+}
+
+
+def reconciliation(summary: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Objects with each finding, one bar per kind and check, coloured by kind, labelled with
+    the count (``reconciliation_table``; its ``at_stake`` column holds the exact amounts)."""
+    title = "Reconciliation findings"
+    xlabel = "objects with the finding (count)"
+    table = reconciliation_table(summary)
+    ax = _axes(ax, (7.0, max(4.0, 0.45 * len(table) + 1.2)))
+    if table.empty:
+        ax = _no_data(ax, f"{title}: none", xlabel, "kind: check")
+        ax.texts[-1].set_text("nothing found: every object checked agrees")
+        return ax
+    positions = list(range(len(table)))[::-1]
+    counts = [int(v) for v in table["objects"]]
+    colours = [_KIND_COLOURS.get(k, "#78909c") for k in table["kind"]]
+    bars = ax.barh(positions, counts, color=colours)
+    ax.bar_label(bars, labels=[str(c) for c in counts], padding=3, fontsize=8)
+    ax.set_yticks(positions, labels=list(table["label"]))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.margins(x=0.15)
+    ax.set_title(f"{title}: {sum(counts)} in {len(table)} checks")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("kind: check")
     return ax
 
 

@@ -19,27 +19,16 @@ This module imports no plotting library.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from decimal import (
-    MAX_EMAX,
-    MAX_PREC,
-    MIN_EMIN,
-    Context,
-    Decimal,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from typing import Any, Literal, ParamSpec, TypeVar
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .._values import EPOCH_MS_THRESHOLD, exact_decimal, exact_int
+from .._values import EPOCH_MS_THRESHOLD, exact_decimal, exact_int, exact_sums
 from ..errors import CregisDataWarning, UnfitValue
 from ..spec import registry
 
@@ -57,6 +46,7 @@ __all__ = [
     "funnel_table",
     "is_balances",
     "order_value_table",
+    "reconciliation_table",
     "resolve_freq",
     "short_id",
     "status_table",
@@ -78,27 +68,6 @@ AUTO_WEEKLY_DAYS = 62
 
 _ZERO = Decimal(0)
 _T = TypeVar("_T")
-_P = ParamSpec("_P")
-
-_EXACT = Context(
-    prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, InvalidOperation, Overflow]
-)
-"""Where the tables add: every digit kept, so no sum is rounded (``Inexact`` would say so).
-
-Python's default context keeps 28 significant digits: ``Decimal(0) + amount`` rounds an amount
-such as ``12345678901234567890.123456789``, and a sum of 18-decimal amounts past ``10**10``.
-"""
-
-
-def _exact_sums(function: Callable[_P, _T]) -> Callable[_P, _T]:
-    """Run a table function in the exact context (additions only: no division inside)."""
-
-    @functools.wraps(function)
-    def exact(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        with localcontext(_EXACT):
-            return function(*args, **kwargs)
-
-    return exact
 
 
 # -- reading cells by the value contract -------------------------------------------------------
@@ -375,7 +344,7 @@ def _flows(
     return pd.DataFrame(rows, columns=_FLOW_COLUMNS)
 
 
-@_exact_sums
+@exact_sums
 def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     """Exact inflow and outflow per period and currency.
 
@@ -391,7 +360,7 @@ def flows_table(transactions: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     return _flows(transactions, freq, kinds, _succeeded(transactions))
 
 
-@_exact_sums
+@exact_sums
 def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact inflow, outflow and net per currency over the whole frame (successful only).
 
@@ -420,7 +389,7 @@ def totals_by_currency(transactions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@_exact_sums
+@exact_sums
 def volume_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact volume (sum of ``amount``) and count per chain and token, largest count first.
 
@@ -483,7 +452,7 @@ def status_table(transactions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@_exact_sums
+@exact_sums
 def fees_table(transactions: pd.DataFrame) -> pd.DataFrame:
     """Exact sum of ``fee`` per chain (fees are paid in the chain's native coin).
 
@@ -525,7 +494,7 @@ def is_balances(frame: pd.DataFrame) -> bool:
     return "total" in frame.columns and "address" in frame.columns and "amount" not in frame.columns
 
 
-@_exact_sums
+@exact_sums
 def top_addresses_table(
     frame: pd.DataFrame, *, n: int = 10, currency: str | None = None
 ) -> pd.DataFrame:
@@ -631,7 +600,7 @@ def funnel_table(orders: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-@_exact_sums
+@exact_sums
 def order_value_table(orders: pd.DataFrame) -> pd.DataFrame:
     """Exact order value per order currency: everything ordered and what was paid in full.
 
@@ -682,7 +651,7 @@ def _team_succeeded(history: pd.DataFrame) -> list[bool]:
     return [(o if o is not None else n) == 1 for o, n in zip(older, newer, strict=True)]
 
 
-@_exact_sums
+@exact_sums
 def team_flows_table(history: pd.DataFrame, *, freq: str = "D") -> pd.DataFrame:
     """Exact inflow and outflow of a team's wallets per period and currency.
 
@@ -710,7 +679,7 @@ def _wallet_names(wallets: pd.DataFrame | None) -> dict[int, str]:
     return names
 
 
-@_exact_sums
+@exact_sums
 def team_balances_table(
     balances: pd.DataFrame, wallets: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -786,3 +755,56 @@ def team_balances_table(
         )
     ]
     return pd.DataFrame(rows, columns=columns).astype({"wallet_id": "Int64"})
+
+
+# -- reconciliation ----------------------------------------------------------------------------
+
+
+@exact_sums
+def reconciliation_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per ``kind`` and ``check`` of a reconciliation summary (``cn.reconcile.summary``): the
+    ``objects`` with that finding and the exact ``at_stake`` per currency, as text
+    (``"12.5 USDT (TRON); 0.1 TRX"``: amounts of different currencies are never added).
+
+    Rows keep the summary's order; ``label`` is ``"<kind>: <check>"``.
+    """
+    columns = ["kind", "check", "label", "objects", "at_stake"]
+    if summary.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c == "objects" else object) for c in columns}
+        )
+    counts: dict[tuple[str, str], int] = {}
+    stakes: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    amounts = _decimals(summary, "amount_at_stake")
+    rows = zip(
+        _texts(summary, "kind"),
+        _texts(summary, "check"),
+        _texts(summary, "currency"),
+        _ints(summary, "count"),
+        amounts,
+        strict=True,
+    )
+    for kind, check, currency, count, amount in rows:
+        key = (kind or "", check or "")
+        counts[key] = counts.get(key, 0) + (count or 0)
+        if amount is not None and currency:
+            stakes[key][currency] = stakes[key].get(currency, _ZERO) + amount
+    records = []
+    for (kind, check), objects in counts.items():
+        parts = [
+            f"{exact_text(value)} {_currency_text(currency)}"
+            for currency, value in sorted(stakes[(kind, check)].items())
+            if value
+        ]
+        records.append((kind, check, f"{kind}: {check}", objects, "; ".join(parts)))
+    out = pd.DataFrame.from_records(records, columns=columns)
+    out["objects"] = out["objects"].astype("int64")
+    return out
+
+
+def _currency_text(currency: str) -> str:
+    """``USDT (TRON)`` for ``195@TR7N...``; an order's fiat code as it is."""
+    if "@" not in currency:
+        return currency
+    chain_id, token_id = currency.split("@", 1)
+    return currency_label(chain_id, token_id, None)
