@@ -97,7 +97,8 @@ _FLOAT_EXACT = 2**53
 
 def _wide(sample: Sequence[Mapping[str, Any]], key: str) -> bool:
     """Whether a sampled int of ``key`` is too big for float64 (read as int64 instead)."""
-    return any(type(v) is int and abs(v) > _FLOAT_EXACT for v in map(dict.get, sample, repeat(key)))  # type: ignore[arg-type]
+    values = [r.get(key) for r in sample]
+    return any(type(v) is int and abs(v) > _FLOAT_EXACT for v in values)
 
 
 def _converted(
@@ -128,7 +129,7 @@ def _whole_numbers(
         ints = pc.cast(column, pa.int64())
     except pa.ArrowInvalid:
         return None
-    zero_or_one = pc.less_equal(pc.cast(ints, pa.uint64(), safe=False), 1)  # -1 wraps around
+    zero_or_one = pc.less_equal(pc.cast(ints, pa.uint64(), safe=False), 1)  # -1: 2**64 - 1
     if pc.any(zero_or_one).as_py() and not _only_ints(records, [key]):
         return None
     return ints
