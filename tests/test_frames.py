@@ -310,7 +310,7 @@ def test_fast_path_matches_python_path(tweak: object) -> None:
         assert fast.iloc[150].notna().sum() >= slow.iloc[150].notna().sum()
 
 
-# -- the fast path reads int columns as float64: what it cannot read exactly goes the Python way
+# -- the fast path reads int columns as float64: what it cannot read exactly goes the Python way ---
 
 
 def _fast_and_slow(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
