@@ -95,12 +95,6 @@ _FLOAT_EXACT = 2**53
 """Every integer up to this size is a float64 exactly; Arrow refuses to read a bigger one as one."""
 
 
-def _wide(sample: Sequence[Mapping[str, Any]], key: str) -> bool:
-    """Whether a sampled int of ``key`` is too big for float64 (read as int64 instead)."""
-    values = [r.get(key) for r in sample]
-    return any(type(v) is int and abs(v) > _FLOAT_EXACT for v in values)
-
-
 def _converted(
     records: Sequence[Mapping[str, Any]], fields: list[tuple[str, pa.DataType]]
 ) -> list[pa.StructArray] | None:
@@ -117,18 +111,21 @@ def _converted(
 
 
 def _whole_numbers(
-    records: Sequence[Mapping[str, Any]], key: str, column: pa.ChunkedArray
+    records: Sequence[Mapping[str, Any]], key: str, column: pa.ChunkedArray, twin: bool
 ) -> pa.ChunkedArray | None:
     """int64 of an int column Arrow read as float64, or ``None`` when a value was not an int.
 
     Reading into float64, Arrow keeps an int exactly (or refuses it beyond 2**53 or when it is a
     Decimal) and keeps a float as it is: a safe cast to int64 then refuses 1.9, NaN and inf. A
-    bool reads as 0.0 or 1.0, so only a column holding 0 or 1 has its value types looked at.
+    bool reads as 0.0 or 1.0: a ``twin`` read as int64 in the same pass refused bools already;
+    without one, a column holding 0 or 1 has its value types looked at.
     """
     try:
         ints = pc.cast(column, pa.int64())
     except pa.ArrowInvalid:
         return None
+    if twin:
+        return ints
     zero_or_one = pc.less_equal(pc.cast(ints, pa.uint64(), safe=False), 1)  # -1: 2**64 - 1
     if pc.any(zero_or_one).as_py() and not _only_ints(records, [key]):
         return None
@@ -147,8 +144,9 @@ def _struct_columns(
     A key is taken when its sampled values are all one JSON scalar type and its field is not
     an object or list; when a later record disagrees, Arrow refuses and the Python path takes
     every column. Int columns are read as float64 and checked by :func:`_whole_numbers`, with
-    no pass of their own; an int column with a sampled value beyond 2**53 is read as int64
-    after :func:`_only_ints`, and so is every int column when float64 was refused.
+    no pass of their own (one whose sample holds 0 or 1 also as an int64 twin, which refuses
+    bools); an int column with a sampled value beyond 2**53 is read as int64 after
+    :func:`_only_ints`, and so is every int column when float64 was refused.
     """
     fields: list[tuple[str, pa.DataType]] = []
     for key in keys:
@@ -159,23 +157,29 @@ def _struct_columns(
         if len(types) == 1 and None not in types:
             fields.append((key, types.pop()))
     ints = [key for key, typ in fields if typ == pa.int64()]
+    sampled = {k: [v for v in (r.get(k) for r in sample) if type(v) is int] for k in ints}
+    wide = {k for k in ints if any(abs(v) > _FLOAT_EXACT for v in sampled[k])}
+    bits = {k for k in ints if 0 in sampled[k] or 1 in sampled[k]}  # where a bool would hide
     chunks = None
-    for wide in ({k for k in ints if _wide(sample, k)}, set(ints)):
-        guarded = [k for k in ints if k in wide]
+    for as_int64 in (wide, set(ints)):
+        guarded = [k for k in ints if k in as_int64]
         if not _only_ints(records, guarded):
             fields = [(key, typ) for key, typ in fields if key not in guarded]
-        declared = [(k, pa.float64() if k in ints and k not in wide else t) for k, t in fields]
-        if declared:
-            chunks = _converted(records, declared)
-        if chunks is not None or len(wide) == len(ints):
+        floats = {k for k, _ in fields if k in ints and k not in as_int64}
+        declared = [(k, pa.float64() if k in floats else t) for k, t in fields]
+        twins = [(k, pa.int64()) for k, _ in declared if k in floats and k in bits]
+        if declared:  # twins last: int64 refuses a bool, which float64 reads as 0.0 or 1.0
+            chunks = _converted(records, declared + twins)
+        if chunks is not None or len(as_int64) == len(ints):
             break
     out: dict[str, Any] = {}
     if chunks is None:
         return out
+    twinned = {k for k, _ in twins}
     for i, (key, t) in enumerate(declared):
         column = pa.chunked_array([c.field(i) for c in chunks], type=t)
-        if t == pa.float64():  # an int column: the Python path reads it when not whole
-            whole = _whole_numbers(records, key, column)
+        if key in floats:  # an int column: the Python path reads it when not whole
+            whole = _whole_numbers(records, key, column, key in twinned)
             if whole is not None:
                 out[key] = whole
         else:
@@ -187,19 +191,26 @@ class _Ready(np.ndarray):
     """A column already typed by the fast path (an object array of Decimals)."""
 
 
+_BLOCK = 2_048
+"""Records whose decimal texts are checked and parsed together, while they are in the cache."""
+
+
 def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any:
     """Decimals of ``key`` when every record has it as plain text, else ``None``.
 
     ``Decimal`` also reads ``"1_000"`` and other scripts' digits, which the value contract
-    refuses: the texts, joined, must be ASCII without ``_``. (Spaces around a number are
-    stripped by ``Decimal`` as by the value contract.)
+    refuses: each block's texts, joined, must be ASCII without ``_``. (``Decimal`` strips the
+    spaces around a number, as the value contract does.)
     """
+    get = itemgetter(key)
+    parsed: list[Decimal] = []
     try:  # KeyError when a record lacks the key; TypeError when a value is not text
-        texts = list(map(itemgetter(key), records))
-        joined = "".join(texts)
-        if not joined.isascii() or "_" in joined:
-            return None
-        parsed = list(map(Decimal, texts))
+        for start in range(0, len(records), _BLOCK):
+            texts = list(map(get, records[start : start + _BLOCK]))
+            joined = "".join(texts)
+            if not joined.isascii() or "_" in joined:
+                return None
+            parsed.extend(map(Decimal, texts))
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
     if not all(map(Decimal.is_finite, parsed)):
