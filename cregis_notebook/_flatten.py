@@ -10,7 +10,7 @@ proves nothing was missed. :func:`typed_columns` types them by the dtype contrac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import chain, repeat
 from operator import itemgetter
@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from . import _dtypes
 from ._dtypes import LABEL_SUFFIX, Schema, convert, labels_for, wants_label, wire_type
+from .spec import Field
 
 __all__ = ["EMPTY", "MISSING", "flatten", "merge_column", "typed_columns"]
 
@@ -68,37 +69,67 @@ _SAMPLE = 32
 """Records from each end whose value types choose the Arrow types (fewer than twice as many
 records take the Python path: setting Arrow up would cost more than it saves)."""
 _CHUNK = 65_536
-_STRUCT_SKIP: tuple[str, ...] = ("object", "array")
-PLAIN_TEXT = "plain text"
-"""The mark :func:`_struct_columns` leaves for a decimal column whose every value is plain text."""
+_STRUCT_SKIP: tuple[str, ...] = ("object", "array", "decimal")
 
 
 def _only_ints(records: Sequence[Mapping[str, Any]], keys: list[str]) -> bool:
     """Whether every value of ``keys`` is an int or missing (one pass over the records).
 
     Arrow truncates a float or a Decimal it is told is an int64 (1.9 -> 1), so this is checked
-    before the int columns are declared.
+    before a column is declared int64 (see :func:`_struct_columns`).
     """
     if not keys:
         return True
-    try:  # a tuple of the keys' values per record; KeyError when a record lacks one
-        values = chain.from_iterable(map(itemgetter(*keys, keys[0]), records))
+    try:  # KeyError when a record lacks a key
+        if len(keys) == 1:
+            values: Iterable[Any] = map(itemgetter(keys[0]), records)
+        else:  # a tuple of the keys' values per record
+            values = chain.from_iterable(map(itemgetter(*keys), records))
         return set(map(type, values)) <= {int}
     except KeyError:
         found = set(chain.from_iterable(map(type, _extract(records, k)) for k in keys))
         return found <= {int, type(None)}
 
 
-def _plain_text(column: pa.ChunkedArray) -> bool:
-    """Whether every value is present and plain ASCII without ``_`` (what Decimal may parse).
+_FLOAT_EXACT = 2**53
+"""Every integer up to this size is a float64 exactly; Arrow refuses to read a bigger one as one."""
 
-    ``Decimal`` also reads ``"1_000"`` and other scripts' digits, which the value contract
-    refuses; the check runs in Arrow over the whole column at once.
+
+def _converted(
+    records: Sequence[Mapping[str, Any]], fields: list[tuple[str, pa.DataType]]
+) -> list[pa.StructArray] | None:
+    """The records as Arrow structs of ``fields`` (in chunks), or ``None`` when one does not fit."""
+    typ = pa.struct(fields)
+    chunks: list[pa.StructArray] = []
+    try:  # in chunks: small builders grow without big copies
+        for start in range(0, len(records), _CHUNK):
+            part = pa.array(records[start : start + _CHUNK], type=typ)
+            chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
+        return None
+    return chunks
+
+
+def _whole_numbers(
+    records: Sequence[Mapping[str, Any]], key: str, column: pa.ChunkedArray, twin: bool
+) -> pa.ChunkedArray | None:
+    """int64 of an int column Arrow read as float64, or ``None`` when a value was not an int.
+
+    Reading into float64, Arrow keeps an int exactly (or refuses it beyond 2**53 or when it is a
+    Decimal) and keeps a float as it is: a safe cast to int64 then refuses 1.9, NaN and inf. A
+    bool reads as 0.0 or 1.0: a ``twin`` read as int64 in the same pass refused bools already;
+    without one, a column holding 0 or 1 has its value types looked at.
     """
-    if column.null_count:
-        return False
-    ascii_only = pc.all(pc.string_is_ascii(column)).as_py()
-    return bool(ascii_only) and not pc.any(pc.match_substring(column, "_")).as_py()
+    try:
+        ints = pc.cast(column, pa.int64())
+    except pa.ArrowInvalid:
+        return None
+    if twin:
+        return ints
+    zero_or_one = pc.less_equal(pc.cast(ints, pa.uint64(), safe=False), 1)  # -1: 2**64 - 1
+    if pc.any(zero_or_one).as_py() and not _only_ints(records, [key]):
+        return None
+    return ints
 
 
 def _struct_columns(
@@ -112,43 +143,45 @@ def _struct_columns(
 
     A key is taken when its sampled values are all one JSON scalar type and its field is not
     an object or list; when a later record disagrees, Arrow refuses and the Python path takes
-    every column.
+    every column. Int columns are read as float64 and checked by :func:`_whole_numbers`, with
+    no pass of their own (one whose sample holds 0 or 1 also as an int64 twin, which refuses
+    bools); an int column with a sampled value beyond 2**53 is read as int64 after
+    :func:`_only_ints`, and so is every int column when float64 was refused.
     """
     fields: list[tuple[str, pa.DataType]] = []
-    decimals: list[str] = []
     for key in keys:
         field = schema.field(prefix + key)
         if field is not None and field.type in _STRUCT_SKIP:
-            continue
+            continue  # decimals: the Python text objects are parsed as they are
         types = {wire_type(r[key]) for r in sample if r.get(key) is not None}
-        if len(types) != 1 or None in types:
-            continue
-        typ = types.pop()
-        if field is not None and field.type == "decimal":
-            if typ == pa.string():  # only checked here; the Python text objects are parsed
-                decimals.append(key)
-                fields.append((key, typ))
-        else:
-            fields.append((key, typ))
+        if len(types) == 1 and None not in types:
+            fields.append((key, types.pop()))
     ints = [key for key, typ in fields if typ == pa.int64()]
-    if not _only_ints(records, ints):
-        fields = [(key, typ) for key, typ in fields if key not in ints]
+    sampled = {k: [v for v in (r.get(k) for r in sample) if type(v) is int] for k in ints}
+    wide = {k for k in ints if any(abs(v) > _FLOAT_EXACT for v in sampled[k])}
+    bits = {k for k in ints if 0 in sampled[k] or 1 in sampled[k]}  # where a bool would hide
+    chunks = None
+    for as_int64 in (wide, set(ints)):
+        guarded = [k for k in ints if k in as_int64]
+        if not _only_ints(records, guarded):
+            fields = [(key, typ) for key, typ in fields if key not in guarded]
+        floats = {k for k, _ in fields if k in ints and k not in as_int64}
+        declared = [(k, pa.float64() if k in floats else t) for k, t in fields]
+        twins = [(k, pa.int64()) for k, _ in declared if k in floats and k in bits]
+        if declared:  # twins last: int64 refuses a bool, which float64 reads as 0.0 or 1.0
+            chunks = _converted(records, declared + twins)
+        if chunks is not None or len(as_int64) == len(ints):
+            break
     out: dict[str, Any] = {}
-    if not fields:
+    if chunks is None:
         return out
-    typ = pa.struct(fields)
-    chunks: list[pa.StructArray] = []
-    try:  # in chunks: small builders grow without big copies
-        for start in range(0, len(records), _CHUNK):
-            part = pa.array(records[start : start + _CHUNK], type=typ)
-            chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
-        return {}
-    for i, (key, t) in enumerate(fields):
+    twinned = {k for k, _ in twins}
+    for i, (key, t) in enumerate(declared):
         column = pa.chunked_array([c.field(i) for c in chunks], type=t)
-        if key in decimals:
-            if _plain_text(column):
-                out[key] = PLAIN_TEXT  # parsed by the caller, every value known to be text
+        if key in floats:  # an int column: the Python path reads it when not whole
+            whole = _whole_numbers(records, key, column, key in twinned)
+            if whole is not None:
+                out[key] = whole
         else:
             out[key] = column
     return out
@@ -158,10 +191,26 @@ class _Ready(np.ndarray):
     """A column already typed by the fast path (an object array of Decimals)."""
 
 
+_BLOCK = 2_048
+"""Records whose decimal texts are checked and parsed together, while they are in the cache."""
+
+
 def _decimals_in_one_pass(records: Sequence[Mapping[str, Any]], key: str) -> Any:
-    """Decimals of ``key``, whose every value :func:`_plain_text` found to be plain text."""
-    try:
-        parsed = list(map(Decimal, map(str.strip, map(itemgetter(key), records))))
+    """Decimals of ``key`` when every record has it as plain text, else ``None``.
+
+    ``Decimal`` also reads ``"1_000"`` and other scripts' digits, which the value contract
+    refuses: each block's texts, joined, must be ASCII without ``_``. (``Decimal`` strips the
+    spaces around a number, as the value contract does.)
+    """
+    get = itemgetter(key)
+    parsed: list[Decimal] = []
+    try:  # KeyError when a record lacks the key; TypeError when a value is not text
+        for start in range(0, len(records), _BLOCK):
+            texts = list(map(get, records[start : start + _BLOCK]))
+            joined = "".join(texts)
+            if not joined.isascii() or "_" in joined:
+                return None
+            parsed.extend(map(Decimal, texts))
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return None
     if not all(map(Decimal.is_finite, parsed)):
@@ -185,9 +234,7 @@ def _fast_columns(
         return None
     sample = list(records[:_SAMPLE]) + list(records[-_SAMPLE:])
     keys = list(dict.fromkeys(documented) | dict.fromkeys(chain.from_iterable(sample)))
-    found = _struct_columns(records, keys, sample, schema, prefix)
-    plain = {key for key, col in found.items() if col is PLAIN_TEXT}
-    columns: dict[str, Any] = {k: col for k, col in found.items() if col is not PLAIN_TEXT}
+    columns: dict[str, Any] = _struct_columns(records, keys, sample, schema, prefix)
     if not columns:
         return None
     counted = sum(n - col.null_count for col in columns.values())
@@ -195,7 +242,8 @@ def _fast_columns(
     for key in keys:
         if key in columns:
             continue
-        if key in plain:
+        field = schema.field(prefix + key)
+        if key in seen and field is not None and field.type == "decimal":
             ready = _decimals_in_one_pass(records, key)
             if ready is not None:  # present in every record, plain text: parsed already
                 columns[key] = ready
@@ -210,6 +258,18 @@ def _fast_columns(
     if sum(map(len, records)) != counted:
         return None  # an undocumented key, or explicit nulls: look at every record
     return keys, columns
+
+
+_NULLS = {kind: pa.int64() for kind in ("int", "enum_int", "timestamp")} | {
+    kind: pa.string() for kind in ("string", "enum_string", "currency")
+}
+"""The Arrow type of a column of nulls that types as the Python path types ``None`` values."""
+
+
+def _absent(field: Field | None, n: int) -> Any:
+    """The values of a column no record holds: nulls made by Arrow at once, or ``None`` values."""
+    typ = _NULLS.get(field.type) if field is not None else None
+    return [None] * n if typ is None else pa.chunked_array([pa.nulls(n, typ)])
 
 
 def flatten(
@@ -235,14 +295,14 @@ def flatten(
     for key in keys:
         name = prefix + key
         values = known.get(key, MISSING)
+        field = schema.field(name)
+        if values is None:  # documented, held by no record
+            values = _absent(field, len(records))
         if isinstance(values, pa.ChunkedArray):
             out[name] = values
             continue
-        if values is None:
-            values = [None] * len(records)
-        elif values is MISSING:
+        if values is MISSING:
             values = _extract(records, key)
-        field = schema.field(name)
         kinds = _kinds(values) if field is None or field.type in ("object", "array") else None
         documented_object = field is not None and field.type == "object"
         if (

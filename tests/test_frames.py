@@ -310,6 +310,88 @@ def test_fast_path_matches_python_path(tweak: object) -> None:
         assert fast.iloc[150].notna().sum() >= slow.iloc[150].notna().sum()
 
 
+# -- the fast path reads int columns as float64: what it cannot read exactly goes the Python way ---
+
+
+def _fast_and_slow(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame of ``rows`` by the fast path and by the Python path (a dict subclass)."""
+    fast = to_frame(page(rows), "trade_page")
+    slow = to_frame(page([OrderedDict(r) for r in rows]), "trade_page")
+    return fast, slow
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("cid", True, "true"),  # a bool reads as 1.0 in float64
+        ("status", False, "false"),  # ... and as 0.0, in a column that holds 0 and 1 anyway
+        ("cid", 12.5, "12.5"),  # a float is kept as float64: the cast to int64 refuses it
+        ("cid", float("nan"), "nan"),
+        ("cid", Decimal("1.0000000000000000000001"), "1.0000000000000000000001"),  # ~1.0
+        ("block_time", 10**17, str(10**17)),  # beyond float64: int64, then past the year 9999
+        ("cid", 2**63, str(2**63)),  # beyond int64
+    ],
+)
+def test_an_unsampled_value_that_is_no_int_is_not_read_as_one(
+    key: str, value: object, expected: str
+) -> None:
+    rows = _many(300)  # the Arrow fast path; the 150th record is outside its sample
+    rows[150][key] = value
+    with pytest.warns(CregisDataWarning, match=key):
+        fast, slow = _fast_and_slow(rows)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast[key].tolist()[150] == expected
+    assert fast[key].tolist()[149] == str(rows[149][key])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("7"), 7),  # a whole Decimal: Arrow refuses it as float64, int64 reads it exactly
+        (Decimal("1E+2"), 100),
+        (1.0, 1),  # a whole float is the int it says (as the value contract reads it)
+        (2**53 + 1, 2**53 + 1),  # float64 cannot hold it: never rounded to 2**53
+        (-(2**63), -(2**63)),
+    ],
+)
+def test_an_unsampled_whole_number_is_read_exactly(value: object, expected: int) -> None:
+    rows = _many(300)
+    rows[150]["cid"] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast, slow = _fast_and_slow(rows)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["cid"].dtype == "Int64"
+    assert fast["cid"].tolist()[150] == expected
+    assert fast["cid"].tolist()[149] == rows[149]["cid"]
+
+
+def test_a_column_of_ints_beyond_float64_is_exact_and_still_guarded() -> None:
+    rows = [dict(r, cid=2**60 + i) for i, r in enumerate(_many(300))]  # sampled: read as int64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast, slow = _fast_and_slow(rows)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["cid"].tolist() == [2**60 + i for i in range(300)]
+    rows[150]["cid"] = 1.9  # Arrow would truncate it into int64: the value types are looked at
+    with pytest.warns(CregisDataWarning, match="cid"):
+        fast, slow = _fast_and_slow(rows)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["cid"].tolist()[150] == "1.9"
+
+
+@pytest.mark.parametrize(
+    "amount", [" 1.5 ", "\t2\n", "1e-8", "-0.0", Decimal("0.123456789012345678901234567890")]
+)
+def test_an_unsampled_amount_is_read_as_the_python_path_reads_it(amount: object) -> None:
+    rows = _many(300)
+    rows[150]["amount"] = amount
+    fast, slow = _fast_and_slow(rows)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["amount"][150] == Decimal(str(amount).strip())
+    assert str(fast["amount"][150]) == str(Decimal(str(amount).strip()))
+
+
 # -- nothing truncated, nothing overflowed, every digit kept ---------------------------------------
 
 
@@ -356,7 +438,7 @@ def test_an_undocumented_column_of_big_ints_and_floats_stays_exact() -> None:
     assert df["extra"].tolist() == [2**60 + 1, 0.5]
 
 
-@pytest.mark.parametrize("count", [1, 100])
+@pytest.mark.parametrize("count", [1, 100, 5_000])  # 5,000: the odd one in a later block
 @pytest.mark.parametrize("amount", ["١٢٣", "1_000", "１"])
 def test_amount_text_in_other_digits_is_not_read_as_a_number(count: int, amount: str) -> None:
     rows = [dict(ROW, cid=i) for i in range(count)]
