@@ -20,8 +20,8 @@ EXPECTED = [
     "06-reports",
     "07-callbacks",
     "08-local-store",
-    "10-team-wallets",
     "09-reconciliation",
+    "10-team-wallets",
 ]
 SANDBOX_KEY = "f502a9ac9ca54327986f29c03b271491"
 
