@@ -5,10 +5,12 @@ new ones arrive; a later sync fetches only the new history; the Access Secret is
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -210,3 +212,29 @@ def test_several_teams_in_one_store_each_equal_to_its_fetch(
     for team in teams:
         assert_matches_fetch(store, team)
     assert set(store.status()["team"]) == {"ak-one", "ak-two", "ak-three"}
+
+
+class WithoutTxid(httpx.HTTPTransport):
+    """Answers as the server does, but the history's first row has lost its txid."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if not request.url.path.endswith("wallet_history_transaction_info"):
+            return response
+        body = json.loads(response.read())
+        if body["data"]["rows"]:
+            del body["data"]["rows"][0]["txid"]
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_a_transaction_without_its_identity_is_refused_not_duplicated(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    box = Sandbox(seed=2, transactions=10, clock=clock, team_transactions=20)
+    with SandboxServer(box, host="127.0.0.1", port=0, close_sandbox=True) as server:
+        key, secret = box.team_access_key, box.team_access_secret
+        with TeamClient(server.base_url, key, secret, clock=clock, transport=WithoutTxid()) as team:
+            store = cn.Store(tmp_path / "data")
+            with pytest.raises(CregisStoreError, match="lack a part of their identity"):
+                store.sync(team)
+    assert "team_transactions" not in store.tables and "team_wallets" in store.tables
