@@ -279,13 +279,18 @@ class Sync:
         return df
 
     def balances(self, coins: pd.DataFrame) -> None:
-        spec = TABLES["balances"]
         as_of = pd.Timestamp.now(tz="UTC").floor("ms")
-        frames = [f for f in self.each_currency(coins) if len(f)]
+        frames = [with_pid(f, self.pid) for f in self.each_currency(coins)]
+        self.snapshot(TABLES["balances"], frames, as_of)
+
+    def snapshot(self, spec: TableSpec, frames: list[pd.DataFrame], as_of: pd.Timestamp) -> None:
+        """``frames`` (rows with their owner) added to ``spec``'s table as one snapshot,
+        stamped ``as_of``."""
+        frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True)
             df["as_of"] = pd.Series([as_of] * len(df), dtype="datetime64[ms, UTC]")
-            self.commit(spec, with_pid(df, self.pid), delta.upsert)
+            self.commit(spec, df, delta.upsert)
         else:
             self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
         self.summary.watermarks[spec.name] = as_of

@@ -71,7 +71,7 @@ class TeamSync(Sync):
             self.replace(ADDRESSES, self.addresses(wallets))
             as_of = pd.Timestamp.now(tz="UTC").floor("ms")
             for spec in (BALANCES, ADDRESS_BALANCES):
-                self.snapshot(spec, ids, as_of)
+                self.snapshot(spec, [self.per_wallet(spec, w) for w in ids], as_of)
             self.replace(PROCESSING, [self.per_wallet(PROCESSING, w) for w in ids])
             self.history(ids)
         self.summary.seconds = time.perf_counter() - started
@@ -119,17 +119,6 @@ class TeamSync(Sync):
             return delta.replace(path, rows, spec, self.team, meta)
 
         self.commit(spec, pd.concat(frames, ignore_index=True), write)
-
-    def snapshot(self, spec: TableSpec, ids: list[int], as_of: pd.Timestamp) -> None:
-        """A snapshot of ``spec``'s balances of every wallet, stamped ``as_of``."""
-        frames = [f for f in (self.per_wallet(spec, w) for w in ids) if len(f)]
-        if frames:
-            df = pd.concat(frames, ignore_index=True)
-            df["as_of"] = pd.Series([as_of] * len(df), dtype="datetime64[ms, UTC]")
-            self.commit(spec, df, delta.upsert)
-        else:
-            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
-        self.summary.watermarks[spec.name] = as_of
 
     def history(self, ids: list[int]) -> None:
         """Each wallet's completed transactions since its watermark minus the lookback (all of
