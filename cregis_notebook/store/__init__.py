@@ -8,7 +8,7 @@ lookback and crash safety.
 
 The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
 (one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
-(frames and SQL) and :mod:`.status`.
+(frames and SQL), :mod:`.status`, and :mod:`.team` (one sync of a team's Team API tables).
 """
 
 from __future__ import annotations
@@ -22,18 +22,22 @@ import pandas as pd
 from deltalake import DeltaTable
 
 from .._signing import Secret
+from ..client import AsyncTeamClient, TeamClient
+from ..errors import CregisStoreError
 from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
 from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
+from .team import TeamSync
 
 __all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
 
 
 class Store:
     """A store directory (created on first sync): tables ``trades``, ``balances``, ``coins``,
-    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``.
-    The API key is never written to it."""
+    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``,
+    and a team's ``team_*`` tables, every row carrying its ``team`` (the Access Key). Neither
+    the API key nor the Access Secret is ever written to it."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.layout = Layout(path)
@@ -55,7 +59,8 @@ class Store:
         progress: bool = False,
         lock_timeout: float = 60.0,
     ) -> SyncSummary:
-        """Bring the client's project up to date; what changed (see :mod:`.syncer`).
+        """Bring the client's project up to date (see :mod:`.syncer`), or, given a
+        :class:`~cregis_notebook.TeamClient`, its team's tables (see :mod:`.team`); what changed.
 
         Args:
             lookback: how far before the watermark trades are fetched again.
@@ -64,8 +69,11 @@ class Store:
             lock_timeout: seconds to wait for another sync of this store before
                 :class:`~cregis_notebook.errors.CregisStoreBusy` (0: refuse at once).
         """
+        if isinstance(client, AsyncTeamClient):
+            raise CregisStoreError("a store syncs a team through a TeamClient, not an async one")
         options = SyncOptions(lookback, concurrency, progress, lock_timeout)
-        return Sync(self.layout, client, options).run()
+        runner = TeamSync if isinstance(client, TeamClient) else Sync
+        return runner(self.layout, client, options).run()
 
     @property
     def tables(self) -> list[str]:

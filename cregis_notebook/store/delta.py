@@ -2,8 +2,9 @@
 
 Nothing here writes a transaction log by hand: new tables and snapshots are appended with
 ``write_deltalake``, keyed rows are upserted with ``DeltaTable.merge``, a project's coin list is
-replaced with an ``overwrite`` limited to its ``pid``. Each commit carries what the sync did in
-its ``custom_metadata`` (``cregis_notebook.sync``), which :func:`last_commit` reads back.
+replaced with an ``overwrite`` limited to its ``pid`` (a team's lists, to its key). Each commit
+carries what the sync did in its ``custom_metadata`` (``cregis_notebook.sync``), which
+:func:`last_commit` reads back.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
         values = sorted(set(seen.column(name).to_pylist()))
         if not values or None in values:
             return terms
-        listed = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
+        listed = ", ".join(_literal(v) for v in values)
         terms += f" AND t.{name} IN ({listed})"
     if spec.time is not None and seen.column(spec.time).null_count == 0:
         earliest = pc.min(seen.column(spec.time)).as_py()
@@ -129,18 +130,30 @@ def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
 
 
 def replace(
-    path: Path, rows: pa.Table, spec: TableSpec, pid: int, meta: Mapping[str, Any]
+    path: Path, rows: pa.Table | None, spec: TableSpec, owner: int | str, meta: Mapping[str, Any]
 ) -> tuple[int, int]:
-    """Replace one project's rows in one commit; ``(added, updated)``: rows beyond those it had,
-    and rows in place of those it had."""
+    """Replace one owner's rows (``spec.owner`` equal to ``owner``: a project's pid or a team's
+    key) in one commit, or delete them when ``rows`` is None; ``(added, updated)``: rows beyond
+    those it had, and rows in place of those it had."""
     if not exists(path):
-        return upsert(path, rows, spec, meta)
-    before = read(path, {"pid": pid}, columns=["pid"]).num_rows
+        return (0, 0) if rows is None else upsert(path, rows, spec, meta)
+    before = read(path, {spec.owner: owner}, columns=[spec.owner]).num_rows
+    predicate = f"{spec.owner} = {_literal(owner)}"
+    if rows is None:
+        DeltaTable(str(path)).delete(predicate, commit_properties=_props(meta))
+        return 0, 0
     write_deltalake(
-        str(path), rows, mode="overwrite", predicate=f"pid = {int(pid)}",
+        str(path), rows, mode="overwrite", predicate=predicate, schema_mode="merge",
         partition_by=spec.partitions, commit_properties=_props(meta),
-    )  # fmt: skip
+    )  # fmt: skip  # merge: one owner's rows may have columns another's lack (list slots)
     return max(0, rows.num_rows - before), min(rows.num_rows, before)
+
+
+def _literal(value: int | str) -> str:
+    """``value`` as an SQL literal of a predicate (a text's quotes doubled)."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(int(value))
 
 
 def where(filters: Mapping[str, Any]) -> ds.Expression | None:

@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import CregisStoreError
 from . import delta
 from .layout import Layout
-from .schema import TABLES, from_delta, read_kinds
+from .schema import TABLES, TEAM, fit_slots, from_delta, read_kinds
 
 __all__ = ["frame", "sql", "tables"]
 
@@ -34,6 +34,8 @@ def frame(layout: Layout, table: str, filters: dict[str, Any]) -> pd.DataFrame:
         raise CregisStoreError(f"{table} has no column {unknown[0]!r}; it has {', '.join(kinds)}")
     df = from_delta(delta.read(path, filters), kinds)
     df = df[[c for c in kinds if c in df.columns]]
+    if spec.owner == TEAM:  # teams whose wallets list more coins widen team_wallets
+        df = fit_slots(df)
     by = [c for c, _ in spec.order if c in df.columns]
     ascending = [a for c, a in spec.order if c in df.columns]
     if by and len(df):

@@ -11,6 +11,7 @@ amounts as ``decimal(38, 18)``, ids as ``int64``, times as UTC timestamps, label
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,10 @@ __all__ = [
     "AMOUNT",
     "MONTH",
     "TABLES",
+    "TEAM",
+    "TEAM_TABLES",
     "TableSpec",
+    "fit_slots",
     "from_delta",
     "merge_kinds",
     "read_kinds",
@@ -50,10 +54,11 @@ class TableSpec:
     key: tuple[str, ...]  # rows upserted by it; () keeps every row (snapshots)
     time: str | None  # the column whose month partitions the table
     order: tuple[tuple[str, bool], ...]  # how frame() sorts rows: (column, ascending)
+    owner: str = "pid"  # whose rows: a project's ``pid``, or a team's Access Key (``team``)
 
     @property
     def partitions(self) -> list[str]:
-        return ["pid", MONTH] if self.time is not None else ["pid"]
+        return [self.owner, MONTH] if self.time is not None else [self.owner]
 
 
 TABLES: dict[str, TableSpec] = {
@@ -78,6 +83,42 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("callbacks", "", (), "stored_at", (("stored_at", True),)),
     )
 }  # fmt: skip
+
+TEAM = "team"
+"""The column naming a team table's team: its Access Key (public; the secret is never stored)."""
+
+TEAM_TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec("team_wallets", "list_wallets", (TEAM,), None, (("wallet_id", True),), TEAM),
+        TableSpec(
+            "team_addresses", "list_wallet_addresses", (TEAM,), None,
+            (("wallet_id", True), ("chain_id", True), ("address", True)), TEAM,
+        ),
+        TableSpec(
+            "team_balances", "query_wallet_balance", (), "as_of",
+            (("as_of", True), ("wallet_id", True), ("chain_id", True), ("token_id", True)), TEAM,
+        ),
+        TableSpec(
+            "team_address_balances", "query_wallet_address_balance", (), "as_of",
+            (("as_of", True), ("wallet_id", True), ("address", True), ("chain_id", True),
+             ("token_id", True)), TEAM,
+        ),
+        TableSpec(  # the merge looks stored rows up by the first key column: txid
+            "team_transactions", "query_history_transactions",
+            ("txid", TEAM, "wallet_id", "chain_id", "token_id", "transaction_type",
+             "from_address", "to_address", "amount"), "block_time",
+            (("block_time", False), ("wallet_id", True), ("txid", True)), TEAM,
+        ),
+        TableSpec(
+            "team_processing", "query_processing_transactions", (TEAM,), None,
+            (("wallet_id", True), ("txid", True)), TEAM,
+        ),
+    )
+}  # fmt: skip
+"""The Team API's tables (see :mod:`.team`): each row carries its team's Access Key."""
+
+TABLES.update(TEAM_TABLES)
 
 
 def _delta_type(typ: pa.DataType) -> pa.DataType:
@@ -150,6 +191,37 @@ def from_delta(
     frame = frame_from_arrow(table, {"columns": kinds})
     frame.attrs.clear()
     return frame
+
+
+_SLOT = re.compile(r"^(?P<list>[^.]+)\.(?P<slot>[0-9]+)\.(?P<field>.+)$")
+
+
+def fit_slots(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its flattened lists' slots (``tokens.0.chain_id``, ...) as a fetch of
+    its rows gives them: slots beyond the longest list (all missing: rows of another owner
+    made the table wider) left out, and each list's slots in order, field by field."""
+    slots: dict[str, dict[int, list[str]]] = {}
+    fields: dict[str, dict[str, None]] = {}
+    for name in frame.columns:
+        found = _SLOT.match(str(name))
+        if found:
+            slots.setdefault(found["list"], {}).setdefault(int(found["slot"]), []).append(name)
+            fields.setdefault(found["list"], {})[found["field"]] = None
+    if not slots:
+        return frame
+    keep: dict[str, list[str]] = {}
+    for name, by_slot in slots.items():
+        used = [n for n, columns in by_slot.items() if frame[columns].notna().any().any()]
+        keep[name] = [f"{name}.{n}.{f}" for n in range(max(used, default=-1) + 1)
+                      for f in fields[name] if f"{name}.{n}.{f}" in frame.columns]  # fmt: skip
+    columns: list[str] = []
+    for name in frame.columns:
+        found = _SLOT.match(str(name))
+        if not found:
+            columns.append(name)
+        elif found["list"] in keep:
+            columns += keep.pop(found["list"])  # the whole list where its first column was
+    return frame[columns]
 
 
 def read_kinds(path: Path) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What a store holds: per table and project, its rows, last sync, watermark and size."""
+"""What a store holds: per table and project (or team), its rows, last sync, watermark and
+size."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import pyarrow.compute as pc
 
 from . import delta
 from .layout import Layout
-from .schema import TABLES
+from .schema import TABLES, TEAM
 
 __all__ = ["status"]
 
 
 def status(layout: Layout) -> pd.DataFrame:
-    """One row per table and project: ``rows``, ``last_sync``, ``watermark``, ``version``,
-    ``bytes`` (the table's files, every project together)."""
+    """One row per table and project (``pid``) or team (``team``, a team table's owner):
+    ``rows``, ``last_sync``, ``watermark``, ``version``, ``bytes`` (the table's files, every
+    project or team together)."""
     rows = []
     for name, spec in TABLES.items():
         path = layout.table(name)
@@ -22,16 +24,17 @@ def status(layout: Layout) -> pd.DataFrame:
             continue
         commit = delta.last_commit(path)
         last = pd.Timestamp(commit["timestamp"], unit="ms", tz="UTC")
-        columns = ["pid"] + ([spec.time] if spec.time else [])
+        columns = [spec.owner] + ([spec.time] if spec.time else [])
         table = delta.read(path, columns=columns)
         size = layout.size(name)
-        for pid in sorted(set(table.column("pid").to_pylist())):
-            mine = table.filter(pc.equal(table.column("pid"), pid))
+        for owner in sorted(set(table.column(spec.owner).to_pylist())):
+            mine = table.filter(pc.equal(table.column(spec.owner), owner))
             newest = pc.max(mine.column(spec.time)).as_py() if spec.time else None
             rows.append(
                 {
                     "table": name,
-                    "pid": pid,
+                    "pid": None if spec.owner == TEAM else owner,
+                    "team": owner if spec.owner == TEAM else None,
                     "rows": mine.num_rows,
                     "last_sync": last,
                     "watermark": None if newest is None else pd.Timestamp(newest),
@@ -40,5 +43,5 @@ def status(layout: Layout) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(
-        rows, columns=["table", "pid", "rows", "last_sync", "watermark", "version", "bytes"]
+        rows, columns=["table", "pid", "team", "rows", "last_sync", "watermark", "version", "bytes"]
     )

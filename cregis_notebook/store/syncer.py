@@ -61,14 +61,16 @@ class SyncOptions:
 
 @dataclass
 class SyncSummary:
-    """What one sync did: rows added and updated per table, requests, seconds, watermarks."""
+    """What one sync did: rows added and updated per table, requests, seconds, watermarks;
+    of a project (``pid``) or of a team (``team``, its Access Key)."""
 
-    pid: int
+    pid: int | None
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     seconds: float = 0.0
     watermarks: dict[str, pd.Timestamp | None] = field(default_factory=dict)
+    team: str | None = None
 
     def frame(self) -> pd.DataFrame:
         """One row per table: ``added``, ``updated``, ``watermark``."""
@@ -83,7 +85,8 @@ class SyncSummary:
         )
 
     def _title(self) -> str:
-        return f"sync of project {self.pid}: {self.requests} requests in {self.seconds:.2f} s"
+        whose = f"team {self.team}" if self.team is not None else f"project {self.pid}"
+        return f"sync of {whose}: {self.requests} requests in {self.seconds:.2f} s"
 
     def __repr__(self) -> str:
         return f"{self._title()}\n{self.frame().to_string()}"
@@ -148,12 +151,16 @@ class Sync:
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
+    def owner(self) -> dict[str, Any]:
+        """Whose rows a commit writes, for its metadata."""
+        return {"pid": self.pid}
+
     def commit(
         self, spec: TableSpec, df: pd.DataFrame, write: Callable[..., tuple[int, int]]
     ) -> None:
         kinds = merge_kinds(self.layout.schema(spec.name), df)
         rows = to_delta(df, spec, kinds)
-        meta = {"pid": self.pid, "rows": rows.num_rows, "requests": self.summary.requests}
+        meta = {**self.owner(), "rows": rows.num_rows, "requests": self.summary.requests}
         added, updated = write(self.layout.table(spec.name), rows, spec, meta)
         self.summary.added[spec.name] = added
         self.summary.updated[spec.name] = updated
@@ -272,13 +279,18 @@ class Sync:
         return df
 
     def balances(self, coins: pd.DataFrame) -> None:
-        spec = TABLES["balances"]
         as_of = pd.Timestamp.now(tz="UTC").floor("ms")
-        frames = [f for f in self.each_currency(coins) if len(f)]
+        frames = [with_pid(f, self.pid) for f in self.each_currency(coins)]
+        self.snapshot(TABLES["balances"], frames, as_of)
+
+    def snapshot(self, spec: TableSpec, frames: list[pd.DataFrame], as_of: pd.Timestamp) -> None:
+        """``frames`` (rows with their owner) added to ``spec``'s table as one snapshot,
+        stamped ``as_of``."""
+        frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True)
             df["as_of"] = pd.Series([as_of] * len(df), dtype="datetime64[ms, UTC]")
-            self.commit(spec, with_pid(df, self.pid), delta.upsert)
+            self.commit(spec, df, delta.upsert)
         else:
             self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
         self.summary.watermarks[spec.name] = as_of

@@ -1,0 +1,162 @@
+"""One sync of a team (the Team API, through a :class:`~cregis_notebook.TeamClient`) into a
+store: the team tables, each written in one commit under the store's lock.
+
+Every row carries ``team``, the team's Access Key (public, like a project's ``pid``); the
+Access Secret is never written. The tables (:data:`~.schema.TEAM_TABLES`):
+
+* ``team_wallets``: ``list_wallets``, replaced by each sync;
+* ``team_addresses``: ``list_wallet_addresses`` of every wallet on every chain of its coins,
+  with ``wallet_id`` and ``chain_id``, replaced by each sync;
+* ``team_balances`` and ``team_address_balances``: a snapshot of ``query_wallet_balance`` and
+  ``query_wallet_address_balance`` of every wallet (with ``wallet_id``), stamped ``as_of``,
+  kept like ``balances``;
+* ``team_processing``: ``query_processing_transactions`` of every wallet, the transfers in
+  flight as the sync asked, replaced by each sync (fetched before the history, so a transfer
+  that completes meanwhile is in both rather than in neither until the next sync);
+* ``team_transactions``: ``query_history_transactions`` of every wallet, upserted by the row's
+  identity (its txid, wallet, chain, token, direction, both addresses and amount). A wallet's
+  first sync fetches its whole history; later ones fetch from its watermark (the newest
+  ``block_time`` stored for the wallet) minus the lookback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import CregisStoreError
+from . import delta
+from .layout import Layout
+from .lock import SyncLock
+from .schema import TEAM, TEAM_TABLES, TableSpec
+from .syncer import Sync, SyncOptions, SyncSummary
+
+__all__ = ["TeamSync"]
+
+WALLETS = TEAM_TABLES["team_wallets"]
+ADDRESSES = TEAM_TABLES["team_addresses"]
+BALANCES = TEAM_TABLES["team_balances"]
+ADDRESS_BALANCES = TEAM_TABLES["team_address_balances"]
+HISTORY = TEAM_TABLES["team_transactions"]
+PROCESSING = TEAM_TABLES["team_processing"]
+
+
+class TeamSync(Sync):
+    """The sync of one team client's team into one store."""
+
+    def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
+        self.layout = layout
+        self.client = client
+        self.options = options
+        self.team = str(client.access_key)
+        self.summary = SyncSummary(None, team=self.team)
+        self.counting = threading.Lock()
+
+    def owner(self) -> dict[str, Any]:
+        return {TEAM: self.team}
+
+    def run(self) -> SyncSummary:
+        started = time.perf_counter()
+        self.layout.create()
+        with SyncLock(self.layout.lock, self.options.lock_timeout):
+            wallets = self.fetch(WALLETS.endpoint)
+            ids = [int(w) for w in wallets["wallet_id"].dropna().tolist()] if len(wallets) else []
+            self.replace(WALLETS, [self.owned(wallets)])
+            self.replace(ADDRESSES, self.addresses(wallets))
+            as_of = pd.Timestamp.now(tz="UTC").floor("ms")
+            for spec in (BALANCES, ADDRESS_BALANCES):
+                self.snapshot(spec, [self.per_wallet(spec, w) for w in ids], as_of)
+            self.replace(PROCESSING, [self.per_wallet(PROCESSING, w) for w in ids])
+            self.history(ids)
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def owned(self, df: pd.DataFrame, **front: Any) -> pd.DataFrame:
+        """``df`` with ``team`` first, then each of ``front`` (name: value) it does not hold."""
+        df = df.copy()
+        df.attrs = {}
+        columns = {TEAM: self.team, **{k: v for k, v in front.items() if k not in df.columns}}
+        for at, (name, value) in enumerate(columns.items()):
+            dtype = "Int64" if isinstance(value, int) else "string"
+            df.insert(at, name, pd.Series([value] * len(df), dtype=dtype, index=df.index))
+        return df
+
+    def per_wallet(self, spec: TableSpec, wallet_id: int, **filters: Any) -> pd.DataFrame:
+        """``spec``'s rows of one wallet, owned (with ``wallet_id``)."""
+        return self.owned(self.fetch(spec.endpoint, wallet_id=wallet_id, **filters),
+                          wallet_id=wallet_id)  # fmt: skip
+
+    def addresses(self, wallets: pd.DataFrame) -> list[pd.DataFrame]:
+        """The addresses of every wallet on every chain of its coins (``tokens.N.chain_id``)."""
+        chain_columns = [c for c in wallets.columns if c.startswith("tokens.")
+                         and c.endswith(".chain_id")]  # fmt: skip
+        frames = []
+        for _, wallet in wallets.iterrows():
+            chains = dict.fromkeys(str(c) for c in wallet[chain_columns].dropna().tolist())
+            for chain in chains:
+                df = self.fetch(ADDRESSES.endpoint, wallet_id=int(wallet["wallet_id"]),
+                                chain_id=chain)  # fmt: skip
+                frames.append(self.owned(df, wallet_id=int(wallet["wallet_id"]), chain_id=chain))
+        return frames
+
+    def replace(self, spec: TableSpec, frames: list[pd.DataFrame]) -> None:
+        """The team's rows of ``spec``'s table replaced by ``frames`` (removed when empty)."""
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            path = self.layout.table(spec.name)
+            meta = {**self.owner(), "rows": 0, "requests": self.summary.requests}
+            delta.replace(path, None, spec, self.team, meta)
+            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+            return
+
+        def write(path: Any, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> Any:
+            return delta.replace(path, rows, spec, self.team, meta)
+
+        self.commit(spec, pd.concat(frames, ignore_index=True), write)
+
+    def history(self, ids: list[int]) -> None:
+        """Each wallet's completed transactions since its watermark minus the lookback (all of
+        them for a wallet the store does not know yet), upserted in one commit."""
+        marks = self.watermarks()
+        frames = []
+        for wallet_id in ids:
+            mark = marks.get(wallet_id)
+            since = {} if mark is None else {
+                "blocktime_start": int((mark - self.options.lookback).timestamp())
+            }  # fmt: skip
+            frames.append(self.per_wallet(HISTORY, wallet_id, **since))
+        frames = [f for f in frames if len(f)]
+        if frames:
+            df = pd.concat(frames, ignore_index=True)
+            parts = [k for k in HISTORY.key if k != TEAM]
+            blank = df[parts].isna().any(axis=1)
+            if blank.any():  # a merge matches no missing value: each sync would add it again
+                raise CregisStoreError(
+                    f"{HISTORY.name}: {int(blank.sum())} transaction(s) lack a part of their "
+                    f"identity ({', '.join(parts)}), by which the store keys them; nothing of "
+                    "this table was committed"
+                )
+            self.commit(HISTORY, df, delta.upsert)
+        else:
+            self.summary.added[HISTORY.name] = self.summary.updated[HISTORY.name] = 0
+        newest = max(self.watermarks().values(), default=None)
+        self.summary.watermarks[HISTORY.name] = newest
+
+    def watermarks(self) -> dict[int, pd.Timestamp]:
+        """The newest ``block_time`` stored for each of the team's wallets."""
+        path = self.layout.table(HISTORY.name)
+        if not delta.exists(path):
+            return {}
+        rows = delta.read(path, {TEAM: self.team}, columns=["wallet_id", "block_time"])
+        newest = rows.group_by("wallet_id").aggregate([("block_time", "max")])
+        times = pc.cast(newest.column("block_time_max"), pa.timestamp("ms", "UTC"))
+        return {
+            int(w): pd.Timestamp(t).tz_convert("UTC")
+            for w, t in zip(newest.column("wallet_id").to_pylist(), times.to_pylist(), strict=True)
+        }
