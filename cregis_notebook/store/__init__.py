@@ -8,7 +8,8 @@ lookback and crash safety.
 
 The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
 (one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
-(frames and SQL) and :mod:`.status`.
+(frames and SQL), :mod:`.status`, :mod:`.tracked` and :mod:`.orders` (the tracked tables),
+:mod:`.recording` (a client that tracks what it creates) and :mod:`.inbox` (callbacks).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import pandas as pd
 from deltalake import DeltaTable
 
 from .._signing import Secret
+from ..client import Client
 from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
+from .recording import RecordingClient
 from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
 
 __all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
@@ -32,7 +35,8 @@ __all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
 
 class Store:
     """A store directory (created on first sync): tables ``trades``, ``balances``, ``coins``,
-    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``.
+    ``payouts``, ``withdrawals``, ``orders`` and ``callbacks``, every row carrying its
+    project's ``pid``.
     The API key is never written to it."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -86,10 +90,16 @@ class Store:
         return status.status(self.layout)
 
     def track(self, table: str, ids: Iterable[Any] | str | os.PathLike[str]) -> int:
-        """Track ids of ``payouts`` or ``withdrawals`` (or a CSV of requests with a ``cid``
-        column): each sync asks for their state until it is final. How many were new."""
+        """Track ids of ``payouts`` or ``withdrawals`` (``cid``s) or ``orders`` (``cregis_id``s),
+        or a CSV of requests with that column: each sync asks for their state until it is
+        final. How many were new."""
         with SyncLock(self.layout.lock, 60.0):
             return tracked.track(self.layout, table, ids)
+
+    def recording(self, client: Client) -> RecordingClient:
+        """``client`` wrapped so that the payouts, withdrawals and payment orders created through
+        it are tracked here as soon as Cregis names them (see :mod:`.recording`)."""
+        return RecordingClient(client, self.track)
 
     def add_callbacks(
         self,
@@ -100,7 +110,8 @@ class Store:
         lock_timeout: float = 60.0,
     ) -> int:
         """Append callbacks to ``callbacks`` (``verified`` against ``api_key``, never stored;
-        ``pid`` for rows that carry none) and track the payouts and withdrawals they name.
+        ``pid`` for rows that carry none) and track the payouts, withdrawals and orders they
+        name.
         Anything :func:`~cregis_notebook.callbacks_frame` reads; the rows added."""
         return inbox.add_callbacks(self.layout, payloads, api_key, pid, lock_timeout)
 

@@ -112,7 +112,7 @@ def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
     columns = list(dict.fromkeys([*spec.partitions, *([spec.time] if spec.time else [])]))
     both = [rows.select(columns)]
     if key:
-        stored = read(path, pc.field(key[0]).isin(rows.column(key[0])), columns=columns)
+        stored = read(path, {key[0]: rows.column(key[0]).to_pylist()}, columns=columns)
         both.append(stored.cast(both[0].schema))
     seen = pa.concat_tables(both)
     terms = ""
@@ -147,10 +147,14 @@ def where(filters: Mapping[str, Any]) -> ds.Expression | None:
     """``column == value`` for each filter (``isin`` for a list), all of them together."""
     expr: ds.Expression | None = None
     for name, value in filters.items():
+        values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        column = pc.field(name)
+        if any(isinstance(v, str) for v in values):  # Parquet statistics of text may be read
+            column = column.cast(pa.string())  # as string_view, which no comparison takes
         if isinstance(value, (list, tuple, set, frozenset)):
-            term = pc.field(name).isin(list(value))
+            term = column.isin(values)
         else:
-            term = pc.field(name) == value
+            term = column == value
         expr = term if expr is None else expr & term
     return expr
 
