@@ -4,6 +4,8 @@ through it (its helpers such as ``payout`` or ``checkout``, or ``request``) is t
 store as soon as Cregis answers with its id; the next sync asks about it.
 
 The wrapper is a client in its own right: every other attribute is the wrapped client's.
+:class:`ObservedClient`, the same wrapper with any observer, also lets a sync count every
+request it sends (pages, end checks and one call per tracked id alike).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..client import Client
 from ..envelope import Envelope
 from ..errors import CregisStoreError
 
-__all__ = ["CREATES", "RecordingClient"]
+__all__ = ["CREATES", "ObservedClient", "RecordingClient"]
 
 CREATES: dict[str, tuple[str, str]] = {
     "payout_create_v1": ("payouts", "cid"),
@@ -28,9 +30,33 @@ CREATES: dict[str, tuple[str, str]] = {
 """The endpoints that create a tracked object: its table, and the answer's field naming it."""
 
 
-class RecordingClient(SyncHelpers):
+class ObservedClient(SyncHelpers):
+    """``client`` whose every answer is shown to ``observe`` before it is returned; every
+    other attribute is the wrapped client's (its helpers call :meth:`request` here)."""
+
+    def __init__(self, client: Any, observe: Callable[[Envelope], None]) -> None:
+        self._client = client
+        self._observe = observe
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._client!r})"
+
+    def request(self, endpoint: Any, /, **params: Any) -> Envelope:
+        """The wrapped client's ``request``, its answer observed."""
+        env: Envelope = self._client.request(endpoint, **params)
+        self._observe(env)
+        return env
+
+    def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
+        return self.request(name, **params).raise_for_code().data
+
+
+class RecordingClient(ObservedClient):
     """``client`` with every created payout, withdrawal and order tracked through ``track``
-    (a store's :meth:`~cregis_notebook.Store.track`)."""
+    (a store's :meth:`~cregis_notebook.Store.track`) before the call returns."""
 
     def __init__(self, client: Client, track: Callable[[str, list[Any]], int]) -> None:
         if not isinstance(client, Client):
@@ -38,35 +64,24 @@ class RecordingClient(SyncHelpers):
                 "a store records the calls of a cregis_notebook.Client, "
                 f"not {type(client).__name__}"
             )
-        self._client = client
+        super().__init__(client, self._record)
         self._track = track
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    def __repr__(self) -> str:
-        return f"RecordingClient({self._client!r})"
-
-    def request(self, endpoint: Any, /, **params: Any) -> Envelope:
-        """The wrapped client's ``request``; a created object's id is tracked before it returns."""
-        env = self._client.request(endpoint, **params)
+    def _record(self, env: Envelope) -> None:
         created = CREATES.get(env.endpoint)
-        if created is not None and env.ok:
-            table, field = created
-            value = env.data.get(field) if isinstance(env.data, Mapping) else None
-            if value is None:
-                raise CregisStoreError(
-                    f"{env.endpoint} succeeded but its answer names no {field}; "
-                    f"nothing was tracked (track it with store.track({table!r}, ...))"
-                )
-            try:
-                self._track(table, [value])
-            except Exception as exc:
-                raise CregisStoreError(
-                    f"{env.endpoint} created {field} {value}, but the store could not track it "
-                    f"({exc}); track it with store.track({table!r}, [{value!r}])"
-                ) from exc
-        return env
-
-    def _call_helper(self, name: str, params: Mapping[str, Any]) -> Any:
-        return self.request(name, **params).raise_for_code().data
+        if created is None or not env.ok:
+            return
+        table, field = created
+        value = env.data.get(field) if isinstance(env.data, Mapping) else None
+        if value is None:
+            raise CregisStoreError(
+                f"{env.endpoint} succeeded but its answer names no {field}; "
+                f"nothing was tracked (track it with store.track({table!r}, ...))"
+            )
+        try:
+            self._track(table, [value])
+        except Exception as exc:
+            raise CregisStoreError(
+                f"{env.endpoint} created {field} {value}, but the store could not track it "
+                f"({exc}); track it with store.track({table!r}, [{value!r}])"
+            ) from exc
