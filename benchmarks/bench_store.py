@@ -15,8 +15,9 @@ in a fresh process of its own, which reports its time and its peak RSS:
   server's newest 1% of rows start pending and every older row settled, as on a real chain
   (the sandbox's own seeded history keeps some rows pending for months: a store asks about
   those at every sync, a page per 100 of them). The syncs use ``--lookback-hours`` (1 by
-  default here): the sandbox's last hours are dense (about 2% of its history in the last 6
-  hours), so the store's default lookback of 6 hours fetches that much again at every sync.
+  default here). The lookback is fetched again only when its row count differs from the
+  store's; the rows that settled are asked for in windows of a page. ``requests`` is the
+  sync's own count of every request sent (pages, end checks, the lookback's count).
 * **open and query** from a fresh process: ``Store(path).frame("trades")`` against the fetch's
   time (re-fetching), and a DuckDB group-by of exact sums per currency and month
   (``store.sql``) against pandas on the fetch's frame (``Decimal`` sums).
@@ -56,7 +57,11 @@ def _serve(rows: int, latency_ms: float, conn: Any) -> None:
     from cregis_notebook.sandbox import Sandbox, SandboxServer
 
     # the history ends a minute ago, so "now" (the fetch's pinned window) covers every row
-    box = Sandbox(seed=1, transactions=rows, latency_ms=latency_ms, history_end=time.time() - 60)
+    # deposits confirm at once (settle_seconds=0): the 1% new rows are there for the next sync
+    box = Sandbox(
+        seed=1, transactions=rows, latency_ms=latency_ms, history_end=time.time() - 60,
+        settle_seconds=0,
+    )  # fmt: skip
     size = box.project.trades.size
     newest = np.arange(size - rows // 100, size)
     older = np.flatnonzero(box.project.trades.cols["status"][: size - rows // 100] == 0)
@@ -69,6 +74,7 @@ def _serve(rows: int, latency_ms: float, conn: Any) -> None:
             examples = box.examples()
             for _ in range(rows // 100):  # 1% new rows
                 box.simulate_deposit(examples["sub_address"], examples["sub_address_currency"], "1")
+            time.sleep(1.5)  # a listing ends before the current second: let the last one pass
             conn.send(len(newest))
         conn.send(message)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from deltalake import DeltaTable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,8 @@ import cregis_notebook as cn
 from cregis_notebook.errors import CregisStoreBusy, CregisStoreError
 from cregis_notebook.sandbox import FakeClock, Sandbox
 from cregis_notebook.store.lock import SyncLock
+from cregis_notebook.store.recording import ObservedClient
+from cregis_notebook.store.stream import SeenKeys
 from cregis_notebook.store.syncer import settled_windows
 
 TRADE_ORDER = {"by": ["block_time", "cid"], "ascending": [False, False]}
@@ -30,15 +34,6 @@ def fresh_trades(client: cn.Client) -> pd.DataFrame:
 
 def by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.sort_values(keys, kind="stable", ignore_index=True)
-
-
-def settle(box: Sandbox, cid: int, status: int) -> None:
-    """Give one stored transaction a new status, as a settlement on the chain would."""
-    table = box.project.trades
-    row = table.row_of_cid(cid)
-    assert row is not None
-    table.cols["status"][row] = status
-    table._rendered.pop(row, None)
 
 
 def assert_matches_fetch(store: cn.Store, box: Sandbox, client: cn.Client) -> None:
@@ -105,24 +100,66 @@ def test_a_later_sync_fetches_only_the_new_rows(tmp_path: Path, live) -> None:
 
 
 def test_status_changes_replace_rows_old_and_new(tmp_path: Path) -> None:
+    """Pending rows settle on the sandbox's own schedule (within 6 hours of their block time);
+    the stuck ones stay pending. Those before the lookback are asked for in windows."""
     clock = FakeClock()
-    box = Sandbox(seed=9, transactions=1_500, clock=clock)
+    box = Sandbox(seed=9, transactions=1_500, clock=clock, stuck_pending=4)
     client = box.client(clock=clock)
     store = cn.Store(tmp_path / "data")
-    rows = store.sync(client).added["trades"]
+    first = store.sync(client)
+    rows = first.added["trades"]
     pending = store.frame("trades", status=0)
-    assert len(pending) >= 3
     newest = store.frame("trades")["block_time"].max()
-    old = pending[pending["block_time"] < newest - pd.Timedelta(minutes=20)].iloc[-2:]
-    assert len(old) == 2  # before the lookback below
-    for cid in old["cid"]:
-        settle(box, int(cid), 1)
-    settle(box, int(pending["cid"].iloc[0]), 2)  # the newest: inside the lookback
-    summary = store.sync(client, lookback=dt.timedelta(minutes=5))
-    assert summary.updated["trades"] == 3
-    assert summary.added["trades"] == 0
-    assert len(store.frame("trades")) == rows
+    lookback = dt.timedelta(minutes=5)
+    old = pending[pending["block_time"] < newest - lookback]
+    assert len(old) >= 4 + 3  # the stuck rows and some that settle later
+    clock.advance(7 * 3600)  # every row that settles has settled
+    summary = store.sync(client, lookback=lookback)
+    fetched = fresh_trades(client)
+    still = set(fetched.loc[fetched["status"] == 0, "cid"])
+    settled = len(pending) - len(still)
+    assert len(still) >= 4 and still <= set(pending["cid"])  # the stuck rows
+    assert summary.updated["trades"] == settled > 3
+    assert summary.added["trades"] == len(fetched) - rows  # rows the clock made visible
     assert_matches_fetch(store, box, client)
+    coins = store.frame("coins")[["chain_id", "token_id"]].drop_duplicates()
+    trade_requests = summary.requests - 1 - len(coins)  # the coin list and one call a currency
+    assert trade_requests < settled  # windows, not one request per row
+    again = store.sync(client, lookback=lookback)  # only the stuck rows are asked for again
+    assert again.updated["trades"] == again.added["trades"] == 0
+    # the rows from the watermark on, the lookback's count, the rows still pending
+    assert again.requests - 1 - len(coins) == 3
+
+
+def test_a_row_the_store_lacks_in_the_lookback_is_fetched(tmp_path: Path, live) -> None:
+    """A row that arrives late (here: one the store lost) makes the lookback's count differ
+    from the store's, and the lookback is fetched again; otherwise it is not."""
+    box, client, _ = live
+    store = cn.Store(tmp_path / "data")
+    store.sync(client)
+    quiet = store.sync(client, lookback=dt.timedelta(hours=6))
+    assert quiet.added["trades"] == quiet.updated["trades"] == 0
+    trades = store.frame("trades")
+    lost = int(trades["cid"].iloc[5])  # within the lookback of the newest row
+    assert trades["block_time"].iloc[5] > trades["block_time"].max() - pd.Timedelta(hours=6)
+    DeltaTable(str(tmp_path / "data" / "trades")).delete(f"cid = {lost}")
+    assert lost not in set(store.frame("trades")["cid"])
+    again = store.sync(client, lookback=dt.timedelta(hours=6))
+    assert again.added["trades"] == 1  # older than the watermark: the lookback was fetched
+    assert_matches_fetch(store, box, client)
+
+
+@given(st.lists(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=40), max_size=30))
+def test_seen_keys_answer_as_a_set_does(runs: list[list[int]]) -> None:
+    seen, reference = SeenKeys(), set()
+    for run in runs:
+        keys = np.array(run, dtype=np.int64)
+        expected = np.array([k not in reference for k in run], dtype=bool)
+        assert (seen.fresh(keys) == expected).all()
+        new = np.unique(keys[expected])
+        seen.add(new)
+        reference.update(new.tolist())
+        assert len(seen) == len(reference)
 
 
 def test_settled_rows_are_asked_for_in_windows_of_a_page() -> None:
@@ -138,29 +175,25 @@ def test_settled_rows_are_asked_for_in_windows_of_a_page() -> None:
 )
 @given(
     seed=st.integers(0, 10_000),
-    steps=st.lists(
-        st.tuples(st.integers(0, 7_200), st.sampled_from([0, 1, 2]), st.integers(0, 3)),
-        min_size=1,
-        max_size=4,
-    ),
+    steps=st.lists(st.integers(0, 4 * 3600), min_size=1, max_size=4),
     lookback=st.sampled_from([60, 900, 6 * 3600]),
+    stuck=st.sampled_from([0, 3]),
 )
 def test_any_schedule_of_syncs_keeps_every_table_equal_to_a_fetch(
-    tmp_path_factory: pytest.TempPathFactory, seed: int, steps, lookback: int
+    tmp_path_factory: pytest.TempPathFactory, seed: int, steps, lookback: int, stuck: int
 ) -> None:
+    """Live mode adds rows (some pending), pending rows settle on the sandbox's schedule as the
+    clock moves, ``stuck`` old rows stay pending: after each sync the store equals a fetch."""
     clock = FakeClock()
     box = Sandbox(
         seed=seed, transactions=400, clock=clock, live_rate=0.05, deposit_rate=0.005,
-        history_days=30,
+        history_days=30, stuck_pending=stuck,
     )  # fmt: skip
     client = box.client(clock=clock)
     store = cn.Store(tmp_path_factory.mktemp("store"))
     store.sync(client)
-    for advance, settle_to, how_many in steps:
+    for advance in steps:
         clock.advance(advance)
-        if settle_to:
-            for cid in fresh_trades(client).query("status == 0")["cid"][:how_many]:
-                settle(box, int(cid), settle_to)
         store.sync(client, lookback=dt.timedelta(seconds=lookback))
         assert_matches_fetch(store, box, client)
     box.close()
@@ -327,8 +360,10 @@ def test_tracked_payouts_and_withdrawals_reach_their_final_state(tmp_path: Path)
     for row in payouts.itertuples():
         fresh = cn.fetch_frame(client, "payout_query", cid=row.cid, progress=False)
         assert row.status == fresh["status"].iloc[0] and row.status in (2, 4, 6, 7)
-    final = store.sync(client)  # final states are not asked again
-    assert final.requests == later.requests - 3
+    asked: Counter[str] = Counter()
+    store.sync(ObservedClient(client, lambda env: asked.update([env.endpoint])))
+    assert asked["payout_query"] == asked["sub_address_withdrawal_query"] == 0  # all final
+    assert asked["trade_page"] > 0
     assert box.api_key.encode() not in b"".join(
         p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()
     )

@@ -8,7 +8,9 @@ lookback and crash safety.
 
 The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
 (one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
-(frames and SQL), :mod:`.status`, and :mod:`.team` (one sync of a team's Team API tables).
+(frames and SQL), :mod:`.status`, :mod:`.tracked` and :mod:`.orders` (the tracked tables),
+:mod:`.recording` (a client that tracks what it creates), :mod:`.inbox` (callbacks) and
+:mod:`.team` (one sync of a team's Team API tables).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import pandas as pd
 from deltalake import DeltaTable
 
 from .._signing import Secret
-from ..client import AsyncTeamClient, TeamClient
+from ..client import AsyncTeamClient, Client, TeamClient
 from ..errors import CregisStoreError
 from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
+from .recording import RecordingClient
 from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
 from .team import TeamSync
 
@@ -35,9 +38,9 @@ __all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
 
 class Store:
     """A store directory (created on first sync): tables ``trades``, ``balances``, ``coins``,
-    ``payouts``, ``withdrawals`` and ``callbacks``, every row carrying its project's ``pid``,
-    and a team's ``team_*`` tables, every row carrying its ``team`` (the Access Key). Neither
-    the API key nor the Access Secret is ever written to it."""
+    ``payouts``, ``withdrawals``, ``orders`` and ``callbacks``, every row carrying its project's
+    ``pid``, and a team's ``team_*`` tables, every row carrying its ``team`` (the Access Key).
+    Neither the API key nor the Access Secret is ever written to it."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.layout = Layout(path)
@@ -94,10 +97,16 @@ class Store:
         return status.status(self.layout)
 
     def track(self, table: str, ids: Iterable[Any] | str | os.PathLike[str]) -> int:
-        """Track ids of ``payouts`` or ``withdrawals`` (or a CSV of requests with a ``cid``
-        column): each sync asks for their state until it is final. How many were new."""
+        """Track ids of ``payouts`` or ``withdrawals`` (``cid``s) or ``orders`` (``cregis_id``s),
+        or a CSV of requests with that column: each sync asks for their state until it is
+        final. How many were new."""
         with SyncLock(self.layout.lock, 60.0):
             return tracked.track(self.layout, table, ids)
+
+    def recording(self, client: Client) -> RecordingClient:
+        """``client`` wrapped so that the payouts, withdrawals and payment orders created through
+        it are tracked here as soon as Cregis names them (see :mod:`.recording`)."""
+        return RecordingClient(client, self.track)
 
     def add_callbacks(
         self,
@@ -108,7 +117,8 @@ class Store:
         lock_timeout: float = 60.0,
     ) -> int:
         """Append callbacks to ``callbacks`` (``verified`` against ``api_key``, never stored;
-        ``pid`` for rows that carry none) and track the payouts and withdrawals they name.
+        ``pid`` for rows that carry none) and track the payouts, withdrawals and orders they
+        name.
         Anything :func:`~cregis_notebook.callbacks_frame` reads; the rows added."""
         return inbox.add_callbacks(self.layout, payloads, api_key, pid, lock_timeout)
 

@@ -1,7 +1,7 @@
 """The ``callbacks`` table: every callback received, with ``verified`` (its signature checked
 against the key given to :meth:`Store.add_callbacks`, which is never stored). A payout's or a
-withdrawal's callback also tracks its ``cid``. Rows are appended, one commit per call; new
-fields widen the table (Delta's schema merge).
+withdrawal's callback also tracks its ``cid``, a payment order's its ``cregis_id``. Rows are
+appended, one commit per call; new fields widen the table (Delta's schema merge).
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from .tracked import track
 
 __all__ = ["add_callbacks"]
 
-_TRACKS = {"payout": "payouts", "sub_address_withdrawal": "withdrawals"}
+_TRACKS = {
+    "payout": ("payouts", "cid"),
+    "sub_address_withdrawal": ("withdrawals", "cid"),
+    "payment_order": ("orders", "cregis_id"),
+}
 
 
 def add_callbacks(
@@ -51,9 +55,9 @@ def add_callbacks(
         rows = to_delta(frame, spec, kinds)
         added = delta.append(layout.table(spec.name), rows, spec, {"callbacks": len(frame)},
                              merge_schema=True)  # fmt: skip
-        for kind, table in _TRACKS.items():
-            if "cid" in frame.columns:
-                cids = frame.loc[frame["kind"] == kind, "cid"].dropna().tolist()
-                if cids:
-                    track(layout, table, cids)
+        for kind, (table, column) in _TRACKS.items():
+            if column in frame.columns:
+                ids = frame.loc[frame["kind"] == kind, column].dropna().tolist()
+                if ids:
+                    track(layout, table, ids)
     return added

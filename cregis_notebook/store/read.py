@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import CregisStoreError
-from . import delta
+from . import delta, orders
 from .layout import Layout
 from .schema import TABLES, TEAM, fit_slots, from_delta, read_kinds
 
@@ -32,14 +32,19 @@ def frame(layout: Layout, table: str, filters: dict[str, Any]) -> pd.DataFrame:
     unknown = sorted(set(filters) - set(kinds))
     if unknown:
         raise CregisStoreError(f"{table} has no column {unknown[0]!r}; it has {', '.join(kinds)}")
-    df = from_delta(delta.read(path, filters), kinds)
-    df = df[[c for c in kinds if c in df.columns]]
-    if spec.owner == TEAM:  # teams whose wallets list more coins widen team_wallets
-        df = fit_slots(df)
-    by = [c for c, _ in spec.order if c in df.columns]
-    ascending = [a for c, a in spec.order if c in df.columns]
-    if by and len(df):
-        df = df.sort_values(by, ascending=ascending, kind="stable", ignore_index=True)
+    if table == "orders":  # flattened again from the stored answers, in the table's order
+        found = delta.read(path, filters, columns=["pid", "cregis_id", orders.ANSWER])
+        df = orders.frame(found.sort_by([(c, "ascending" if a else "descending")
+                                         for c, a in spec.order]))  # fmt: skip
+    else:
+        df = from_delta(delta.read(path, filters), kinds)
+        df = df[[c for c in kinds if c in df.columns]]
+        if spec.owner == TEAM:  # teams whose wallets list more coins widen team_wallets
+            df = fit_slots(df)
+        by = [c for c, _ in spec.order if c in df.columns]
+        ascending = [a for c, a in spec.order if c in df.columns]
+        if by and len(df):
+            df = df.sort_values(by, ascending=ascending, kind="stable", ignore_index=True)
     df.attrs.update({"store": str(layout.root), "table": table, "filters": dict(filters)})
     return df
 

@@ -80,6 +80,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "withdrawals", "sub_address_withdrawal_query", ("pid", "cid"), None, (("cid", True),)
         ),
+        TableSpec("orders", "order_info_v2", ("pid", "cregis_id"), None, (("cregis_id", True),)),
         TableSpec("callbacks", "", (), "stored_at", (("stored_at", True),)),
     )
 }  # fmt: skip

@@ -12,12 +12,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import CregisStoreError
 
-__all__ = ["RunStream"]
+__all__ = ["RunStream", "SeenKeys"]
 
 _DONE = object()
 
@@ -108,3 +109,32 @@ def conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class SeenKeys:
+    """The int64 keys a stream has written, 8 bytes each (a Python set of ints takes about ten
+    times that): sorted arrays, the newest ones merged into the older whenever they grow as
+    large, so that adding and looking up stay cheap whatever the count."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def fresh(self, keys: np.ndarray) -> np.ndarray:
+        """Which of ``keys`` are not seen yet (a boolean mask)."""
+        seen = np.zeros(len(keys), dtype=bool)
+        for part in self.parts:
+            at = np.searchsorted(part, keys).clip(max=len(part) - 1)
+            seen |= part[at] == keys
+        return ~seen
+
+    def add(self, keys: np.ndarray) -> None:
+        """Remember ``keys`` (not seen yet, no repeats)."""
+        if not len(keys):
+            return
+        self.parts.append(np.sort(keys.astype(np.int64)))
+        while len(self.parts) > 1 and len(self.parts[-1]) >= len(self.parts[-2]):
+            newest = self.parts.pop()
+            self.parts[-1] = np.sort(np.concatenate([self.parts[-1], newest]), kind="stable")

@@ -1,13 +1,16 @@
 """One sync of one project into a store: what changed since the last one, each table in one
 commit, under the store's lock.
 
-``trades``: the first sync fetches every row; later ones fetch from the watermark (the newest
-``block_time`` stored for the project) minus ``lookback``. Rows stored as pending before that
-are re-queried without one request per row (``trade_page`` filters by one ``cid`` at most):
-one query for the rows still pending there (``status=0`` over their time span), then, for
-those that settled, time windows around them, each joining settled rows as long as the store
-knows of at most a page of rows in between (so a window costs one page). Rows are upserted by
-``cid``: a status change replaces the row, never adds one. ``balances``: a new
+``trades``: the first sync fetches every row; later ones fetch the rows from the watermark
+(the newest ``block_time`` stored for the project) on. The ``lookback`` before it is checked
+with one request of one row: when the API counts as many rows there as the store holds,
+nothing arrived late and only its pending rows are asked about (below); otherwise the whole
+lookback is fetched again. Rows stored as pending before that are re-queried without one
+request per row (``trade_page`` filters by one ``cid`` at most): one query for the rows still
+pending there (``status=0`` over their time span), then, for those that settled, time windows
+around them, each joining settled rows as long as the store knows of at most a page of rows
+in between (so a window costs one page). Rows are upserted by ``cid``: a status change
+replaces the row, never adds one. ``balances``: a new
 snapshot of every currency of the project, stamped ``as_of``. ``coins``: the project's coin
 list, replaced.
 """
@@ -32,11 +35,12 @@ from ..envelope import SUCCESS
 from ..errors import CregisStoreError
 from ..fetch import Sink, fetch_frame
 from ..pagination import DEFAULT_PAGE_SIZE
-from . import delta
+from . import delta, orders
 from .layout import Layout
 from .lock import SyncLock
+from .recording import ObservedClient
 from .schema import TABLES, TableSpec, merge_kinds, to_delta
-from .stream import RunStream
+from .stream import RunStream, SeenKeys
 from .tracked import TRACKED, open_ids
 
 __all__ = ["DEFAULT_LOOKBACK", "SyncOptions", "SyncSummary", "settled_windows"]
@@ -116,11 +120,16 @@ class Sync:
 
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
         self.layout = layout
-        self.client = client
         self.options = options
         self.pid = int(client.pid)
         self.summary = SyncSummary(self.pid)
-        self.counting = threading.Lock()  # fetches run on several threads (balances)
+        self.counting = threading.Lock()  # requests are sent from several threads
+        self.client: Any = ObservedClient(client, self.count)  # a client, counted
+
+    def count(self, env: Any) -> None:
+        """One more request sent (whatever its answer)."""
+        with self.counting:
+            self.summary.requests += 1
 
     def fetch(
         self,
@@ -131,13 +140,10 @@ class Sync:
     ) -> pd.DataFrame:
         opts = self.options
         bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
-        df = fetch_frame(
+        return fetch_frame(
             self.client, endpoint, concurrency=concurrency or opts.concurrency, progress=bar,
             sink=sink, **filters,
         )  # fmt: skip
-        with self.counting:
-            self.summary.requests += int(df.attrs.get("pages_fetched", 1))
-        return df
 
     def run(self) -> SyncSummary:
         started = time.perf_counter()
@@ -177,9 +183,14 @@ class Sync:
             self.summary.watermarks[spec.name] = self.watermark(spec)
             return
         else:
-            start = int((watermark - self.options.lookback).timestamp())
-            frames = [self.fetch(spec.endpoint, blocktime_start=start)]
-            frames += self.old_pending(spec, path, start)
+            end = int(watermark.timestamp())  # the watermark's second is fetched again
+            start = min(end, int((watermark - self.options.lookback).timestamp()))
+            frames = [self.fetch(spec.endpoint, blocktime_start=end)]
+            if start < end and self.arrived_late(spec, path, start, end - 1):
+                frames.append(self.fetch(spec.endpoint, blocktime_start=start,
+                                         blocktime_end=end - 1))  # fmt: skip
+                end = start
+            frames += self.old_pending(spec, path, end)
         frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -192,16 +203,18 @@ class Sync:
     def stream_all(self, spec: TableSpec) -> int:
         """Every row of ``spec``'s table for this project, appended in one commit while the
         pages arrive; the rows added (a row key repeated across runs is added once)."""
-        seen: set[int] = set()
+        seen = SeenKeys()
         path, schema = self.layout.table(spec.name), self.layout.schema(spec.name)
         (key,) = [k for k in spec.key if k != "pid"]
         kinds: dict[str, Any] = {}
 
         def convert(run: pd.DataFrame) -> pa.Table:
             run.attrs = {}  # not copied along by every step below
-            fresh = [v not in seen for v in run[key].tolist()]
-            run = run.loc[fresh].drop_duplicates(subset=[key], ignore_index=True)
-            seen.update(run[key].tolist())
+            if run[key].isna().any():
+                raise CregisStoreError(f"{spec.endpoint} answered a row without {key}")
+            run = run.loc[seen.fresh(run[key].to_numpy(np.int64))]
+            run = run.drop_duplicates(subset=[key], ignore_index=True)
+            seen.add(run[key].to_numpy(np.int64))
             if not kinds:  # the first run sets the columns (a later one may not add any)
                 kinds.update(merge_kinds(schema, run))
             return to_delta(run, spec, kinds)
@@ -218,8 +231,23 @@ class Sync:
             raise
         return int(stream.close() or 0)
 
+    def arrived_late(self, spec: TableSpec, path: Any, start: int, end: int) -> bool:
+        """Whether the API holds other rows from ``start`` to ``end`` (inclusive, epoch
+        seconds) than the store: one request of one row, its ``total`` against the rows
+        stored there (rows are never removed, so equal counts mean the same rows)."""
+        env = self.client.request(
+            spec.endpoint, blocktime_start=start, blocktime_end=end, page_num=1, page_size=1
+        ).raise_for_code()
+        lo, hi = (pa.scalar(pd.Timestamp(t, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
+                  for t in (start, end + 1))  # fmt: skip
+        field_ = pc.field
+        expr = (field_("pid") == self.pid) & (field_("block_time") >= lo)
+        stored = delta.read(path, expr & (field_("block_time") < hi), columns=["cid"])
+        return int(env.data["total"]) != stored.num_rows
+
     def old_pending(self, spec: TableSpec, path: Any, before: int) -> list[pd.DataFrame]:
-        """The current rows of those stored as pending before ``before`` (epoch seconds)."""
+        """The current rows of those stored as pending before ``before`` (epoch seconds); the
+        windows of settled rows are asked for ``concurrency`` at a time."""
         field_ = pc.field
         cutoff = pa.scalar(pd.Timestamp(before, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
         expr = (field_("pid") == self.pid) & (field_("status") == PENDING)
@@ -238,8 +266,10 @@ class Sync:
             mine = delta.read(path, {"pid": self.pid}, columns=["block_time"]).column(0)
             stored = np.sort(pc.cast(mine, pa.timestamp("s", "UTC")).cast(pa.int64()).to_numpy())
             rows = DEFAULT_PAGE_SIZE - 1  # a short page: no end check after it
-            for lo, hi in settled_windows(settled["second"].tolist(), stored, rows):
-                frames.append(self.fetch(spec.endpoint, blocktime_start=lo, blocktime_end=hi))
+            windows = settled_windows(settled["second"].tolist(), stored, rows)
+            with ThreadPoolExecutor(self.options.concurrency, "cregis-store-windows") as pool:
+                frames += pool.map(lambda w: self.fetch(spec.endpoint, concurrency=1,
+                                   blocktime_start=w[0], blocktime_end=w[1]), windows)  # fmt: skip
         return frames
 
     def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
@@ -257,8 +287,13 @@ class Sync:
         self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
         if not ids:
             return
+        if spec.name == "orders":
+            answers = orders.ask(self.client, ids, self.options.concurrency)
+            found = orders.rows(answers, self.pid)  # an unknown id: no row yet
+            if len(found):
+                self.commit(spec, found, delta.upsert)
+            return
         df = self.fetch(spec.endpoint, cid=ids, errors="row")
-        self.summary.requests += len(ids) - 1  # one call per id
         if len(df) != len(ids):
             raise CregisStoreError(
                 f"{spec.endpoint} answered {len(df)} rows for {len(ids)} ids; nothing committed"
