@@ -34,6 +34,7 @@ from ..errors import CregisStoreError
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
+from .recording import ObservedClient
 from .schema import TEAM, TEAM_TABLES, TableSpec
 from .syncer import Sync, SyncOptions, SyncSummary
 
@@ -52,11 +53,11 @@ class TeamSync(Sync):
 
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
         self.layout = layout
-        self.client = client
         self.options = options
         self.team = str(client.access_key)
         self.summary = SyncSummary(None, team=self.team)
         self.counting = threading.Lock()
+        self.client: Any = ObservedClient(client, self.count)  # every request counted
 
     def owner(self) -> dict[str, Any]:
         return {TEAM: self.team}
