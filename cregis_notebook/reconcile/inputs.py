@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -156,8 +156,11 @@ def _times(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values], index=values.index, dtype=object)
 
 
-def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.DataFrame:
-    """The user's own record of what was asked, as a frame or a CSV path.
+def read_requests(
+    requests: pd.DataFrame | str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None,
+) -> pd.DataFrame:
+    """The user's own record of what was asked: a frame, a CSV path, or a list of records
+    (mappings, as ``box.payout_requests()`` gives them).
 
     Columns read: ``third_party_id`` (required), ``amount``, ``address`` (or ``to_address``),
     and when present ``kind`` (``payout``/``withdrawal``), ``cid``, ``currency`` and
@@ -179,9 +182,14 @@ def read_requests(requests: pd.DataFrame | str | os.PathLike[str] | None) -> pd.
         raw = pd.read_csv(Path(requests), dtype=str, keep_default_na=False, na_values=[""])
     elif isinstance(requests, pd.DataFrame):
         raw = requests
+    elif isinstance(requests, Sequence) and all(isinstance(r, Mapping) for r in requests):
+        raw = pd.DataFrame([dict(r) for r in requests if isinstance(r, Mapping)])
+        if raw.empty:
+            return read_requests(None)
     else:
         raise TypeError(
-            f"requests must be a DataFrame or a CSV path; got {type(requests).__name__}"
+            "requests must be a DataFrame, a CSV path or a list of records; "
+            f"got {type(requests).__name__}"
         )
     if "third_party_id" not in raw.columns:
         raise ValueError("requests need a 'third_party_id' column")

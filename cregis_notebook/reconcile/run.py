@@ -20,6 +20,7 @@ from .deposits import deposits as reconcile_deposits
 from .inputs import CallbackSource, read_callbacks, read_requests
 from .orders import orders as reconcile_orders
 from .summary import as_findings, summary
+from .transfers import Requests
 from .transfers import payouts as reconcile_payouts
 from .transfers import withdrawals as reconcile_withdrawals
 
@@ -189,7 +190,7 @@ def run(
     source: Client | Store,
     *,
     callbacks: CallbackSource | None = None,
-    requests: pd.DataFrame | str | None = None,
+    requests: Requests = None,
     stale_after: str | dt.timedelta = "24h",
     now: Any = None,
     api_key: str | Secret | None = None,
@@ -202,8 +203,9 @@ def run(
             :class:`~cregis_notebook.Store` (its tables are read).
         callbacks: the callbacks received (raw bodies, or a frame with ``verified``); from a
             store, its ``callbacks`` table is used when this is left out.
-        requests: your own record of the payouts and withdrawals you asked for (a frame or a
-            CSV path: ``third_party_id``, ``amount``, ``address``, optionally ``kind``, ``cid``,
+        requests: your own record of the payouts and withdrawals you asked for (a frame, a
+            CSV path, or a list of records such as ``box.payout_requests()``:
+            ``third_party_id``, ``amount``, ``address``, optionally ``kind``, ``cid``,
             ``requested_at``).
         stale_after: how long a transfer may await approval or a deposit stay pending.
         now: the time "stuck" and "stale" are measured at (default: now; an in-process

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ _CALLBACK_KIND = {"payouts": "payout", "withdrawals": "sub_address_withdrawal"}
 _ADDRESS = {"payouts": "address", "withdrawals": "to_address"}
 _REQUEST_KIND = {"payouts": "payout", "withdrawals": "withdrawal"}
 
-Requests = pd.DataFrame | str | os.PathLike[str] | None
+Requests = pd.DataFrame | str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None
 
 
 def transfer_cids(frame: pd.DataFrame) -> pd.Series:

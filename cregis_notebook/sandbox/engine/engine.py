@@ -89,7 +89,9 @@ class Engine:
         now = float(self.clock())
         self.started = now
         end = self.knobs.history_end
-        t_end = int(min(now, end) if end is not None else now)
+        # the last second of the history is the last whole second before the clock: a row's
+        # time within its second (milliseconds) is then never ahead of the clock
+        t_end = int(min(now, end) if end is not None else now - 1)
         self.projects: dict[int, Project] = {}
         k = self.knobs
         specs = [(k.pid, k.api_key, k.transactions, False, k.limits())] + [
