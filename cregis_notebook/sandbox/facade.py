@@ -75,7 +75,8 @@ class Sandbox:
       transfers per second that keep arriving, at most 10). See :mod:`.engine.team`.
 
     The same seed and the same clock give the same data. With the real clock, the history ends
-    "now" (in the last whole second before the clock, so no row is ahead of it), so identifiers, amounts and addresses repeat while times move with the start time.
+    "now" (in the last whole second before the clock, so no row is ahead of it), so
+    identifiers, amounts and addresses repeat while times move with the start time.
     """
 
     def __init__(self, seed: int = 0, **knobs: Any) -> None:
