@@ -19,6 +19,10 @@ Each reports the pages fetched, the seconds, the HTTP 429s met, the lowest reque
 and the sustained rate: the requests served beyond the bucket's first burst, per second.
 Goals for ours: a sustained rate of at least 90% of R, no failed page, every row. The ratio
 of ours to the baseline (rate, 429s) is printed; docs/frames.md quotes the figures.
+
+Then a first sync of a local store (``Store.sync``, which pages through the same fetch) against
+the same server: its requests (``SyncSummary.requests``: coins, balances, trades, end checks),
+seconds and sustained rate, with the same goal (docs/store.md quotes it).
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cregis_notebook import Client, CregisFetchError
+from cregis_notebook import Client, CregisFetchError, Store
 from cregis_notebook.fetch import FetchTiming, fetch_frame
 from cregis_notebook.fetch.pace import Pace
 
@@ -112,6 +117,28 @@ def fetch(
     }
 
 
+def sync(target: tuple[str, int, str], rate: float, rows: int, concurrency: int) -> dict[str, Any]:
+    """One timed first sync of a new store; what it did (``failed`` when it raised)."""
+    time.sleep(math.ceil(rate) / rate + 0.5)  # the bucket is full again
+    with Client(*target) as client, tempfile.TemporaryDirectory() as folder:
+        store = Store(folder)
+        started = time.perf_counter()
+        try:
+            summary = store.sync(client, concurrency=concurrency)
+            requests, failed = summary.requests, False
+        except CregisFetchError:
+            requests, failed = 0, True
+        seconds = time.perf_counter() - started
+        stored = 0 if failed else len(store.frame("trades"))
+    return {
+        "rows": stored,
+        "failed": failed or stored != rows,
+        "seconds": seconds,
+        "requests": requests,
+        "sustained": max(0, requests - math.ceil(rate)) / seconds,
+    }
+
+
 def run(
     rate: float = 50.0,
     rows: int = 100_000,
@@ -124,7 +151,10 @@ def run(
     with served(rows, latency_ms, rate) as target:
         ours = fetch(target, rate, concurrency, decrease=Pace(1).decrease)
         base = fetch(target, rate, concurrency, decrease=1.0)
+        stored = sync(target, rate, rows, concurrency)
     figures = {
+        "store": stored,
+        "goal_store": stored["sustained"] >= 0.9 * rate and not stored["failed"],
         "ours": ours,
         "baseline": base,
         "share_of_rate": ours["sustained"] / rate,
@@ -149,6 +179,12 @@ def run(
         )
         verdict = figures["goal_rate"] and figures["goal_complete"]
         print(f"  goal (>= 90% of R, no failed page, every row): {'met' if verdict else 'MISSED'}")
+        print(
+            f"  store sync: {stored['requests']} requests in {stored['seconds']:.2f} s, sustained "
+            f"{stored['sustained']:.1f}/s ({stored['sustained'] / rate:.0%} of R), "
+            f"{'FAILED' if stored['failed'] else 'complete'} ({stored['rows']:,} rows); goal "
+            f"(>= 90% of R, every row): {'met' if figures['goal_store'] else 'MISSED'}"
+        )
     return figures
 
 

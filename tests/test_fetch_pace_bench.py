@@ -18,3 +18,5 @@ def test_bench_ratelimit_smoke() -> None:
     for name in ("ours", "baseline"):
         assert figures[name]["rows"] == 1_500 and not figures[name]["failed"]
         assert figures[name]["pages"] == 16  # 15 full pages and the end check
+    stored = figures["store"]  # the store's first sync against the same rate-limited server
+    assert not stored["failed"] and stored["rows"] == 1_500 and stored["requests"] > 16
