@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
 import os
 import secrets
 import statistics
@@ -39,6 +38,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from served import served as serving
 
 from cregis_notebook import Client, sign
 from cregis_notebook.fetch import fetch_frame
@@ -56,7 +56,7 @@ def split_cpus() -> tuple[int, int] | None:
     return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
 
 
-def _serve(rows: int, latency_ms: float, conn: Any, cpu: int | None = None) -> None:
+def _serve(rows: int, latency_ms: float, cpu: int | None, conn: Any) -> None:
     """Child process: build the sandbox, serve it, report the address, wait to be told to stop."""
     if cpu is not None:  # before uvicorn starts its thread, which inherits the choice
         os.sched_setaffinity(0, {cpu})
@@ -91,19 +91,8 @@ def on_cpu(cpu: int | None) -> Iterator[None]:
 @contextmanager
 def served(rows: int, latency_ms: float, cpu: int | None = None) -> Iterator[tuple[str, int, str]]:
     """``(base_url, pid, api_key)`` of a sandbox served by a child process (on ``cpu`` if given)."""
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_serve, args=(rows, latency_ms, child, cpu), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(120):
-            raise RuntimeError("the sandbox server did not start")
-        yield parent.recv()
-    finally:
-        parent.send("stop")
-        proc.join(15)
-        if proc.is_alive():
-            proc.terminate()
+    with serving(_serve, rows, latency_ms, cpu) as address:
+        yield address
 
 
 def baseline(base_url: str, pid: int, key: str) -> pd.DataFrame:

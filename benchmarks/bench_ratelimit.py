@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from served import served as serving
 
 from cregis_notebook import Client, CregisFetchError, Store
 from cregis_notebook.fetch import FetchTiming, fetch_frame
@@ -62,19 +63,8 @@ def _serve(rows: int, latency_ms: float, rate: float, conn: Any) -> None:
 @contextmanager
 def served(rows: int, latency_ms: float, rate: float) -> Iterator[tuple[str, int, str]]:
     """``(base_url, pid, api_key)`` of a rate-limited sandbox served by a child process."""
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_serve, args=(rows, latency_ms, rate, child), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(120):
-            raise RuntimeError("the sandbox server did not start")
-        yield parent.recv()
-    finally:
-        parent.send("stop")
-        proc.join(15)
-        if proc.is_alive():
-            proc.terminate()
+    with serving(_serve, rows, latency_ms, rate) as address:
+        yield address
 
 
 def fetch(
