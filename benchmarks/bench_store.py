@@ -74,7 +74,9 @@ def _serve(rows: int, latency_ms: float, conn: Any) -> None:
             examples = box.examples()
             for _ in range(rows // 100):  # 1% new rows
                 box.simulate_deposit(examples["sub_address"], examples["sub_address_currency"], "1")
-            time.sleep(1.5)  # a listing ends before the current second: let the last one pass
+            # a deposit is stamped with the next whole second, and a listing ends before the
+            # current second: let the last one's second pass
+            time.sleep(2.5)
             conn.send(len(newest))
         conn.send(message)
 

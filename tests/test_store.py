@@ -22,7 +22,7 @@ from cregis_notebook.sandbox import FakeClock, Sandbox
 from cregis_notebook.store.lock import SyncLock
 from cregis_notebook.store.recording import ObservedClient
 from cregis_notebook.store.stream import SeenKeys
-from cregis_notebook.store.syncer import settled_windows
+from cregis_notebook.store.windows import settled_windows
 
 TRADE_ORDER = {"by": ["block_time", "cid"], "ascending": [False, False]}
 

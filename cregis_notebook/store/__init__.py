@@ -30,7 +30,7 @@ from . import inbox, read, status, tracked
 from .layout import Layout
 from .lock import SyncLock
 from .recording import RecordingClient
-from .syncer import DEFAULT_LOOKBACK, Sync, SyncOptions, SyncSummary
+from .syncer import DEFAULT_LOOKBACK, Snapshots, Sync, SyncOptions, SyncSummary
 from .team import TeamSync
 
 __all__ = ["DEFAULT_LOOKBACK", "Store", "SyncSummary", "sync"]
@@ -61,6 +61,7 @@ class Store:
         concurrency: int = 8,
         progress: bool = False,
         lock_timeout: float = 60.0,
+        balances: Snapshots = True,
     ) -> SyncSummary:
         """Bring the client's project up to date (see :mod:`.syncer`), or, given a
         :class:`~cregis_notebook.TeamClient`, its team's tables (see :mod:`.team`); what changed.
@@ -71,10 +72,16 @@ class Store:
             progress: show the fetch's progress bars.
             lock_timeout: seconds to wait for another sync of this store before
                 :class:`~cregis_notebook.errors.CregisStoreBusy` (0: refuse at once).
+            balances: when the sync adds a balance snapshot: ``True`` (default) at every sync,
+                ``False`` never, a :class:`~datetime.timedelta` when the newest snapshot is at
+                least that old.
+
+        Raises:
+            CregisValidationError: an option out of its range (before anything is sent).
         """
         if isinstance(client, AsyncTeamClient):
             raise CregisStoreError("a store syncs a team through a TeamClient, not an async one")
-        options = SyncOptions(lookback, concurrency, progress, lock_timeout)
+        options = SyncOptions(lookback, concurrency, progress, lock_timeout, balances)
         runner = TeamSync if isinstance(client, TeamClient) else Sync
         return runner(self.layout, client, options).run()
 

@@ -21,7 +21,17 @@ from deltalake import CommitProperties, DeltaTable, WriterProperties, write_delt
 
 from .schema import TableSpec
 
-__all__ = ["COMMIT_KEY", "append", "exists", "last_commit", "read", "replace", "upsert", "where"]
+__all__ = [
+    "COMMIT_KEY",
+    "append",
+    "exists",
+    "last_commit",
+    "read",
+    "replace",
+    "same_rows",
+    "upsert",
+    "where",
+]
 
 COMMIT_KEY = "cregis_notebook.sync"
 
@@ -85,12 +95,20 @@ class _Counted:
         return pa.RecordBatchReader.from_batches(self.source.schema, batches())
 
 
-def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any]) -> tuple[int, int]:
+def upsert(
+    path: Path,
+    rows: pa.Table,
+    spec: TableSpec,
+    meta: Mapping[str, Any],
+    *,
+    stored: pa.Table | None = None,
+) -> tuple[int, int]:
     """Write ``rows`` in one commit: merged by the table's key, or appended when it has none
-    (or the table is new); ``(added, updated)``."""
+    (or the table is new); ``(added, updated)``. ``stored``: the partition and time columns of
+    the stored rows with ``rows``' keys, when the caller knows them (else they are read)."""
     if not exists(path) or not spec.key:
         return append(path, rows, spec, meta), 0
-    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(path, rows, spec)
+    on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key) + _pruning(path, rows, spec, stored)
     changed = " OR ".join(
         f"(t.`{c}` IS DISTINCT FROM s.`{c}`)" for c in rows.column_names if c not in spec.key
     )  # a row fetched again unchanged is not rewritten, nor counted as updated
@@ -106,7 +124,7 @@ def upsert(path: Path, rows: pa.Table, spec: TableSpec, meta: Mapping[str, Any])
     )
 
 
-def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
+def _pruning(path: Path, rows: pa.Table, spec: TableSpec, stored: pa.Table | None) -> str:
     """Where the merge's matches and inserts can be, as terms of its predicate, so that it
     reads and rewrites no other files: the partitions and the earliest time of ``rows`` and of
     the stored rows with their keys (looked up first: a row may have moved, say to another
@@ -115,8 +133,9 @@ def _pruning(path: Path, rows: pa.Table, spec: TableSpec) -> str:
     columns = list(dict.fromkeys([*spec.partitions, *([spec.time] if spec.time else [])]))
     both = [rows.select(columns)]
     if key:
-        stored = read(path, {key[0]: rows.column(key[0]).to_pylist()}, columns=columns)
-        both.append(stored.cast(both[0].schema))
+        if stored is None:
+            stored = read(path, {key[0]: rows.column(key[0]).to_pylist()}, columns=columns)
+        both.append(stored.select(columns).cast(both[0].schema))
     seen = pa.concat_tables(both)
     terms = ""
     for name in spec.partitions:
@@ -136,10 +155,14 @@ def replace(
 ) -> tuple[int, int]:
     """Replace one owner's rows (``spec.owner`` equal to ``owner``: a project's pid or a team's
     key) in one commit, or delete them when ``rows`` is None; ``(added, updated)``: rows beyond
-    those it had, and rows in place of those it had."""
+    those it had, and rows in place of those it had. Rows equal to those held (in any order)
+    are not written again: no commit, ``(0, 0)``."""
     if not exists(path):
         return (0, 0) if rows is None else upsert(path, rows, spec, meta)
-    before = read(path, {spec.owner: owner}, columns=[spec.owner]).num_rows
+    held = read(path, {spec.owner: owner})
+    before = held.num_rows
+    if rows is not None and same_rows(held, rows):
+        return 0, 0  # nothing changed: no commit
     predicate = f"{spec.owner} = {_literal(owner)}"
     if rows is None:
         DeltaTable(str(path)).delete(predicate, commit_properties=_props(meta))
@@ -149,6 +172,19 @@ def replace(
         partition_by=spec.partitions, commit_properties=_props(meta),
     )  # fmt: skip  # merge: one owner's rows may have columns another's lack (list slots)
     return max(0, rows.num_rows - before), min(rows.num_rows, before)
+
+
+def same_rows(held: pa.Table, rows: pa.Table) -> bool:
+    """Whether ``held`` (rows read back) holds exactly ``rows``, in any order (a column it
+    lacks, a type it cannot take or a column that cannot be sorted: not the same)."""
+    if held.num_rows != rows.num_rows or not set(rows.column_names) <= set(held.column_names):
+        return False
+    try:
+        held = held.select(rows.column_names).cast(rows.schema)
+        order = [(name, "ascending") for name in rows.column_names]
+        return bool(held.sort_by(order).equals(rows.sort_by(order)))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False
 
 
 def _literal(value: int | str) -> str:

@@ -1,6 +1,9 @@
 """One sync of one project into a store: what changed since the last one, each table in one
 commit, under the store's lock.
 
+The parts run at once, within one budget of ``concurrency`` requests in flight: the trades on
+one side; the coins, the balance snapshot and the tracked ids on the other.
+
 ``trades``: the first sync fetches every row; later ones fetch the rows from the watermark
 (the newest ``block_time`` stored for the project) on. The ``lookback`` before it is checked
 with one request of one row: when the API counts as many rows there as the store holds,
@@ -9,20 +12,22 @@ lookback is fetched again. Rows stored as pending before that are re-queried wit
 request per row (``trade_page`` filters by one ``cid`` at most): one query for the rows still
 pending there (``status=0`` over their time span), then, for those that settled, time windows
 around them, each joining settled rows as long as the store knows of at most a page of rows
-in between (so a window costs one page). Rows are upserted by ``cid``: a status change
-replaces the row, never adds one. ``balances``: a new
-snapshot of every currency of the project, stamped ``as_of``. ``coins``: the project's coin
-list, replaced.
+in between (so a window costs one request; :mod:`.windows`). Rows are upserted by ``cid``: a
+status change replaces the row, never adds one. ``balances``: a new snapshot of every currency
+of the project, stamped ``as_of``, at every sync (``balances=True``), never (``False``), or
+when the newest is at least a given age (a ``timedelta``). ``coins``: the project's coin list,
+replaced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,18 +37,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..envelope import SUCCESS
-from ..errors import CregisStoreError
+from ..errors import CregisStoreError, CregisValidationError
 from ..fetch import Sink, fetch_frame
+from ..frames import FrameBuilder
 from ..pagination import DEFAULT_PAGE_SIZE
 from . import delta, orders
 from .layout import Layout
 from .lock import SyncLock
 from .recording import ObservedClient
-from .schema import TABLES, TableSpec, merge_kinds, to_delta
+from .schema import MONTH, TABLES, TableSpec, merge_kinds, to_delta
 from .stream import RunStream, SeenKeys
 from .tracked import TRACKED, open_ids
+from .windows import fetch_windows, settled_windows
 
-__all__ = ["DEFAULT_LOOKBACK", "SyncOptions", "SyncSummary", "settled_windows"]
+__all__ = ["DEFAULT_LOOKBACK", "Snapshots", "SyncOptions", "SyncSummary"]
 
 DEFAULT_LOOKBACK = dt.timedelta(hours=6)
 """How far before the watermark a sync fetches again: rows that arrive late or change status
@@ -51,6 +58,11 @@ within it are caught without any other request."""
 
 PENDING = 0
 """``trade_page``'s ``status`` of a transaction waiting for confirmation."""
+
+Snapshots = bool | dt.timedelta
+"""When a sync adds a balance snapshot: ``True`` at every sync, ``False`` never, a
+:class:`~datetime.timedelta` when the newest snapshot of the project is at least that old (or
+there is none)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,25 @@ class SyncOptions:
     concurrency: int = 8
     progress: bool = False
     lock_timeout: float = 60.0
+    balances: Snapshots = True
+
+    def __post_init__(self) -> None:
+        """Refuse an option out of its range before anything is sent, naming it."""
+        count = self.concurrency
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise CregisValidationError(f"concurrency must be an int of at least 1, got {count!r}")
+        if not isinstance(self.lookback, dt.timedelta) or self.lookback < dt.timedelta(0):
+            raise CregisValidationError(
+                f"lookback must be a datetime.timedelta of zero or more, got {self.lookback!r}"
+            )
+        when = self.balances
+        if not isinstance(when, (bool, dt.timedelta)) or (
+            isinstance(when, dt.timedelta) and when < dt.timedelta(0)
+        ):
+            raise CregisValidationError(
+                "balances must be True (a snapshot at every sync), False (none) or a "
+                f"datetime.timedelta of zero or more (when the newest is that old), got {when!r}"
+            )
 
 
 @dataclass
@@ -99,22 +130,6 @@ class SyncSummary:
         return f"<p>{html.escape(self._title())}</p>{self.frame().to_html()}"
 
 
-def settled_windows(seconds: list[int], stored: np.ndarray, rows: int) -> list[tuple[int, int]]:
-    """Time windows ``(start, end)`` (inclusive, epoch seconds) covering every time in
-    ``seconds``; a window takes in the next time while ``stored`` (the sorted block times the
-    store holds) has at most ``rows`` rows between its start and that time."""
-    windows: list[tuple[int, int]] = []
-    for t in sorted(seconds):
-        if windows:
-            start = windows[-1][0]
-            inside = np.searchsorted(stored, t, "right") - np.searchsorted(stored, start, "left")
-            if inside <= rows:
-                windows[-1] = (start, t)
-                continue
-        windows.append((t, t))
-    return windows
-
-
 class Sync:
     """The sync of one client's project into one store."""
 
@@ -124,7 +139,7 @@ class Sync:
         self.pid = int(client.pid)
         self.summary = SyncSummary(self.pid)
         self.counting = threading.Lock()  # requests are sent from several threads
-        self.client: Any = ObservedClient(client, self.count)  # a client, counted
+        self.client: Any = ObservedClient(client, self.count, options.concurrency)  # counted
 
     def count(self, env: Any) -> None:
         """One more request sent (whatever its answer)."""
@@ -136,10 +151,11 @@ class Sync:
         endpoint: str,
         sink: Sink | None = None,
         concurrency: int | None = None,
+        progress: bool = True,
         **filters: Any,
     ) -> pd.DataFrame:
         opts = self.options
-        bar = opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
+        bar = progress and opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
         return fetch_frame(
             self.client, endpoint, concurrency=concurrency or opts.concurrency, progress=bar,
             sink=sink, **filters,
@@ -149,13 +165,30 @@ class Sync:
         started = time.perf_counter()
         self.layout.create()
         with SyncLock(self.layout.lock, self.options.lock_timeout):
-            self.trades()
-            coins = self.coins()
-            self.balances(coins)
-            for table in TRACKED:
-                self.tracked(TABLES[table])
+            for name in ("trades", "coins", "balances", *TRACKED):  # the summary's order
+                self.summary.added[name] = self.summary.updated[name] = 0
+            spec = TABLES["trades"]
+            known = self.known(spec, self.layout.table(spec.name))  # read before the rest starts
+            with ThreadPoolExecutor(1, "cregis-store-side") as side:
+                rest = side.submit(self.the_rest)
+                try:
+                    self.trades(known)
+                finally:  # the lock is held until both sides are done, failed or not
+                    wait([rest])
+                rest.result()
         self.summary.seconds = time.perf_counter() - started
         return self.summary
+
+    def the_rest(self) -> None:
+        """Everything but the trades: the coins, a balance snapshot (when due), the tracked
+        ids."""
+        coins = self.coins()
+        if self.balances_due():
+            self.balances(coins)
+        else:
+            self.summary.watermarks["balances"] = self.watermark(TABLES["balances"])
+        for table in TRACKED:
+            self.tracked(TABLES[table])
 
     def owner(self) -> dict[str, Any]:
         """Whose rows a commit writes, for its metadata."""
@@ -166,39 +199,76 @@ class Sync:
     ) -> None:
         kinds = merge_kinds(self.layout.schema(spec.name), df)
         rows = to_delta(df, spec, kinds)
-        meta = {**self.owner(), "rows": rows.num_rows, "requests": self.summary.requests}
+        with self.counting:
+            requests = self.summary.requests
+        meta = {**self.owner(), "rows": rows.num_rows, "requests": requests}
         added, updated = write(self.layout.table(spec.name), rows, spec, meta)
         self.summary.added[spec.name] = added
         self.summary.updated[spec.name] = updated
 
     # -- the tables ------------------------------------------------------------------------
 
-    def trades(self) -> None:
+    def trades(self, known: Known | None) -> None:
+        """The project's trades, given what the store holds of them (``known``)."""
         spec = TABLES["trades"]
-        path = self.layout.table(spec.name)
-        watermark = self.watermark(spec) if delta.exists(path) else None
-        if watermark is None:  # nothing of this project yet: every row, streamed
+        if known is None:  # nothing of this project yet: every row, streamed
             self.summary.added[spec.name] = self.stream_all(spec)
             self.summary.updated[spec.name] = 0
             self.summary.watermarks[spec.name] = self.watermark(spec)
             return
-        else:
-            end = int(watermark.timestamp())  # the watermark's second is fetched again
-            start = min(end, int((watermark - self.options.lookback).timestamp()))
-            frames = [self.fetch(spec.endpoint, blocktime_start=end)]
-            if start < end and self.arrived_late(spec, path, start, end - 1):
-                frames.append(self.fetch(spec.endpoint, blocktime_start=start,
-                                         blocktime_end=end - 1))  # fmt: skip
-                end = start
-            frames += self.old_pending(spec, path, end)
+        end = int(known.newest.timestamp())  # the watermark's second is fetched again
+        start = min(end, end - int(self.options.lookback.total_seconds()))
+        with ThreadPoolExecutor(1, "cregis-store-older") as pool:
+            older = pool.submit(self.older, spec, known, start, end)
+            try:
+                frames = [self.fetch(spec.endpoint, blocktime_start=end)]
+            finally:
+                wait([older])
+            frames += older.result()
         frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             df = df.drop_duplicates(subset=list(spec.key), keep="first", ignore_index=True)
-            self.commit(spec, df, delta.upsert)
+            stored = known.where(df["cid"])
+            self.commit(spec, df, functools.partial(delta.upsert, stored=stored))
+            newest = df["block_time"].max()
+            if pd.isna(newest) or newest < known.newest:  # the newest row moved back
+                self.summary.watermarks[spec.name] = self.watermark(spec)
+                return
+            self.summary.watermarks[spec.name] = pd.Timestamp(newest).tz_convert("UTC")
         else:
-            self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
-        self.summary.watermarks[spec.name] = self.watermark(spec)
+            self.summary.watermarks[spec.name] = known.newest
+
+    def known(self, spec: TableSpec, path: Any) -> Known | None:
+        """What the store holds of this project's trades (None: nothing)."""
+        if not delta.exists(path):
+            return None
+        columns = ["pid", MONTH, "cid", "block_time", "status"]
+        rows = delta.read(path, {"pid": self.pid}, columns=columns)
+        if not rows.num_rows:
+            return None
+        return Known(rows)
+
+    def older(self, spec: TableSpec, known: Known, start: int, end: int) -> list[pd.DataFrame]:
+        """The rows before the watermark's second ``end`` that may have changed: the lookback
+        from ``start`` when rows arrived late there (fetched whole), and those stored as
+        pending. The lookback's count and the query for the rows still pending go out at
+        once."""
+        old = known.pending(end)
+        with ThreadPoolExecutor(1, "cregis-store-count") as pool:
+            late = (
+                pool.submit(self.arrived_late, spec, known, start, end - 1) if start < end else None
+            )
+            try:
+                still = self.still_pending(spec, old, end)
+            finally:
+                wait([late] if late else [])
+            frames = [still]
+            if late is not None and late.result():
+                frames.append(self.fetch(spec.endpoint, progress=False, blocktime_start=start,
+                                         blocktime_end=end - 1))  # fmt: skip
+                old = old.loc[old["second"] < start]  # the lookback's rows are all fetched
+        return [*frames, self.settled(spec, known, old, still)]
 
     def stream_all(self, spec: TableSpec) -> int:
         """Every row of ``spec``'s table for this project, appended in one commit while the
@@ -231,46 +301,40 @@ class Sync:
             raise
         return int(stream.close() or 0)
 
-    def arrived_late(self, spec: TableSpec, path: Any, start: int, end: int) -> bool:
+    def arrived_late(self, spec: TableSpec, known: Known, start: int, end: int) -> bool:
         """Whether the API holds other rows from ``start`` to ``end`` (inclusive, epoch
         seconds) than the store: one request of one row, its ``total`` against the rows
         stored there (rows are never removed, so equal counts mean the same rows)."""
         env = self.client.request(
             spec.endpoint, blocktime_start=start, blocktime_end=end, page_num=1, page_size=1
         ).raise_for_code()
-        lo, hi = (pa.scalar(pd.Timestamp(t, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
-                  for t in (start, end + 1))  # fmt: skip
-        field_ = pc.field
-        expr = (field_("pid") == self.pid) & (field_("block_time") >= lo)
-        stored = delta.read(path, expr & (field_("block_time") < hi), columns=["cid"])
-        return int(env.data["total"]) != stored.num_rows
+        return int(env.data["total"]) != known.between(start, end)
 
-    def old_pending(self, spec: TableSpec, path: Any, before: int) -> list[pd.DataFrame]:
-        """The current rows of those stored as pending before ``before`` (epoch seconds); the
-        windows of settled rows are asked for ``concurrency`` at a time."""
-        field_ = pc.field
-        cutoff = pa.scalar(pd.Timestamp(before, unit="s", tz="UTC"), pa.timestamp("us", "UTC"))
-        expr = (field_("pid") == self.pid) & (field_("status") == PENDING)
-        expr = expr & (field_("block_time") < cutoff)
-        old = delta.read(path, expr, columns=["cid", "block_time"]).to_pandas()
+    def still_pending(self, spec: TableSpec, old: pd.DataFrame, end: int) -> pd.DataFrame:
+        """The current rows of those still pending from the oldest of ``old`` (the rows stored
+        as pending) to ``end``: one query, ``status=0`` over that span."""
         if not len(old):
-            return []
-        old["second"] = old["block_time"].map(lambda t: int(t.timestamp()))
-        still = self.fetch(
-            spec.endpoint, status=PENDING, blocktime_start=int(old["second"].min()),
-            blocktime_end=before,
+            return FrameBuilder(spec.endpoint).finish()
+        return self.fetch(
+            spec.endpoint, progress=False, status=PENDING, blocktime_start=int(old["second"].min()),
+            blocktime_end=end,
         )  # fmt: skip
+
+    def settled(
+        self, spec: TableSpec, known: Known, old: pd.DataFrame, still: pd.DataFrame
+    ) -> pd.DataFrame:
+        """The current rows of those of ``old`` (stored as pending) not in ``still``: they
+        settled since, and are asked for in time windows (:mod:`.windows`)."""
         settled = old.loc[~old["cid"].isin(set(still["cid"].dropna().tolist()))]
-        frames = [still]
-        if len(settled):
-            mine = delta.read(path, {"pid": self.pid}, columns=["block_time"]).column(0)
-            stored = np.sort(pc.cast(mine, pa.timestamp("s", "UTC")).cast(pa.int64()).to_numpy())
-            rows = DEFAULT_PAGE_SIZE - 1  # a short page: no end check after it
-            windows = settled_windows(settled["second"].tolist(), stored, rows)
-            with ThreadPoolExecutor(self.options.concurrency, "cregis-store-windows") as pool:
-                frames += pool.map(lambda w: self.fetch(spec.endpoint, concurrency=1,
-                                   blocktime_start=w[0], blocktime_end=w[1]), windows)  # fmt: skip
-        return frames
+        times = settled["second"]
+        stored = known.seconds(int(times.min()), int(times.max())) if len(times) else np.empty(0)
+        rows = DEFAULT_PAGE_SIZE - 1  # a short page: no end check after it
+        windows = settled_windows(times.tolist(), stored, rows)
+
+        def again(endpoint: str, **window: Any) -> pd.DataFrame:
+            return self.fetch(endpoint, concurrency=1, progress=False, **window)
+
+        return fetch_windows(self.client, spec.endpoint, windows, self.options.concurrency, again)
 
     def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
         """The newest time stored for this project in ``spec``'s table."""
@@ -313,6 +377,14 @@ class Sync:
         self.commit(spec, df, write)
         return df
 
+    def balances_due(self) -> bool:
+        """Whether this sync adds a balance snapshot (``SyncOptions.balances``)."""
+        when = self.options.balances
+        if isinstance(when, bool):
+            return when
+        newest = self.watermark(TABLES["balances"])
+        return newest is None or pd.Timestamp.now(tz="UTC") - newest >= when
+
     def balances(self, coins: pd.DataFrame) -> None:
         as_of = pd.Timestamp.now(tz="UTC").floor("ms")
         frames = [with_pid(f, self.pid) for f in self.each_currency(coins)]
@@ -339,6 +411,43 @@ class Sync:
         with ThreadPoolExecutor(self.options.concurrency, "cregis-store-balances") as pool:
             return list(pool.map(lambda c: self.fetch(endpoint, currency=c, concurrency=1),
                                  currencies))  # fmt: skip
+
+
+class Known:
+    """What the store holds of a project's trades, read once per sync: each row's ``pid``,
+    ``month``, ``cid``, ``block_time`` and ``status`` (Arrow columns, worked on by Arrow's
+    compute functions, which let the fetch's threads run meanwhile)."""
+
+    def __init__(self, rows: pa.Table) -> None:
+        self.table = rows
+        times = rows.column("block_time")
+        self.newest = pd.Timestamp(pc.max(times).as_py()).tz_convert("UTC")
+        self.second = pc.cast(times, pa.timestamp("s", "UTC"), safe=False).cast(pa.int64())
+        """Each row's block time in whole seconds (epoch)."""
+
+    def between(self, start: int, end: int) -> int:
+        """The rows from ``start`` to ``end`` (inclusive, epoch seconds)."""
+        inside = pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
+        return int(pc.sum(inside).as_py() or 0)
+
+    def seconds(self, start: int, end: int) -> np.ndarray:
+        """The rows' seconds from ``start`` to ``end`` (inclusive), sorted."""
+        inside = pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
+        return np.sort(self.second.filter(inside).to_numpy())
+
+    def pending(self, before: int) -> pd.DataFrame:
+        """The rows stored as pending before ``before`` (epoch seconds): ``cid``, ``second``."""
+        waiting = pc.and_(pc.equal(self.table.column("status"), PENDING),
+                          pc.less(self.second, before))  # fmt: skip
+        rows = pa.table({"cid": self.table.column("cid"), "second": self.second})
+        return rows.filter(waiting).to_pandas()
+
+    def where(self, keys: pd.Series) -> pa.Table:
+        """The stored rows of ``keys`` (cids): ``pid``, ``month`` and ``block_time``, where a
+        merge of rows with those keys finds its matches (see :func:`.delta.upsert`)."""
+        wanted = pa.array(keys.dropna().to_numpy(np.int64), self.table.schema.field("cid").type)
+        mask = pc.is_in(self.table.column("cid"), value_set=wanted)
+        return self.table.filter(mask).select(["pid", MONTH, "block_time"])
 
 
 def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
