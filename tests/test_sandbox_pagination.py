@@ -149,20 +149,20 @@ def test_live_rows_arrive_after_the_pinned_window() -> None:
     clock = FakeClock()
     with Sandbox(seed=2, transactions=1_000, live_rate=50, clock=clock) as box:
         start = int(clock())
-        before = call(box, "trade_page", {"page_size": 100, "blocktime_end": start})["data"]
+        end = start - 1  # the window a fetch pins: the last whole second before the clock
+        before = call(box, "trade_page", {"page_size": 100, "blocktime_end": end})["data"]
         seen: list[int] = []
         for n in range(1, 11):
             clock.advance(0.7)  # 35 new rows between pages
-            data = call(
-                box, "trade_page", {"page_size": 100, "page_num": n, "blocktime_end": start}
-            )["data"]
+            page = {"page_size": 100, "page_num": n, "blocktime_end": end}
+            data = call(box, "trade_page", page)["data"]
             assert data["total"] == before["total"] == 1_000
             seen += [r["cid"] for r in data["rows"]]
         assert len(seen) == len(set(seen)) == 1_000  # nothing missed, nothing twice
         latest = call(box, "trade_page", {"page_size": 100})["data"]
         assert latest["total"] == 1_000 + 350
         new = [r for r in latest["rows"] if r["cid"] not in set(seen)]
-        assert new and all(r["block_time"] > start for r in new)
+        assert new and all(r["block_time"] >= start for r in new)
         # without a pin, new rows push the old ones to later pages (what a fetch must handle)
         assert latest["rows"][0]["block_time"] > start
 
@@ -170,13 +170,13 @@ def test_live_rows_arrive_after_the_pinned_window() -> None:
 def test_live_rows_never_change_an_earlier_window() -> None:
     clock = FakeClock()
     with Sandbox(seed=2, transactions=500, live_rate=20, clock=clock) as box:
-        clock.advance(3)
-        t = int(clock())
+        clock.advance(3.5)
+        t = int(clock()) - 1  # a window that ends before the clock's second
         snapshot = call(box, "trade_page", {"page_size": 100, "blocktime_end": t})["data"]
         clock.advance(5)
         again = call(box, "trade_page", {"page_size": 100, "blocktime_end": t})["data"]
         assert again == snapshot
-        assert call(box, "trade_page", {})["data"]["total"] == 500 + 160
+        assert call(box, "trade_page", {})["data"]["total"] == 500 + 170
 
 
 def test_live_deposits_move_balances() -> None:
@@ -189,3 +189,25 @@ def test_live_deposits_move_balances() -> None:
         assert after > before
         kinds = box.project.trades.cols["btype"][300 : box.project.trades.size]
         assert 3 in set(np.asarray(kinds).tolist())
+
+
+def test_new_rows_carry_the_moment_they_happen() -> None:
+    # a live row's block time is its arrival, to the millisecond below, and so is a deposit's:
+    # no row is ever ahead of the clock, and none lands in a second the clock has left
+    clock = FakeClock(1_780_000_000.37)
+    with Sandbox(seed=4, transactions=300, live_rate=3, clock=clock) as box:
+        tr, start = box.project.trades, clock()
+        address, currency = box.examples()["sub_address"], box.examples()["sub_address_currency"]
+        deposits: dict[int, float] = {}
+        for step in (0.01, 0.33, 0.999, 2.5, 7.77, 0.001):
+            clock.advance(step)
+            row = box.simulate_deposit(address, currency, "1.5")
+            deposits[row["cid"]] = clock()
+            times = tr.cols["bt"][: tr.size] * 1000 + tr.cols["ms"][: tr.size]
+            assert times.max() <= clock() * 1000
+            assert row["block_time"] == int(clock())  # seconds on the page
+        live = box.project.live.rows()
+        arrival = start + (np.arange(len(live)) + 1) / 3
+        assert len(live) == 34 and (times[live] == np.floor(arrival * 1000)).all()
+        for cid, at in deposits.items():
+            assert tr.time_ms(tr.row_of_cid(cid)) == math.floor(at * 1000)
