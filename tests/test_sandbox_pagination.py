@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 from conftest import call
 
 from cregis_notebook.sandbox import FakeClock, Sandbox
+from cregis_notebook.sandbox.engine.scheduler import Scheduler
 from cregis_notebook.sandbox.engine.trades import TradeFilter
 
 
@@ -210,4 +213,21 @@ def test_new_rows_carry_the_moment_they_happen() -> None:
         arrival = start + (np.arange(len(live)) + 1) / 3
         assert len(live) == 34 and (times[live] == np.floor(arrival * 1000)).all()
         for cid, at in deposits.items():
-            assert tr.time_ms(tr.row_of_cid(cid)) == math.floor(at * 1000)
+            row = tr.row_of_cid(cid)
+            assert row is not None and tr.time_ms(row) == math.floor(at * 1000)
+
+
+def test_the_callback_thread_waits_until_the_engine_is_built() -> None:
+    # with the real clock, the thread used to start at the first action scheduled while the
+    # engine was still being built, and live mode's catch-up failed there on missing state
+    def pumps() -> int:
+        return sum(t.name == "cregis-sandbox-callbacks" for t in threading.enumerate())
+
+    ran = threading.Event()
+    scheduler = Scheduler(time.time, threading.RLock(), work=ran.set, next_due=lambda: None)
+    before = pumps()
+    scheduler.schedule(time.time() + 3_600, lambda at: None)
+    assert pumps() == before and not ran.is_set()  # held while its owner builds its state
+    scheduler.release()
+    assert ran.wait(10)
+    scheduler.close()

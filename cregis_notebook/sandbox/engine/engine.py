@@ -151,6 +151,7 @@ class Engine:
             self.scheduler.schedule(
                 now + 1 / rate, lambda at: self.deposits.stream(self.project, rate, at)
             )
+        self.scheduler.release()  # everything the callback thread touches is built
 
     # -- identity ---------------------------------------------------------------------------------
 
