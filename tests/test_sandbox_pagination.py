@@ -213,8 +213,8 @@ def test_new_rows_carry_the_moment_they_happen() -> None:
         arrival = start + (np.arange(len(live)) + 1) / 3
         assert len(live) == 34 and (times[live] == np.floor(arrival * 1000)).all()
         for cid, at in deposits.items():
-            row = tr.row_of_cid(cid)
-            assert row is not None and tr.time_ms(row) == math.floor(at * 1000)
+            stored = tr.row_of_cid(cid)
+            assert stored is not None and tr.time_ms(stored) == math.floor(at * 1000)
 
 
 def test_the_callback_thread_waits_until_the_engine_is_built() -> None:
