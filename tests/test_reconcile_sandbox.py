@@ -13,6 +13,7 @@ import pytest
 
 import cregis_notebook as cn
 from cregis_notebook.sandbox import FakeClock, Sandbox
+from cregis_notebook.sandbox.engine.trades import DEPOSIT, PAYOUT
 
 SEEDS = (0, 1, 2)
 
@@ -165,3 +166,37 @@ def test_requests_of_another_shape_are_refused_with_what_to_give() -> None:
     with pytest.raises(TypeError, match="a DataFrame, a CSV path or a list of records"):
         read_requests([1, 2])  # type: ignore[list-item]
     assert read_requests([]).empty  # an empty record is no request at all
+
+
+def live(seed: int, **knobs: object) -> Sandbox:
+    """A sandbox whose live mode ran for about 40 minutes of its clock, its callbacks delivered
+    as they fell due: new deposits and payouts, some pending, most of those settled since."""
+    clock = FakeClock(1_780_000_000.5)
+    box = Sandbox(seed=seed, clock=clock, live_rate=0.8, **knobs)  # type: ignore[arg-type]
+    for step in (0.25, 3.3, 61.7, 600.2, 1_800.9):
+        clock.advance(step)
+        box.deliver_callbacks()
+    return box
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_live_mode_reconciles_to_nothing_on_a_clean_sandbox(seed: int) -> None:
+    with live(seed) as box:
+        result = reconcile(box)
+        assert result.findings.empty
+        rows = box.project.live.rows()
+        tr = box.project.trades
+        kinds = tr.cols["kind"][rows]
+        deposits = set(tr.txids(rows[kinds == DEPOSIT]))
+        checked = result.deposits.set_index("key")
+        heard = checked.loc[checked.index.isin(deposits), "callbacks"].fillna(0)
+        assert len(heard) == len(deposits) > 500  # every live deposit is checked ...
+        assert (heard == (checked.loc[heard.index, "status"] != 0)).all()  # ... once final
+        payouts = set(tr.cols["cid"][rows[kinds == PAYOUT]].tolist())
+        assert payouts <= set(result.payouts["key"].astype(int))  # requested, so checked
+
+
+def test_live_mode_leaves_the_planted_problems_exactly() -> None:
+    with live(2, discrepancies=2) as box:
+        result = reconcile(box)
+        assert triples(result.findings) == triples(box.injected()) and len(box.injected()) == 14

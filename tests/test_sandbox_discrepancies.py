@@ -483,3 +483,64 @@ def test_a_payout_made_through_the_api_joins_the_merchants_side() -> None:
         assert len(bodies) == before + 1 and bodies[-1]["cid"] == cid
         assert bodies[-1]["status"] == 6 and verify_signature(bodies[-1], box.api_key)
         assert Merchant(box).transfers() == set()
+
+
+# -- live mode --------------------------------------------------------------------------------
+
+LIVE_STEPS = (0.25, 3.3, 61.7, 600.2, 1_800.9)
+"""Clock steps of a live-mode run: rows arrive in between, some pending; most of those settle."""
+
+
+def run_live(box: Sandbox, clock: FakeClock) -> None:
+    for step in LIVE_STEPS:
+        clock.advance(step)
+        box.deliver_callbacks()
+
+
+def live_rows(box: Sandbox) -> list[dict[str, Any]]:
+    rows = box.project.live.rows()
+    assert len(rows) > 1_000
+    cids = set(box.project.trades.cols["cid"][rows].tolist())
+    return [r for r in every_row(in_process(box), "trade_page", {}) if r["cid"] in cids]
+
+
+def test_live_rows_call_back_like_the_seeded_history() -> None:
+    """Rows of live mode have their callbacks (a deposit at its block time, or when it settles
+    if it arrived pending), payouts their requests, and the merchant's side stays consistent."""
+    clock = FakeClock(NOW + 0.5)
+    with Sandbox(seed=7, transactions=2_000, clock=clock, live_rate=0.8) as box:
+        run_live(box, clock)
+        merchant = Merchant(box)
+        assert merchant.findings() == set()
+        rows = live_rows(box)
+        settle_at = {
+            box.project.trades.value("cid", row): at
+            for row, at in box.project.live.settle_at.items()
+        }
+        by_cid = {int(b["cid"]): b for b in merchant.callbacks if "cid" in b}
+        final = [r for r in rows if r["status"] != 0 and r["business_type"] in ("0", "3")]
+        called = [r for r in final if r["business_type"] == "3" or r["trade_type"] == "2"]
+        assert {"0", "3"} == {r["business_type"] for r in called}  # deposits and payouts
+        assert any(r["cid"] in settle_at for r in called)  # and some that settled
+        for row in called:
+            body = by_cid[row["cid"]]
+            when = settle_at.get(row["cid"])
+            assert int(body["block_time"]) // 1000 == row["block_time"]  # seconds on the page
+            at = int(body["block_time"]) if when is None else int(when * 1000)
+            assert body["timestamp"] == at
+            assert merchant.signed(body)
+        payouts = {r["cid"] for r in called if r["business_type"] == "0"}
+        assert payouts <= {r["cid"] for r in merchant.requests}
+        assert not box.callback_log  # made up for the merchant, as for the seeded history
+
+
+def test_live_rows_are_never_the_planted_problems() -> None:
+    """The knob plants its problems in the seeded history only: with live mode running, exactly
+    the planted problems show."""
+    clock = FakeClock(NOW + 0.5)
+    with Sandbox(seed=0, clock=clock, live_rate=0.8, discrepancies=2) as box:
+        run_live(box, clock)
+        merchant = Merchant(box)
+        assert merchant.findings() == truth(box)
+        live = {str(r["cid"]) for r in live_rows(box)} | {r["txid"] for r in live_rows(box)}
+        assert not live & set(box.injected()["key"])

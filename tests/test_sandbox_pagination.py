@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 from conftest import call
 
 from cregis_notebook.sandbox import FakeClock, Sandbox
+from cregis_notebook.sandbox.engine.scheduler import Scheduler
 from cregis_notebook.sandbox.engine.trades import TradeFilter
 
 
@@ -149,20 +152,20 @@ def test_live_rows_arrive_after_the_pinned_window() -> None:
     clock = FakeClock()
     with Sandbox(seed=2, transactions=1_000, live_rate=50, clock=clock) as box:
         start = int(clock())
-        before = call(box, "trade_page", {"page_size": 100, "blocktime_end": start})["data"]
+        end = start - 1  # the window a fetch pins: the last whole second before the clock
+        before = call(box, "trade_page", {"page_size": 100, "blocktime_end": end})["data"]
         seen: list[int] = []
         for n in range(1, 11):
             clock.advance(0.7)  # 35 new rows between pages
-            data = call(
-                box, "trade_page", {"page_size": 100, "page_num": n, "blocktime_end": start}
-            )["data"]
+            page = {"page_size": 100, "page_num": n, "blocktime_end": end}
+            data = call(box, "trade_page", page)["data"]
             assert data["total"] == before["total"] == 1_000
             seen += [r["cid"] for r in data["rows"]]
         assert len(seen) == len(set(seen)) == 1_000  # nothing missed, nothing twice
         latest = call(box, "trade_page", {"page_size": 100})["data"]
         assert latest["total"] == 1_000 + 350
         new = [r for r in latest["rows"] if r["cid"] not in set(seen)]
-        assert new and all(r["block_time"] > start for r in new)
+        assert new and all(r["block_time"] >= start for r in new)
         # without a pin, new rows push the old ones to later pages (what a fetch must handle)
         assert latest["rows"][0]["block_time"] > start
 
@@ -170,13 +173,13 @@ def test_live_rows_arrive_after_the_pinned_window() -> None:
 def test_live_rows_never_change_an_earlier_window() -> None:
     clock = FakeClock()
     with Sandbox(seed=2, transactions=500, live_rate=20, clock=clock) as box:
-        clock.advance(3)
-        t = int(clock())
+        clock.advance(3.5)
+        t = int(clock()) - 1  # a window that ends before the clock's second
         snapshot = call(box, "trade_page", {"page_size": 100, "blocktime_end": t})["data"]
         clock.advance(5)
         again = call(box, "trade_page", {"page_size": 100, "blocktime_end": t})["data"]
         assert again == snapshot
-        assert call(box, "trade_page", {})["data"]["total"] == 500 + 160
+        assert call(box, "trade_page", {})["data"]["total"] == 500 + 170
 
 
 def test_live_deposits_move_balances() -> None:
@@ -189,3 +192,42 @@ def test_live_deposits_move_balances() -> None:
         assert after > before
         kinds = box.project.trades.cols["btype"][300 : box.project.trades.size]
         assert 3 in set(np.asarray(kinds).tolist())
+
+
+def test_new_rows_carry_the_moment_they_happen() -> None:
+    # a live row's block time is its arrival, to the millisecond below, and so is a deposit's:
+    # no row is ever ahead of the clock, and none lands in a second the clock has left
+    clock = FakeClock(1_780_000_000.37)
+    with Sandbox(seed=4, transactions=300, live_rate=3, clock=clock) as box:
+        tr, start = box.project.trades, clock()
+        address, currency = box.examples()["sub_address"], box.examples()["sub_address_currency"]
+        deposits: dict[int, float] = {}
+        for step in (0.01, 0.33, 0.999, 2.5, 7.77, 0.001):
+            clock.advance(step)
+            row = box.simulate_deposit(address, currency, "1.5")
+            deposits[row["cid"]] = clock()
+            times = tr.cols["bt"][: tr.size] * 1000 + tr.cols["ms"][: tr.size]
+            assert times.max() <= clock() * 1000
+            assert row["block_time"] == int(clock())  # seconds on the page
+        live = box.project.live.rows()
+        arrival = start + (np.arange(len(live)) + 1) / 3
+        assert len(live) == 34 and (times[live] == np.floor(arrival * 1000)).all()
+        for cid, at in deposits.items():
+            stored = tr.row_of_cid(cid)
+            assert stored is not None and tr.time_ms(stored) == math.floor(at * 1000)
+
+
+def test_the_callback_thread_waits_until_the_engine_is_built() -> None:
+    # with the real clock, the thread used to start at the first action scheduled while the
+    # engine was still being built, and live mode's catch-up failed there on missing state
+    def pumps() -> int:
+        return sum(t.name == "cregis-sandbox-callbacks" for t in threading.enumerate())
+
+    ran = threading.Event()
+    scheduler = Scheduler(time.time, threading.RLock(), work=ran.set, next_due=lambda: None)
+    before = pumps()
+    scheduler.schedule(time.time() + 3_600, lambda at: None)
+    assert pumps() == before and not ran.is_set()  # held while its owner builds its state
+    scheduler.release()
+    assert ran.wait(10)
+    scheduler.close()

@@ -325,14 +325,16 @@ class Sandbox:
     def delivered_callbacks(self) -> list[dict[str, Any]]:
         """The raw callback bodies the merchant received, oldest first.
 
-        One per final deposit, payout, withdrawal and order event of the seeded history, signed
-        as the sandbox signs callbacks (the ``discrepancies`` knob leaves some out and signs some
-        with the wrong key), then the default project's callbacks delivered since the start.
+        One per final deposit, payout, withdrawal and order event of the seeded history and of
+        the rows of live mode (``live_rate``), signed as the sandbox signs callbacks (the
+        ``discrepancies`` knob leaves some seeded ones out and signs some with the wrong key),
+        then the default project's other callbacks delivered since the start.
         """
         return self.engine.delivered_callbacks()
 
     def payout_requests(self) -> list[dict[str, Any]]:
-        """The merchant's own record of the payouts and withdrawals it asked for.
+        """The merchant's own record of the payouts and withdrawals it asked for (seeded, of
+        live mode and made through the API).
 
         One dict per request, oldest first: ``kind`` (``"payouts"`` or ``"withdrawals"``),
         ``cid`` (what the create call answered; ``None`` for a request refused as a duplicate),

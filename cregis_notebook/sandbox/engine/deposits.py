@@ -128,12 +128,10 @@ class Deposits:
         """A deposit of ``units`` of ``cur`` into address ``gid`` at ``at``; returns its row."""
         externals = p.seeded.externals[int(self.cat.cur_chain[cur])]
         cid = p.next_cid()
-        ms = self.ledger.millis()
         frm = externals[self._rng.randrange(len(externals))]
         row = self.ledger.write(
             p,
             at=at,
-            ms=ms,
             txid=txid,
             cid=cid,
             cur=cur,

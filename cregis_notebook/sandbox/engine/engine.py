@@ -151,6 +151,7 @@ class Engine:
             self.scheduler.schedule(
                 now + 1 / rate, lambda at: self.deposits.stream(self.project, rate, at)
             )
+        self.scheduler.release()  # everything the callback thread touches is built
 
     # -- identity ---------------------------------------------------------------------------------
 
@@ -221,9 +222,12 @@ class Engine:
         batch = self._live.batch(times)
         batch["cid"] = np.array([p.next_cid() for _ in range(len(times))], dtype=np.int64)
         rows = p.trades.append(batch)
+        settle_at: dict[int, float] = {}
         for offset in np.flatnonzero(batch["status"] == 0).tolist():
-            status = int(batch["settle_status"][offset])
-            self.settlements.add_row(p, rows.start + offset, batch["settle_at"][offset], status)
+            at, status = float(batch["settle_at"][offset]), int(batch["settle_status"][offset])
+            settle_at[rows.start + offset] = at
+            self.settlements.add_row(p, rows.start + offset, at, status)
+        p.live.add(rows, settle_at)
         kinds = batch["kind"]
         for offset in np.flatnonzero(kinds == DEPOSIT).tolist():
             self.deposits.credit(p, rows.start + offset, float(times[offset]))
@@ -377,18 +381,20 @@ class Engine:
     def delivered_callbacks(self) -> list[dict[str, Any]]:
         """The callback bodies the default project's merchant received, oldest first.
 
-        The seeded history's callbacks (as the sandbox signs them; the ``discrepancies`` knob
-        leaves some out and signs some with the wrong key), then every callback of this project
-        delivered since the start (acknowledged attempts of ``callback_log``).
+        The seeded history's callbacks and those of the rows of live mode (as the sandbox signs
+        them; the ``discrepancies`` knob leaves some seeded ones out and signs some with the
+        wrong key), then every other callback of this project delivered since the start
+        (acknowledged attempts of ``callback_log``).
         """
         with self.moment() as now:  # what is due by now (rows settling) is applied first
             p = self.project
             bodies = seeded_callbacks(p, self.outbox, now, self.seed, self.tampering)
-            seeded = {int(c) for c in p.trades.cols["cid"][p.seeded.pending.rows].tolist()}
-            bodies += [  # a seeded row that settled is in the seeded history's callbacks already
+            rows = np.concatenate([p.seeded.pending.rows, p.live.rows()])
+            built = {int(c) for c in p.trades.cols["cid"][rows].tolist()}
+            bodies += [  # a seeded row that settled, or a row of live mode, is built above
                 dict(a.body)
                 for a in self.dispatcher.log
-                if a.ok and a.body.get("pid") == p.pid and _cid_of(a.body) not in seeded
+                if a.ok and a.body.get("pid") == p.pid and _cid_of(a.body) not in built
             ]
             return bodies
 

@@ -27,7 +27,16 @@ from .catalog import MAX_USD, Catalog
 from .ids import CID_BASE, CID_STRIDE
 from .market import REFERENCE_TIME, chain_params
 from .pending import LIVE_PENDING_SHARE, SETTLE_MAX, SettlePlan, settle_delays, settle_outcomes
-from .trades import DEPOSIT, FEE, INCOMING, PAYOUT, SWEEP, WITHDRAWAL, TradeTable
+from .trades import (
+    DEPOSIT,
+    FEE,
+    INCOMING,
+    PAYOUT,
+    SWEEP,
+    WITHDRAWAL,
+    TradeTable,
+    block_moment,
+)
 
 __all__ = ["SeedResult", "TransferSeed", "seed_trades"]
 
@@ -536,9 +545,10 @@ def _stick(rng: np.random.Generator, batch: dict[str, np.ndarray], t_end: int, s
 class LiveSource:
     """New transactions arriving at a steady rate after the sandbox starts (live mode).
 
-    Arrival ``k`` (from 0) happens at ``start + (k + 1) / rate`` and gets the block time
-    ``floor(arrival) + 1``: strictly after every moment at which the sandbox could already have
-    answered, so a query bounded by an earlier time never sees it. A share of them
+    Arrival ``k`` (from 0) happens at ``start + (k + 1) / rate``, and that moment, to the
+    millisecond below, is its block time (:func:`~.trades.block_moment`): never ahead of the
+    clock, and never in a whole second the clock has already left, so a query bounded by the
+    last whole second before the clock never sees a row arrive. A share of them
     (:data:`~.pending.LIVE_PENDING_SHARE`) arrives pending and settles later: :meth:`batch`
     gives each row's ``settle_at`` and ``settle_status`` too.
     """
@@ -590,7 +600,7 @@ class LiveSource:
         is_out = kind == PAYOUT
         frm = np.where(is_out, wallet[chain], ext)
         to = np.where(kind == DEPOSIT, sub, np.where(is_out, ext, wallet[chain]))
-        bt = np.floor(times).astype(np.int64) + 1
+        bt, ms = block_moment(times)
         status = np.where(rng.random(n) < 0.03, 2, 1)
         settle = self.settle_rng
         status = np.where(settle.random(n) < LIVE_PENDING_SHARE, 0, status)
@@ -602,7 +612,7 @@ class LiveSource:
             "amount": g.amounts(cur, _lognormal_usd(rng, n, 150.0, 1.5)),
             "fee": g.fees(cur),
             "bt": bt,
-            "ms": rng.integers(0, 1000, size=n),
+            "ms": ms,
             "status": status,
             "btype": np.where(kind == DEPOSIT, 3, 0),
             "ttype": np.where(is_out, 2, 1),

@@ -3,11 +3,12 @@
 The seeded history happened before the sandbox started, so its callbacks were never queued:
 :func:`seeded_callbacks` builds them as the sandbox would have sent them (the same fields, the
 same signature with the project key), one per final deposit, payout, withdrawal and order event,
-at the time of the event. :func:`requests` is the merchant's own record of every payout and
-withdrawal it asked for (seeded and made through the API). A :class:`Tampering` (the
-``discrepancies`` knob) leaves some callbacks out, signs some with the wrong key and adds
-duplicate requests.
-"""
+at the time of the event. The rows of live mode (``live_rate``) come from the same world as the
+seeded ones (their addresses have no ``callback_url`` either), so the same rule gives theirs.
+:func:`requests` is the merchant's own record of every payout and withdrawal it asked for
+(seeded, of live mode and made through the API). A :class:`Tampering` (the ``discrepancies``
+knob) leaves some seeded callbacks out, signs some with the wrong key and adds duplicate
+requests."""
 
 from __future__ import annotations
 
@@ -55,22 +56,37 @@ class Tampering:
 _Event = tuple[float, str, dict[str, Any], str | None]
 
 
+def _merchant_rows(p: Project) -> np.ndarray:
+    """The trade rows whose callbacks and requests are built here: the seeded history's, then
+    those of live mode (``live_rate``), which follow the same rule."""
+    return np.concatenate([np.arange(p.seeded_rows, dtype=np.int64), p.live.rows()])
+
+
 def _events(p: Project, now: float) -> list[_Event]:
-    """``(time, callback name, fields, order event)`` of every seeded callback due by ``now``."""
+    """``(time, callback name, fields, order event)`` of every seeded callback due by ``now``,
+    and of every callback of a row of live mode."""
     tr = p.trades
     out: list[_Event] = []
-    rows = np.arange(p.seeded_rows)
-    kinds, status = tr.cols["kind"][: p.seeded_rows], tr.cols["status"][: p.seeded_rows]
+    rows = _merchant_rows(p)
+    kinds, status = tr.cols["kind"][rows], tr.cols["status"][rows]
     final = rows[np.isin(kinds, (DEPOSIT, PAYOUT, WITHDRAWAL)) & (status != 0)]
-    # a row's block time is whole seconds: its callback is due by the end of the history;
-    # a row that was pending at the end calls back when it settles (its plan's time)
-    due = np.minimum(tr.cols["bt"][final] + tr.cols["ms"][final] / 1000, p.history_end)
+    # a final row calls back at its block time (milliseconds: a row is never ahead of the
+    # clock, so this compares exactly); a seeded row's block time is whole seconds, so its
+    # callback is due by the end of the history; a row that was pending (at the end of the
+    # history, or when it arrived in live mode) calls back when it settles (its plan's time)
+    due = tr.cols["bt"][final] * 1000 + tr.cols["ms"][final]
+    seeded = final < p.seeded_rows
+    due[seeded] = np.minimum(due[seeded], p.history_end * 1000)
     settled = p.seeded.pending
-    at_row = np.full(p.seeded_rows, np.nan)
-    at_row[settled.rows[settled.rows < p.seeded_rows]] = settled.at[settled.rows < p.seeded_rows]
-    late = ~np.isnan(at_row[final])
+    at_row = np.full(tr.size, -1, dtype=np.int64)
+    kept = settled.rows < p.seeded_rows
+    at_row[settled.rows[kept]] = settled.at[kept] * 1000
+    live = p.live.settle_at
+    at_row[list(live)] = np.round(np.array(list(live.values()), dtype=np.float64) * 1000)
+    late = at_row[final] >= 0
     due[late] = at_row[final][late]
-    final, due = final[due <= now], due[due <= now]
+    on_time = due <= int(np.floor(now * 1000))
+    final, due = final[on_time], due[on_time] / 1000
     deposit = tr.cols["kind"][final] == DEPOSIT
     records = deposit_callback_records(p, final[deposit])
     for at, record in zip(due[deposit].tolist(), records, strict=True):
@@ -123,7 +139,7 @@ def seeded_callbacks(
 
 def requests(p: Project, tampering: Tampering) -> list[dict[str, Any]]:
     """The merchant's record of each payout and withdrawal it asked for, oldest first: the
-    seeded ones and those made through the API (not the rows of live mode, ``live_rate``).
+    seeded ones, those of live mode (``live_rate``) and those made through the API.
 
     Keys: ``kind`` (``payouts`` or ``withdrawals``), ``cid`` (the id the create call answered;
     ``None`` for a request Cregis refused), ``third_party_id``, ``currency``
@@ -132,8 +148,8 @@ def requests(p: Project, tampering: Tampering) -> list[dict[str, Any]]:
     """
     tr, cat = p.trades, p.cat
     out: list[dict[str, Any]] = []
-    kinds = tr.cols["kind"][: p.seeded_rows]
-    for row in np.flatnonzero(np.isin(kinds, (PAYOUT, WITHDRAWAL))).tolist():
+    rows = _merchant_rows(p)
+    for row in rows[np.isin(tr.cols["kind"][rows], (PAYOUT, WITHDRAWAL))].tolist():
         cid = tr.value("cid", row)
         out.append(
             {

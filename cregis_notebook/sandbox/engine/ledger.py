@@ -10,7 +10,8 @@ import numpy as np
 from .book import SUB
 from .catalog import Catalog
 from .market import block_height, chain_params
-from .project import Project, ceil_second
+from .project import Project
+from .trades import block_moment
 
 __all__ = ["Ledger"]
 
@@ -63,24 +64,13 @@ class Ledger:
             balance[0] += amount
         p.balance(frm, native)[1] -= self.fee_in_amount_units(native, tr.value("fee", row))
 
-    def millis(self) -> int:
-        """The milliseconds part of a new row's time."""
-        return self._rng.randrange(1000)
+    def write(self, p: Project, *, at: float, txid: str | None, **columns: int) -> int:
+        """Append one row that happens at ``at`` and return its index.
 
-    def write(
-        self,
-        p: Project,
-        *,
-        at: float,
-        ms: int,
-        txid: str | None,
-        **columns: int,
-    ) -> int:
-        """Append one row at ``at`` (block time: the next whole second) and return its index.
-
+        Its block time is ``at`` to the millisecond below (:func:`~.trades.block_moment`).
         ``columns`` are the trade table's stored columns other than the time and the height.
         """
-        bt = ceil_second(at)
+        bt, ms = (int(v) for v in block_moment(at))
         cur = columns["cur"]
         batch = {
             **columns,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +19,7 @@ from .orders import Order, seed_orders
 from .shapes import Shape
 from .trades import PAYOUT, WITHDRAWAL, TradeTable
 
-__all__ = ["DepositOrder", "Project", "Transfer", "ceil_second", "wallet_of"]
+__all__ = ["DepositOrder", "LiveRows", "Project", "Transfer", "wallet_of"]
 
 # final states of a payout / withdrawal and the stages that lead to them
 SUCCESS, FAILED, SIGN_REJECTED, APPROVAL_REJECTED, CANCELLED = 6, 7, 2, 4, 3
@@ -102,6 +101,29 @@ class DepositOrder:
 
 
 @dataclass
+class LiveRows:
+    """The trade rows live mode added (``live_rate``), and when those that arrived pending
+    settle: the merchant's view of them (:mod:`.history`) follows the seeded history's rule."""
+
+    ranges: list[range] = field(default_factory=list)
+    settle_at: dict[int, float] = field(default_factory=dict)  # row -> when it settles
+
+    def add(self, rows: range, settle_at: dict[int, float]) -> None:
+        """Record new rows, and the settle times of those that arrived pending."""
+        last = self.ranges[-1] if self.ranges else None
+        if last is not None and last.stop == rows.start:
+            self.ranges[-1] = range(last.start, rows.stop)
+        elif len(rows):
+            self.ranges.append(rows)
+        self.settle_at.update(settle_at)
+
+    def rows(self) -> np.ndarray:
+        """Every live row's number, in order."""
+        parts = [np.arange(r.start, r.stop, dtype=np.int64) for r in self.ranges]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+@dataclass
 class Project:
     """Everything the sandbox keeps for one pid."""
 
@@ -130,6 +152,7 @@ class Project:
     history_end: int = 0  # when the seeded history ends (epoch seconds)
     seeded_orders: tuple[str, ...] = ()  # cregis_ids of the seeded orders
     stated_amounts: dict[int, int] = field(default_factory=dict)  # cid -> units Cregis states
+    live: LiveRows = field(default_factory=LiveRows)  # the rows of live mode
     _last_cid: int = 0
     _cid_rng: random.Random = field(default_factory=random.Random)
 
@@ -359,11 +382,6 @@ class Project:
             for ch, gid in sorted(self.seeded.wallets.items())
         }
         return out
-
-
-def ceil_second(when: float) -> int:
-    """The block time (seconds) of something that happens at ``when``: strictly after it."""
-    return math.floor(when) + 1
 
 
 def wallet_of(project: Project, cur: int) -> int:

@@ -52,6 +52,7 @@ class Scheduler:
         self._events: list[tuple[float, int, Action]] = []
         self._seq = itertools.count()
         self._closed = False
+        self._held = True  # no background thread until release(): the state is being built
         self._pump: threading.Thread | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -76,9 +77,17 @@ class Scheduler:
         """When the earliest pending action is due, if any (the caller holds the lock)."""
         return self._events[0][0] if self._events else None
 
+    def release(self) -> None:
+        """Let the background thread start (real clock only): the owner calls this once the
+        state its actions and ``work`` touch is built."""
+        self._held = False
+        if self._events or self._next_due() is not None:
+            self.kick()
+
     def kick(self) -> None:
-        """Make sure the background thread runs and looks again (real clock only)."""
-        if self._closed or isinstance(self.clock, FakeClock):
+        """Make sure the background thread runs and looks again (real clock only; not before
+        :meth:`release`)."""
+        if self._closed or self._held or isinstance(self.clock, FakeClock):
             return
         if self._pump is None:
             self._pump = threading.Thread(

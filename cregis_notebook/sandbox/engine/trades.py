@@ -37,6 +37,7 @@ __all__ = [
     "WITHDRAWAL",
     "TradeFilter",
     "TradeTable",
+    "block_moment",
 ]
 
 # what a row is, beyond its business_type (kept for payout/withdrawal lookups)
@@ -59,6 +60,17 @@ COLUMNS: dict[str, type] = {
     "memo": np.int32,  # index into TradeTable.texts ("" = 0)
     "remark": np.int32,
 }
+
+
+def block_moment(times: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``bt`` (epoch seconds) and ``ms`` columns of rows that happen at ``times``.
+
+    A new row's block time is the moment it happens, to the millisecond below: never ahead of
+    the clock that made it, and in the whole second the clock is in.
+    """
+    millis = np.floor(np.asarray(times, dtype=np.float64) * 1000).astype(np.int64)
+    return millis // 1000, millis % 1000
+
 
 # how a hash is written, by address style: 64 hex digits, with 0x, in upper case, or encoded
 _TX_HEX, _TX_0X, _TX_UPPER, _TX_ENCODED = range(4)

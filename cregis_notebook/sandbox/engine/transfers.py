@@ -60,7 +60,6 @@ class Transfers:
             t.row = self.ledger.write(
                 p,
                 at=at,
-                ms=self.ledger.millis(),
                 txid=t.txid,
                 cid=t.cid,
                 cur=t.cur,
@@ -88,7 +87,6 @@ class Transfers:
         self.ledger.write(
             p,
             at=at,
-            ms=self.ledger.millis(),
             txid=None,
             cid=p.next_cid(),
             cur=native,
