@@ -10,7 +10,8 @@ The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), 
 (one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
 (frames and SQL), :mod:`.status`, :mod:`.tracked` and :mod:`.orders` (the tracked tables),
 :mod:`.recording` (a client that tracks what it creates), :mod:`.inbox` (callbacks) and
-:mod:`.team` (one sync of a team's Team API tables).
+:mod:`.team` (one sync of a team's Team API tables) and :mod:`.paced` (one rate control for
+every request of a sync).
 """
 
 from __future__ import annotations
