@@ -58,15 +58,15 @@ def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
-def served(clock: FakeClock, **knobs: object) -> SandboxServer:
-    box = Sandbox(seed=6, transactions=10, clock=clock, **knobs)  # type: ignore[arg-type]
+def served(clock: FakeClock, **knobs: Any) -> SandboxServer:
+    box = Sandbox(seed=6, transactions=10, clock=clock, **knobs)
     return SandboxServer(box, host="127.0.0.1", port=0, close_sandbox=True)
 
 
 def team_client(
     server: SandboxServer, clock: FakeClock, transport: httpx.BaseTransport, **options: Any
 ) -> TeamClient:
-    box = server.sandbox
+    box: Any = server.sandbox  # the Sandbox served
     key, secret = box.team_access_key, box.team_access_secret
     return TeamClient(server.base_url, key, secret, clock=clock, transport=transport, **options)
 
