@@ -16,9 +16,9 @@ the other, through a ``TeamClient`` over loopback HTTP:
   ``concurrency`` in flight for the whole sync;
 
 then a second sync of each store (from the watermarks: the history's last page of each wallet).
-Each line gives the requests and seconds; the ratio baseline/ours of each round's seconds is
-printed, and the best of the rounds. Both stores hold the same rows (checked). docs/store.md
-quotes the figures.
+Each line gives the requests, seconds and the client's CPU seconds; the ratio baseline/ours
+of each round's seconds is printed, and the best of the rounds. Both stores hold the same rows
+(checked). docs/store.md quotes the figures.
 """
 
 from __future__ import annotations
@@ -51,14 +51,15 @@ def _serve(wallets: int, transactions: int, latency_ms: float, conn: Any) -> Non
         conn.recv()  # any message: stop
 
 
-def sync(address: tuple[str, str, str], path: Path, concurrency: int) -> tuple[int, float]:
-    """One timed sync of the team into ``path``: its requests and seconds."""
+def sync(address: tuple[str, str, str], path: Path, concurrency: int) -> tuple[int, float, float]:
+    """One timed sync of the team into ``path``: its requests, seconds and the CPU seconds of
+    this process (the client's side: every thread) meanwhile."""
     base_url, key, secret = address
     with TeamClient(base_url, key, secret) as team:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = Store(path).sync(team, concurrency=concurrency)
-        seconds = time.perf_counter() - started
-    return summary.requests, seconds
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return summary.requests, seconds, cpu
 
 
 def same_rows(one: Path, other: Path) -> bool:
@@ -87,12 +88,13 @@ def main() -> None:
                 stores = {c: Path(work) / f"c{c}" for c in (1, args.concurrency)}
                 for which in ratios:
                     timed = {c: sync(address, p, c) for c, p in stores.items()}
-                    (n1, base), (nc, ours) = timed[1], timed[args.concurrency]
+                    (n1, base, cpu1), (nc, ours, cpuc) = timed[1], timed[args.concurrency]
                     ratios[which].append(base / ours)
                     print(
                         f"round {round_}, {which} sync: one at a time {n1} requests "
-                        f"{base:.2f} s; concurrency {args.concurrency} {nc} requests "
-                        f"{ours:.2f} s; ratio {base / ours:.1f}x"
+                        f"{base:.2f} s (client CPU {cpu1:.2f} s); concurrency {args.concurrency} "
+                        f"{nc} requests {ours:.2f} s (client CPU {cpuc:.2f} s); "
+                        f"ratio {base / ours:.1f}x"
                     )
                 assert same_rows(*stores.values()), "the stores differ"
     for which, values in ratios.items():
