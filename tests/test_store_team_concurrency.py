@@ -84,14 +84,15 @@ def test_the_wallets_are_asked_about_concurrently(tmp_path: Path, clock: FakeClo
 def test_at_most_concurrency_requests_in_flight_for_the_whole_sync(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    # many wallets of several pages each, answered slowly: every worker has pages to ask for
-    with served(clock, team_wallets=10, team_transactions=350, latency_ms=15) as server:
+    # three wallets of ten pages each, answered slowly: each history fetch may have two pages
+    # in flight (4 requests shared by 3 wallets), six in all but for the sync's one limit
+    with served(clock, team_wallets=3, team_transactions=1000, latency_ms=15) as server:
         wire = InFlight()
         with team_client(server, clock, wire) as team:
-            summary = cn.Store(tmp_path / "data").sync(team, concurrency=3)
-    assert wire.peak == 3
+            summary = cn.Store(tmp_path / "data").sync(team, concurrency=4)
+    assert wire.peak == 4
     assert summary.requests == wire.sent
-    assert summary.added["team_transactions"] == 10 * 350
+    assert summary.added["team_transactions"] == 3 * 1000
 
 
 def test_one_at_a_time_and_concurrently_commit_the_same_rows_in_the_same_order(

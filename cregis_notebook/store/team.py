@@ -74,6 +74,7 @@ class TeamSync(Sync):
         self.counting = threading.Lock()
         pace = Pace(options.concurrency)  # every request of the sync passes it
         self.client: Any = PacedClient(client, self.count, pace)  # every request counted
+        self.per_fetch = options.concurrency  # requests in flight of one wallet's fetch
 
     def owner(self) -> dict[str, Any]:
         return {TEAM: self.team}
@@ -85,6 +86,9 @@ class TeamSync(Sync):
             wallets = self.fetch(WALLETS.endpoint)
             ids = [int(w) for w in wallets["wallet_id"].dropna().tolist()] if len(wallets) else []
             self.replace(WALLETS, [self.owned(wallets)])
+            # the pages of one wallet's fetch share the room: a fetch of one page among many
+            # wallets starts no idle workers, a wallet alone still has every slot
+            self.per_fetch = -(-self.options.concurrency // max(1, len(ids)))
             with ThreadPoolExecutor(self.options.concurrency, "cregis-team-sync") as pool:
                 try:
                     self.wallets(pool, wallets, ids)
@@ -122,12 +126,13 @@ class TeamSync(Sync):
 
     def per_wallet(self, spec: TableSpec, wallet_id: int, **filters: Any) -> pd.DataFrame:
         """``spec``'s rows of one wallet, owned (with ``wallet_id``)."""
-        return self.owned(self.fetch(spec.endpoint, wallet_id=wallet_id, **filters),
-                          wallet_id=wallet_id)  # fmt: skip
+        df = self.fetch(spec.endpoint, concurrency=self.per_fetch, wallet_id=wallet_id, **filters)
+        return self.owned(df, wallet_id=wallet_id)
 
     def addresses(self, wallet_id: int, chain_id: str) -> pd.DataFrame:
         """The addresses of one wallet on one chain, owned (with ``wallet_id``, ``chain_id``)."""
-        df = self.fetch(ADDRESSES.endpoint, wallet_id=wallet_id, chain_id=chain_id)
+        df = self.fetch(ADDRESSES.endpoint, concurrency=self.per_fetch, wallet_id=wallet_id,
+                        chain_id=chain_id)  # fmt: skip
         return self.owned(df, wallet_id=wallet_id, chain_id=chain_id)
 
     def flows(self, wallet_id: int, mark: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.DataFrame]:
