@@ -15,6 +15,7 @@ import pytest
 
 import cregis_notebook as cn
 from cregis_notebook import TeamClient
+from cregis_notebook.errors import CregisValidationError
 from cregis_notebook.sandbox import FakeClock, Sandbox, SandboxServer
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -145,3 +146,13 @@ def test_a_failing_wallet_stops_the_sync_and_what_came_before_stays_committed(
                 store.sync(team, concurrency=4)
     assert sorted(store.tables) == ["team_addresses", "team_wallets"]
     assert not [t for t in threading.enumerate() if t.name.startswith("cregis-team-sync")]
+
+
+def test_no_requests_in_flight_is_refused_before_anything_is_sent(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = InFlight()
+    refused = pytest.raises(CregisValidationError, match="concurrency must be at least 1")
+    with served(clock) as server, team_client(server, clock, wire) as team, refused:
+        cn.Store(tmp_path / "data").sync(team, concurrency=0)
+    assert wire.sent == 0

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CregisStoreError
+from ..errors import CregisStoreError, CregisValidationError
 from ..fetch import Pace
 from . import delta
 from .layout import Layout
@@ -72,6 +72,10 @@ class TeamSync(Sync):
         self.team = str(client.access_key)
         self.summary = SyncSummary(None, team=self.team)
         self.counting = threading.Lock()
+        if options.concurrency < 1:
+            raise CregisValidationError(
+                f"concurrency must be at least 1, got {options.concurrency}"
+            )
         pace = Pace(options.concurrency)  # every request of the sync passes it
         self.client: Any = PacedClient(client, self.count, pace)  # every request counted
         self.per_fetch = options.concurrency  # requests in flight of one wallet's fetch
