@@ -61,9 +61,10 @@ class TeamSync(Sync):
     After ``list_wallets``, the wallets' requests are sent concurrently (a thread per wallet
     task, ``options.concurrency`` at a time), every one through one :class:`PacedClient`: at
     most ``options.concurrency`` requests in flight for the whole sync, however many wallets
-    and pages (one wallet's fetch asks for up to its share of them at once). The tables are committed as the requests were planned: in the same order, one
-    commit each, their rows in wallet order (then chain order for the addresses), whatever
-    order the answers came back in. ``concurrency=1`` sends them one at a time.
+    and pages (one wallet's fetch asks for up to its share of them at once). The tables are
+    committed as the requests were planned: in the same order, one commit each, their rows in
+    wallet order (then chain order for the addresses), whatever order the answers came back
+    in. ``concurrency=1`` sends them one at a time.
     """
 
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
