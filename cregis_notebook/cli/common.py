@@ -36,20 +36,24 @@ def make_client(
     return Client.from_env()
 
 
-def make_team(project: Client, *, sandbox: bool) -> TeamClient | None:
+def make_team(
+    project: Client | None, *, sandbox: bool, required: bool = False
+) -> TeamClient | None:
     """The team to include beside ``project``, or ``None``.
 
     With ``sandbox`` (``--sandbox``) the team of ``project``'s in-process sandbox; otherwise the
     team in ``CREGIS_TEAM_BASE_URL``, ``CREGIS_ACCESS_KEY`` and ``CREGIS_ACCESS_SECRET`` (or
     ``.env``) when they are set, else the sandbox's team when ``project`` is the in-process
-    sandbox.
+    sandbox. With ``required`` (the team was asked for), settings that are missing or malformed
+    raise :class:`~cregis_notebook.errors.CregisConfigError` naming the variable (never quoting
+    the secret) instead.
     """
     from .._config import is_team_configured
     from ..client import TeamClient
 
-    box = project.sandbox_app
-    if not sandbox and is_team_configured():
+    if not sandbox and (required or is_team_configured()):
         return TeamClient.from_env()
+    box = None if project is None else project.sandbox_app
     if box is None:
         return None
     made: TeamClient = box.client(client_class=TeamClient)

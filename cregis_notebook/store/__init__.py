@@ -9,8 +9,9 @@ lookback and crash safety.
 The parts: :mod:`.layout` (paths), :mod:`.schema` (the tables and their types), :mod:`.lock`
 (one sync at a time), :mod:`.delta` (commits), :mod:`.syncer` (one sync), :mod:`.read`
 (frames and SQL), :mod:`.status`, :mod:`.tracked` and :mod:`.orders` (the tracked tables),
-:mod:`.recording` (a client that tracks what it creates), :mod:`.inbox` (callbacks) and
-:mod:`.team` (one sync of a team's Team API tables).
+:mod:`.recording` (a client that tracks what it creates), :mod:`.inbox` (callbacks),
+:mod:`.team` (one sync of a team's Team API tables) and :mod:`.paced` (one rate control for
+every request of a sync).
 """
 
 from __future__ import annotations

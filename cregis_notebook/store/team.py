@@ -11,12 +11,15 @@ Access Secret is never written. The tables (:data:`~.schema.TEAM_TABLES`):
   ``query_wallet_address_balance`` of every wallet (with ``wallet_id``), stamped ``as_of``,
   kept like ``balances``;
 * ``team_processing``: ``query_processing_transactions`` of every wallet, the transfers in
-  flight as the sync asked, replaced by each sync (fetched before the history, so a transfer
-  that completes meanwhile is in both rather than in neither until the next sync);
+  flight as the sync asked, replaced by each sync (each wallet's fetched before its history, so
+  a transfer that completes meanwhile is in both rather than in neither until the next sync);
 * ``team_transactions``: ``query_history_transactions`` of every wallet, upserted by the row's
   identity (its txid, wallet, chain, token, direction, both addresses and amount). A wallet's
   first sync fetches its whole history; later ones fetch from its watermark (the newest
   ``block_time`` stored for the wallet) minus the lookback.
+
+The wallets are fetched concurrently, with at most ``concurrency`` requests in flight for the
+whole sync (see :class:`TeamSync`); the rows committed are the same as one request at a time.
 """
 
 from __future__ import annotations
@@ -24,17 +27,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CregisStoreError
+from ..errors import CregisStoreError, CregisValidationError
+from ..fetch import Pace
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
-from .recording import ObservedClient
+from .paced import PacedClient
 from .schema import TEAM, TEAM_TABLES, TableSpec
 from .syncer import Sync, SyncOptions, SyncSummary
 
@@ -47,9 +52,20 @@ ADDRESS_BALANCES = TEAM_TABLES["team_address_balances"]
 HISTORY = TEAM_TABLES["team_transactions"]
 PROCESSING = TEAM_TABLES["team_processing"]
 
+T = TypeVar("T")
+
 
 class TeamSync(Sync):
-    """The sync of one team client's team into one store."""
+    """The sync of one team client's team into one store.
+
+    After ``list_wallets``, the wallets' requests are sent concurrently (a thread per wallet
+    task, ``options.concurrency`` at a time), every one through one :class:`PacedClient`: at
+    most ``options.concurrency`` requests in flight for the whole sync, however many wallets
+    and pages (one wallet's fetch asks for up to its share of them at once). The tables are
+    committed as the requests were planned: in the same order, one commit each, their rows in
+    wallet order (then chain order for the addresses), whatever order the answers came back
+    in. ``concurrency=1`` sends them one at a time.
+    """
 
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
         self.layout = layout
@@ -57,7 +73,13 @@ class TeamSync(Sync):
         self.team = str(client.access_key)
         self.summary = SyncSummary(None, team=self.team)
         self.counting = threading.Lock()
-        self.client: Any = ObservedClient(client, self.count)  # every request counted
+        if options.concurrency < 1:
+            raise CregisValidationError(
+                f"concurrency must be at least 1, got {options.concurrency}"
+            )
+        pace = Pace(options.concurrency)  # every request of the sync passes it
+        self.client: Any = PacedClient(client, self.count, pace)  # every request counted
+        self.per_fetch = options.concurrency  # requests in flight of one wallet's fetch
 
     def owner(self) -> dict[str, Any]:
         return {TEAM: self.team}
@@ -69,14 +91,33 @@ class TeamSync(Sync):
             wallets = self.fetch(WALLETS.endpoint)
             ids = [int(w) for w in wallets["wallet_id"].dropna().tolist()] if len(wallets) else []
             self.replace(WALLETS, [self.owned(wallets)])
-            self.replace(ADDRESSES, self.addresses(wallets))
-            as_of = pd.Timestamp.now(tz="UTC").floor("ms")
-            for spec in (BALANCES, ADDRESS_BALANCES):
-                self.snapshot(spec, [self.per_wallet(spec, w) for w in ids], as_of)
-            self.replace(PROCESSING, [self.per_wallet(PROCESSING, w) for w in ids])
-            self.history(ids)
+            # the pages of one wallet's fetch share the room: a fetch of one page among many
+            # wallets starts no idle workers, a wallet alone still has every slot
+            self.per_fetch = -(-self.options.concurrency // max(1, len(ids)))
+            with ThreadPoolExecutor(self.options.concurrency, "cregis-team-sync") as pool:
+                try:
+                    self.wallets(pool, wallets, ids)
+                except BaseException:
+                    pool.shutdown(cancel_futures=True)  # what was committed stays
+                    raise
         self.summary.seconds = time.perf_counter() - started
         return self.summary
+
+    def wallets(self, pool: ThreadPoolExecutor, wallets: pd.DataFrame, ids: list[int]) -> None:
+        """Every wallet's requests submitted to ``pool`` at once; each table committed once its
+        own answers are in: addresses, both balance snapshots, transfers in flight, history."""
+        chains = [pool.submit(self.addresses, w, c) for w, c in wallet_chains(wallets)]
+        as_of = pd.Timestamp.now(tz="UTC").floor("ms")
+        snapshots = {spec: [pool.submit(self.per_wallet, spec, w) for w in ids]
+                     for spec in (BALANCES, ADDRESS_BALANCES)}  # fmt: skip
+        marks = self.watermarks()
+        flows = [pool.submit(self.flows, w, marks.get(w)) for w in ids]
+        self.replace(ADDRESSES, answers(chains))
+        for spec, futures in snapshots.items():
+            self.snapshot(spec, answers(futures), as_of)
+        processing, history = zip(*answers(flows), strict=True) if flows else ((), ())
+        self.replace(PROCESSING, list(processing))
+        self.history(list(history))
 
     def owned(self, df: pd.DataFrame, **front: Any) -> pd.DataFrame:
         """``df`` with ``team`` first, then each of ``front`` (name: value) it does not hold."""
@@ -90,21 +131,24 @@ class TeamSync(Sync):
 
     def per_wallet(self, spec: TableSpec, wallet_id: int, **filters: Any) -> pd.DataFrame:
         """``spec``'s rows of one wallet, owned (with ``wallet_id``)."""
-        return self.owned(self.fetch(spec.endpoint, wallet_id=wallet_id, **filters),
-                          wallet_id=wallet_id)  # fmt: skip
+        df = self.fetch(spec.endpoint, concurrency=self.per_fetch, wallet_id=wallet_id, **filters)
+        return self.owned(df, wallet_id=wallet_id)
 
-    def addresses(self, wallets: pd.DataFrame) -> list[pd.DataFrame]:
-        """The addresses of every wallet on every chain of its coins (``tokens.N.chain_id``)."""
-        chain_columns = [c for c in wallets.columns if c.startswith("tokens.")
-                         and c.endswith(".chain_id")]  # fmt: skip
-        frames = []
-        for _, wallet in wallets.iterrows():
-            chains = dict.fromkeys(str(c) for c in wallet[chain_columns].dropna().tolist())
-            for chain in chains:
-                df = self.fetch(ADDRESSES.endpoint, wallet_id=int(wallet["wallet_id"]),
-                                chain_id=chain)  # fmt: skip
-                frames.append(self.owned(df, wallet_id=int(wallet["wallet_id"]), chain_id=chain))
-        return frames
+    def addresses(self, wallet_id: int, chain_id: str) -> pd.DataFrame:
+        """The addresses of one wallet on one chain, owned (with ``wallet_id``, ``chain_id``)."""
+        df = self.fetch(ADDRESSES.endpoint, concurrency=self.per_fetch, wallet_id=wallet_id,
+                        chain_id=chain_id)  # fmt: skip
+        return self.owned(df, wallet_id=wallet_id, chain_id=chain_id)
+
+    def flows(self, wallet_id: int, mark: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One wallet's transfers in flight, then its completed transactions since ``mark``
+        minus the lookback (all of them without a ``mark``). In that order: a transfer that
+        completes in between is in both rather than in neither until the next sync."""
+        processing = self.per_wallet(PROCESSING, wallet_id)
+        since = {} if mark is None else {
+            "blocktime_start": int((mark - self.options.lookback).timestamp())
+        }  # fmt: skip
+        return processing, self.per_wallet(HISTORY, wallet_id, **since)
 
     def replace(self, spec: TableSpec, frames: list[pd.DataFrame]) -> None:
         """The team's rows of ``spec``'s table replaced by ``frames`` (removed when empty)."""
@@ -121,17 +165,8 @@ class TeamSync(Sync):
 
         self.commit(spec, pd.concat(frames, ignore_index=True), write)
 
-    def history(self, ids: list[int]) -> None:
-        """Each wallet's completed transactions since its watermark minus the lookback (all of
-        them for a wallet the store does not know yet), upserted in one commit."""
-        marks = self.watermarks()
-        frames = []
-        for wallet_id in ids:
-            mark = marks.get(wallet_id)
-            since = {} if mark is None else {
-                "blocktime_start": int((mark - self.options.lookback).timestamp())
-            }  # fmt: skip
-            frames.append(self.per_wallet(HISTORY, wallet_id, **since))
+    def history(self, frames: list[pd.DataFrame]) -> None:
+        """The wallets' completed transactions (:meth:`flows`), upserted in one commit."""
         frames = [f for f in frames if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True)
@@ -161,3 +196,20 @@ class TeamSync(Sync):
             int(w): pd.Timestamp(t).tz_convert("UTC")
             for w, t in zip(newest.column("wallet_id").to_pylist(), times.to_pylist(), strict=True)
         }
+
+
+def wallet_chains(wallets: pd.DataFrame) -> list[tuple[int, str]]:
+    """``(wallet_id, chain_id)`` of every wallet on every chain of its coins
+    (``tokens.N.chain_id``), in the wallets' order, then the coins'."""
+    chain_columns = [c for c in wallets.columns if c.startswith("tokens.")
+                     and c.endswith(".chain_id")]  # fmt: skip
+    pairs = []
+    for _, wallet in wallets.iterrows():
+        for chain in dict.fromkeys(str(c) for c in wallet[chain_columns].dropna().tolist()):
+            pairs.append((int(wallet["wallet_id"]), chain))
+    return pairs
+
+
+def answers(futures: list[Future[T]]) -> list[T]:
+    """The results of ``futures`` in their order (the first failure raised)."""
+    return [f.result() for f in futures]

@@ -1,0 +1,33 @@
+"""A client whose requests all pass one rate control: :class:`PacedClient`.
+
+A sync that runs several fetches at once (a team's wallets, say) gives each the same
+:class:`PacedClient`, so that at most ``pace.limit`` requests are in flight for the whole sync,
+whatever each fetch's own ``concurrency``. Every request, page 1 and unpaged calls included,
+waits for room in the shared :class:`~cregis_notebook.fetch.Pace`, which also hears the HTTP
+429s of all of them: one AIMD window for the sync rather than one per fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..envelope import Envelope
+from ..fetch import Pace
+from .recording import ObservedClient
+
+__all__ = ["PacedClient"]
+
+
+class PacedClient(ObservedClient):
+    """``client`` whose every request runs in a slot of ``pace`` and whose every answer is
+    shown to ``observe``; every other attribute is the wrapped client's."""
+
+    def __init__(self, client: Any, observe: Callable[[Envelope], None], pace: Pace) -> None:
+        super().__init__(client, observe)
+        self._pace = pace
+
+    def request(self, endpoint: Any, /, **params: Any) -> Envelope:
+        """The wrapped client's ``request``, sent once ``pace`` has room, its answer observed."""
+        with self._pace.slot():  # no stop event: always admitted, once there is room
+            return super().request(endpoint, **params)
