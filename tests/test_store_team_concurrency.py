@@ -152,7 +152,7 @@ def test_no_requests_in_flight_is_refused_before_anything_is_sent(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     wire = InFlight()
-    refused = pytest.raises(CregisValidationError, match="concurrency must be at least 1")
+    refused = pytest.raises(CregisValidationError, match="concurrency must be an int of at least 1")
     with served(clock) as server, team_client(server, clock, wire) as team, refused:
         cn.Store(tmp_path / "data").sync(team, concurrency=0)
     assert wire.sent == 0

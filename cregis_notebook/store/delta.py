@@ -19,13 +19,14 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
-from .schema import TableSpec
+from .schema import MONTH, TableSpec
 
 __all__ = [
     "COMMIT_KEY",
     "append",
     "exists",
     "last_commit",
+    "newest",
     "read",
     "replace",
     "same_rows",
@@ -222,6 +223,22 @@ def read(
     """The table's rows at its last commit, filtered (see :func:`where`)."""
     expr = filters if isinstance(filters, ds.Expression) or filters is None else where(filters)
     return dataset(path).to_table(columns=columns, filter=expr)
+
+
+def newest(path: Path, spec: TableSpec, owner: int | str) -> Any:
+    """The newest value of ``spec.time`` among ``owner``'s rows (None: none), read from the
+    newest month partition that has one: the month is that of the time, so no older month
+    can hold a newer value."""
+    if spec.time is None:
+        return None
+    mine = (p for p in DeltaTable(str(path)).partitions() if p.get(spec.owner) == str(owner))
+    months = sorted({p[MONTH] for p in mine if p.get(MONTH) is not None}, reverse=True)
+    for month in months:
+        column = read(path, {spec.owner: owner, MONTH: month}, columns=[spec.time]).column(0)
+        value = pc.max(column).as_py()
+        if value is not None:
+            return value
+    return None
 
 
 def last_commit(path: Path) -> dict[str, Any]:

@@ -5,15 +5,11 @@ store as soon as Cregis answers with its id; the next sync asks about it.
 
 The wrapper is a client in its own right: every other attribute is the wrapped client's.
 :class:`ObservedClient`, the same wrapper with any observer, also lets a sync count every
-request it sends (pages, end checks and one call per tracked id alike), and keeps the whole
-sync within one budget of requests in flight (``in_flight``), however many of its fetches run
-at once.
+request it sends (pages, end checks and one call per tracked id alike).
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,17 +32,11 @@ CREATES: dict[str, tuple[str, str]] = {
 
 class ObservedClient(SyncHelpers):
     """``client`` whose every answer is shown to ``observe`` before it is returned; every
-    other attribute is the wrapped client's (its helpers call :meth:`request` here). With
-    ``in_flight``, at most that many requests are sent at once, from any number of threads."""
+    other attribute is the wrapped client's (its helpers call :meth:`request` here)."""
 
-    def __init__(
-        self, client: Any, observe: Callable[[Envelope], None], in_flight: int | None = None
-    ) -> None:
+    def __init__(self, client: Any, observe: Callable[[Envelope], None]) -> None:
         self._client = client
         self._observe = observe
-        self._slots: contextlib.AbstractContextManager[Any] = (
-            contextlib.nullcontext() if in_flight is None else threading.BoundedSemaphore(in_flight)
-        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -56,8 +46,7 @@ class ObservedClient(SyncHelpers):
 
     def request(self, endpoint: Any, /, **params: Any) -> Envelope:
         """The wrapped client's ``request``, its answer observed."""
-        with self._slots:
-            env: Envelope = self._client.request(endpoint, **params)
+        env: Envelope = self._client.request(endpoint, **params)
         self._observe(env)
         return env
 

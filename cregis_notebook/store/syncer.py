@@ -1,8 +1,9 @@
 """One sync of one project into a store: what changed since the last one, each table in one
 commit, under the store's lock.
 
-The parts run at once, within one budget of ``concurrency`` requests in flight: the trades on
-one side; the coins, the balance snapshot and the tracked ids on the other.
+The parts run at once, every request through one :class:`~.paced.PacedClient` (at most
+``concurrency`` requests in flight for the whole sync, one rate control): the trades on one
+side; the coins, the balance snapshot and the tracked ids on the other.
 
 ``trades``: the first sync fetches every row; later ones fetch the rows from the watermark
 (the newest ``block_time`` stored for the project) on. The ``lookback`` before it is checked
@@ -38,13 +39,13 @@ import pyarrow.compute as pc
 
 from ..envelope import SUCCESS
 from ..errors import CregisStoreError, CregisValidationError
-from ..fetch import Sink, fetch_frame
+from ..fetch import Pace, Sink, fetch_frame
 from ..frames import FrameBuilder
 from ..pagination import DEFAULT_PAGE_SIZE
 from . import delta, orders
 from .layout import Layout
 from .lock import SyncLock
-from .recording import ObservedClient
+from .paced import PacedClient
 from .schema import MONTH, TABLES, TableSpec, merge_kinds, to_delta
 from .stream import RunStream, SeenKeys
 from .tracked import TRACKED, open_ids
@@ -136,10 +137,15 @@ class Sync:
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
         self.layout = layout
         self.options = options
-        self.pid = int(client.pid)
-        self.summary = SyncSummary(self.pid)
+        self.summary = self.begin(client)
         self.counting = threading.Lock()  # requests are sent from several threads
-        self.client: Any = ObservedClient(client, self.count, options.concurrency)  # counted
+        pace = Pace(options.concurrency)  # every request of the sync passes it
+        self.client: Any = PacedClient(client, self.count, pace)  # every request counted
+
+    def begin(self, client: Any) -> SyncSummary:
+        """Whose sync this is (the client's project), as an empty summary."""
+        self.pid = int(client.pid)
+        return SyncSummary(self.pid)
 
     def count(self, env: Any) -> None:
         """One more request sent (whatever its answer)."""
@@ -167,12 +173,11 @@ class Sync:
         with SyncLock(self.layout.lock, self.options.lock_timeout):
             for name in ("trades", "coins", "balances", *TRACKED):  # the summary's order
                 self.summary.added[name] = self.summary.updated[name] = 0
-            spec = TABLES["trades"]
-            known = self.known(spec, self.layout.table(spec.name))  # read before the rest starts
+            mark = self.watermark(TABLES["trades"])
             with ThreadPoolExecutor(1, "cregis-store-side") as side:
                 rest = side.submit(self.the_rest)
                 try:
-                    self.trades(known)
+                    self.trades(mark)
                 finally:  # the lock is held until both sides are done, failed or not
                     wait([rest])
                 rest.result()
@@ -208,52 +213,48 @@ class Sync:
 
     # -- the tables ------------------------------------------------------------------------
 
-    def trades(self, known: Known | None) -> None:
-        """The project's trades, given what the store holds of them (``known``)."""
+    def trades(self, mark: pd.Timestamp | None) -> None:
+        """The project's trades, from its watermark ``mark`` (None: every row, streamed)."""
         spec = TABLES["trades"]
-        if known is None:  # nothing of this project yet: every row, streamed
+        if mark is None:  # nothing of this project yet: every row, streamed
             self.summary.added[spec.name] = self.stream_all(spec)
             self.summary.updated[spec.name] = 0
             self.summary.watermarks[spec.name] = self.watermark(spec)
             return
-        end = int(known.newest.timestamp())  # the watermark's second is fetched again
+        end = int(mark.timestamp())  # the watermark's second is fetched again
         start = min(end, end - int(self.options.lookback.total_seconds()))
         with ThreadPoolExecutor(1, "cregis-store-older") as pool:
-            older = pool.submit(self.older, spec, known, start, end)
+            older = pool.submit(self.older, spec, start, end)
             try:
                 frames = [self.fetch(spec.endpoint, blocktime_start=end)]
             finally:
                 wait([older])
-            frames += older.result()
-        frames = [f for f in frames if len(f)]
+            known, before = older.result()
+        frames = [f for f in [*frames, *before] if len(f)]
         if frames:
             df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             df = df.drop_duplicates(subset=list(spec.key), keep="first", ignore_index=True)
             stored = known.where(df["cid"])
             self.commit(spec, df, functools.partial(delta.upsert, stored=stored))
             newest = df["block_time"].max()
-            if pd.isna(newest) or newest < known.newest:  # the newest row moved back
+            if pd.isna(newest) or newest < mark:  # the newest row moved back
                 self.summary.watermarks[spec.name] = self.watermark(spec)
                 return
             self.summary.watermarks[spec.name] = pd.Timestamp(newest).tz_convert("UTC")
         else:
-            self.summary.watermarks[spec.name] = known.newest
+            self.summary.watermarks[spec.name] = mark
 
-    def known(self, spec: TableSpec, path: Any) -> Known | None:
-        """What the store holds of this project's trades (None: nothing)."""
-        if not delta.exists(path):
-            return None
+    def known(self, spec: TableSpec) -> Known:
+        """What the store holds of this project's trades (it holds some)."""
         columns = ["pid", MONTH, "cid", "block_time", "status"]
-        rows = delta.read(path, {"pid": self.pid}, columns=columns)
-        if not rows.num_rows:
-            return None
-        return Known(rows)
+        return Known(delta.read(self.layout.table(spec.name), {"pid": self.pid}, columns=columns))
 
-    def older(self, spec: TableSpec, known: Known, start: int, end: int) -> list[pd.DataFrame]:
-        """The rows before the watermark's second ``end`` that may have changed: the lookback
-        from ``start`` when rows arrived late there (fetched whole), and those stored as
-        pending. The lookback's count and the query for the rows still pending go out at
-        once."""
+    def older(self, spec: TableSpec, start: int, end: int) -> tuple[Known, list[pd.DataFrame]]:
+        """What the store holds (read here, while the new rows arrive), and the rows before the
+        watermark's second ``end`` that may have changed: the lookback from ``start`` when rows
+        arrived late there (fetched whole), and those stored as pending. The lookback's count
+        and the query for the rows still pending go out at once."""
+        known = self.known(spec)
         old = known.pending(end)
         with ThreadPoolExecutor(1, "cregis-store-count") as pool:
             late = (
@@ -268,7 +269,7 @@ class Sync:
                 frames.append(self.fetch(spec.endpoint, progress=False, blocktime_start=start,
                                          blocktime_end=end - 1))  # fmt: skip
                 old = old.loc[old["second"] < start]  # the lookback's rows are all fetched
-        return [*frames, self.settled(spec, known, old, still)]
+        return known, [*frames, self.settled(spec, known, old, still)]
 
     def stream_all(self, spec: TableSpec) -> int:
         """Every row of ``spec``'s table for this project, appended in one commit while the
@@ -341,8 +342,7 @@ class Sync:
         path = self.layout.table(spec.name)
         if spec.time is None or not delta.exists(path):
             return None
-        column = delta.read(path, {"pid": self.pid}, columns=[spec.time]).column(spec.time)
-        newest = pc.max(column).as_py()
+        newest = delta.newest(path, spec, self.pid)
         return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
 
     def tracked(self, spec: TableSpec) -> None:

@@ -24,7 +24,6 @@ whole sync (see :class:`TeamSync`); the rows committed are the same as one reque
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,12 +33,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CregisStoreError, CregisValidationError
-from ..fetch import Pace
+from ..errors import CregisStoreError
 from . import delta
 from .layout import Layout
 from .lock import SyncLock
-from .paced import PacedClient
 from .schema import TEAM, TEAM_TABLES, TableSpec
 from .syncer import Sync, SyncOptions, SyncSummary
 
@@ -68,18 +65,13 @@ class TeamSync(Sync):
     """
 
     def __init__(self, layout: Layout, client: Any, options: SyncOptions) -> None:
-        self.layout = layout
-        self.options = options
-        self.team = str(client.access_key)
-        self.summary = SyncSummary(None, team=self.team)
-        self.counting = threading.Lock()
-        if options.concurrency < 1:
-            raise CregisValidationError(
-                f"concurrency must be at least 1, got {options.concurrency}"
-            )
-        pace = Pace(options.concurrency)  # every request of the sync passes it
-        self.client: Any = PacedClient(client, self.count, pace)  # every request counted
+        super().__init__(layout, client, options)
         self.per_fetch = options.concurrency  # requests in flight of one wallet's fetch
+
+    def begin(self, client: Any) -> SyncSummary:
+        """Whose sync this is (the client's team, by its Access Key), as an empty summary."""
+        self.team = str(client.access_key)
+        return SyncSummary(None, team=self.team)
 
     def owner(self) -> dict[str, Any]:
         return {TEAM: self.team}
