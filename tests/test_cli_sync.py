@@ -204,3 +204,30 @@ def test_a_failing_sync_exits_1_and_the_other_stays_committed(
     kept = TEAM_TABLES if failing == "project" else PROJECT_TABLES
     assert set(cn.Store(no_config / "data").tables) == kept
     no_secret_in_files(no_config / "data")
+
+
+def test_balance_snapshots_when_due_from_the_cli(
+    no_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--no-balances`` and ``--balances-every HOURS`` leave the project's and the team's
+    snapshots as they are while the newest is younger; the default takes one every time."""
+    data = str(no_config / "data")
+
+    def snapshots() -> dict[str, int]:
+        store = cn.Store(data)
+        return {t: int(store.frame(t)["as_of"].nunique())
+                for t in ("balances", "team_balances", "team_address_balances")}  # fmt: skip
+
+    assert sync(data, "--sandbox", "--team") == 0
+    assert set(snapshots().values()) == {1}
+    assert sync(data, "--sandbox", "--team", "--no-balances") == 0
+    assert sync(data, "--sandbox", "--team", "--balances-every", "24") == 0
+    assert set(snapshots().values()) == {1}
+    assert sync(data, "--sandbox", "--team") == 0
+    assert set(snapshots().values()) == {2}
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:  # argparse: exit 2, nothing sent
+        sync(data, "--sandbox", "--balances-every", "-1")
+    assert refused.value.code == 2
+    assert "zero or more" in capsys.readouterr().err
+    assert set(snapshots().values()) == {2}

@@ -73,6 +73,15 @@ def add_sync_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=DEFAULT_LOOKBACK.total_seconds() / 3600,
         help="hours before the watermark fetched again (default: %(default)g)",
     )
+    snap = parser.add_mutually_exclusive_group()
+    snap.add_argument(
+        "--balances-every",
+        type=hours,
+        metavar="HOURS",
+        help="take a balance snapshot only when the newest is at least HOURS old "
+        "(default: at every sync)",
+    )
+    snap.add_argument("--no-balances", action="store_true", help="take no balance snapshot")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(handler=run_sync)
     return parser
@@ -121,6 +130,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
                     lookback=dt.timedelta(hours=args.lookback_hours),
                     concurrency=args.concurrency,
                     progress=not args.no_progress,
+                    balances=snapshots(args),
                 )
             except CregisError as exc:
                 status = fail(f"sync of {whose(client)}", exc, 1)
@@ -132,6 +142,23 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         for client in opened:
             client.close()
     return status
+
+
+def hours(text: str) -> float:
+    """A number of hours, zero or more (``argparse`` reports anything else)."""
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"hours must be a number of zero or more, got {text}")
+    return value
+
+
+def snapshots(args: argparse.Namespace) -> bool | dt.timedelta:
+    """When a sync takes a balance snapshot (``Store.sync``'s ``balances=``)."""
+    if args.no_balances:
+        return False
+    if args.balances_every is None:
+        return True
+    return dt.timedelta(hours=args.balances_every)
 
 
 def whose(client: Any) -> str:

@@ -188,7 +188,7 @@ class Sync:
         """Everything but the trades: the coins, a balance snapshot (when due), the tracked
         ids."""
         coins = self.coins()
-        if self.balances_due():
+        if self.balances_due(TABLES["balances"]):
             self.balances(coins)
         else:
             self.summary.watermarks["balances"] = self.watermark(TABLES["balances"])
@@ -338,11 +338,12 @@ class Sync:
         return fetch_windows(self.client, spec.endpoint, windows, self.options.concurrency, again)
 
     def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
-        """The newest time stored for this project in ``spec``'s table."""
+        """The newest time stored for this sync's owner (project or team) in ``spec``'s
+        table."""
         path = self.layout.table(spec.name)
         if spec.time is None or not delta.exists(path):
             return None
-        newest = delta.newest(path, spec, self.pid)
+        newest = delta.newest(path, spec, self.owner()[spec.owner])
         return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
 
     def tracked(self, spec: TableSpec) -> None:
@@ -377,12 +378,12 @@ class Sync:
         self.commit(spec, df, write)
         return df
 
-    def balances_due(self) -> bool:
-        """Whether this sync adds a balance snapshot (``SyncOptions.balances``)."""
+    def balances_due(self, spec: TableSpec) -> bool:
+        """Whether this sync adds a snapshot to ``spec``'s table (``SyncOptions.balances``)."""
         when = self.options.balances
         if isinstance(when, bool):
             return when
-        newest = self.watermark(TABLES["balances"])
+        newest = self.watermark(spec)
         return newest is None or pd.Timestamp.now(tz="UTC") - newest >= when
 
     def balances(self, coins: pd.DataFrame) -> None:

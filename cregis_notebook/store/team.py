@@ -100,13 +100,18 @@ class TeamSync(Sync):
         own answers are in: addresses, both balance snapshots, transfers in flight, history."""
         chains = [pool.submit(self.addresses, w, c) for w, c in wallet_chains(wallets)]
         as_of = pd.Timestamp.now(tz="UTC").floor("ms")
+        due = (BALANCES, ADDRESS_BALANCES) if self.balances_due(BALANCES) else ()
         snapshots = {spec: [pool.submit(self.per_wallet, spec, w) for w in ids]
-                     for spec in (BALANCES, ADDRESS_BALANCES)}  # fmt: skip
+                     for spec in due}  # fmt: skip
         marks = self.watermarks()
         flows = [pool.submit(self.flows, w, marks.get(w)) for w in ids]
         self.replace(ADDRESSES, answers(chains))
         for spec, futures in snapshots.items():
             self.snapshot(spec, answers(futures), as_of)
+        for spec in (BALANCES, ADDRESS_BALANCES):
+            if spec not in snapshots:  # none due: the newest stays
+                self.summary.added[spec.name] = self.summary.updated[spec.name] = 0
+                self.summary.watermarks[spec.name] = self.watermark(spec)
         processing, history = zip(*answers(flows), strict=True) if flows else ((), ())
         self.replace(PROCESSING, list(processing))
         self.history(list(history))
