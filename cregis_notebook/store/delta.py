@@ -219,10 +219,13 @@ def read(
     path: Path,
     filters: Mapping[str, Any] | ds.Expression | None = None,
     columns: list[str] | None = None,
+    *,
+    threads: bool = True,
 ) -> pa.Table:
-    """The table's rows at its last commit, filtered (see :func:`where`)."""
+    """The table's rows at its last commit, filtered (see :func:`where`); ``threads=False``
+    reads on the calling thread alone (leaving the other cores to work going on meanwhile)."""
     expr = filters if isinstance(filters, ds.Expression) or filters is None else where(filters)
-    return dataset(path).to_table(columns=columns, filter=expr)
+    return dataset(path).to_table(columns=columns, filter=expr, use_threads=threads)
 
 
 def newest(path: Path, spec: TableSpec, owner: int | str) -> Any:

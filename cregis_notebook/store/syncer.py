@@ -247,7 +247,8 @@ class Sync:
     def known(self, spec: TableSpec) -> Known:
         """What the store holds of this project's trades (it holds some)."""
         columns = ["pid", MONTH, "cid", "block_time", "status"]
-        return Known(delta.read(self.layout.table(spec.name), {"pid": self.pid}, columns=columns))
+        path = self.layout.table(spec.name)  # read while pages arrive: on this thread alone
+        return Known(delta.read(path, {"pid": self.pid}, columns=columns, threads=False))
 
     def older(self, spec: TableSpec, start: int, end: int) -> tuple[Known, list[pd.DataFrame]]:
         """What the store holds (read here, while the new rows arrive), and the rows before the
