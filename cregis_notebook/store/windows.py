@@ -4,8 +4,9 @@ each (:func:`settled_windows`), and those windows fetched together (:func:`fetch
 ``trade_page`` filters by one ``cid`` at most, so a sync learns the current state of rows it
 holds as pending by asking for the time windows around them. A window is drawn so that the
 store knows of at most a page of rows in it: one request answers it, whole. The windows are
-sent ``concurrency`` at a time, each a single request of one page; their answers become one
-typed frame at the end (a frame per window would cost more than the request). A window whose
+sent ``concurrency`` at a time, each a single request of one page; their answers are flattened
+a run at a time as they arrive and become one typed frame (a frame per window would cost more
+than the request). A window whose
 answer is not one whole short page (an error code, a page without rows, more rows than a page,
 a ``total`` that differs from its rows) is fetched again through ``fetch``, the full fetch with
 its page checks, retries and end check: nothing is taken on trust that the full fetch would
@@ -29,6 +30,9 @@ __all__ = ["fetch_windows", "settled_windows"]
 
 Window = tuple[int, int]
 """``(blocktime_start, blocktime_end)``, both inclusive, in epoch seconds."""
+
+RUN = 16
+"""Answers flattened together while later windows are still in flight."""
 
 
 def settled_windows(seconds: Sequence[int], stored: np.ndarray, rows: int) -> list[Window]:
@@ -79,17 +83,20 @@ def fetch_windows(
             return env
         return fetch(endpoint, blocktime_start=start, blocktime_end=end)
 
-    with ThreadPoolExecutor(min(concurrency, len(windows)), "cregis-store-windows") as pool:
-        answers = list(pool.map(ask, windows))
     builder = FrameBuilder(endpoint)
     frames: list[pd.DataFrame] = []
-    for answer in answers:
-        if isinstance(answer, pd.DataFrame):
-            frames += [builder.finish(), answer]
-            builder = FrameBuilder(endpoint)
-        else:
-            builder.add(answer)
-    frames.append(builder.finish())
+    run: list[Envelope] = []
+    with ThreadPoolExecutor(min(concurrency, len(windows)), "cregis-store-windows") as pool:
+        for answer in pool.map(ask, windows):  # in order, flattened while the rest arrive
+            if isinstance(answer, pd.DataFrame):
+                frames += [builder.add_run(run).finish(), answer]
+                builder, run = FrameBuilder(endpoint), []
+                continue
+            run.append(answer)
+            if len(run) == RUN:
+                builder.add_run(run)
+                run = []
+    frames.append(builder.add_run(run).finish())
     frames = [f for f in frames if len(f)]
     if not frames:
         return FrameBuilder(endpoint).finish()
