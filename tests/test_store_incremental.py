@@ -247,6 +247,9 @@ def test_same_rows_ignores_order_only() -> None:
     assert not delta.same_rows(rows.slice(0, 2), rows)
     assert not delta.same_rows(pa.table({"a": [1, 2, 4], "b": ["x", "y", None]}), rows)
     assert not delta.same_rows(rows.select(["a"]), rows)  # a column it lacks
+    blank = rows.append_column("c", pa.nulls(3, pa.string()))
+    assert delta.same_rows(blank, rows)  # another owner's column, empty here
+    assert not delta.same_rows(rows.append_column("c", pa.array(["u", None, None])), rows)
 
 
 def test_a_row_moved_to_another_month_is_replaced_not_added(tmp_path: Path) -> None:

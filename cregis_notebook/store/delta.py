@@ -176,9 +176,13 @@ def replace(
 
 
 def same_rows(held: pa.Table, rows: pa.Table) -> bool:
-    """Whether ``held`` (rows read back) holds exactly ``rows``, in any order (a column it
-    lacks, a type it cannot take or a column that cannot be sorted: not the same)."""
+    """Whether ``held`` (rows read back) holds exactly ``rows``, in any order: the same values
+    in ``rows``' columns, and nothing in the others (a column it lacks, a type it cannot take
+    or a column that cannot be sorted: not the same)."""
     if held.num_rows != rows.num_rows or not set(rows.column_names) <= set(held.column_names):
+        return False
+    others = [name for name in held.column_names if name not in rows.column_names]
+    if any(held.column(name).null_count != held.num_rows for name in others):
         return False
     try:
         held = held.select(rows.column_names).cast(rows.schema)
