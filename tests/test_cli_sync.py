@@ -230,4 +230,7 @@ def test_balance_snapshots_when_due_from_the_cli(
         sync(data, "--sandbox", "--balances-every", "-1")
     assert refused.value.code == 2
     assert "zero or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # the lookback: the same rule
+        sync(data, "--sandbox", "--lookback-hours", "-1")
+    assert refused.value.code == 2
     assert set(snapshots().values()) == {2}

@@ -5,11 +5,9 @@ before anything is sent, unchanged coins not written again, a moved row replaced
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,6 +15,7 @@ import pytest
 from deltalake import DeltaTable
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from inflight import InFlight
 
 import cregis_notebook as cn
 from cregis_notebook.envelope import Envelope
@@ -137,26 +136,6 @@ def test_a_window_of_more_than_a_page_or_a_failed_request_is_fetched_whole() -> 
     got = fetch_windows(client, "trade_page", windows, 4, fetched_with(client))
     assert len(client.sent) > len(windows) + len(wide)  # each wide one: its pages again
     pd.testing.assert_frame_equal(by_cid(got), by_cid(in_windows(everything, windows)))
-
-
-class InFlight(httpx.HTTPTransport):
-    """Counts the requests in flight and their peak."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lock = threading.Lock()
-        self.now = self.peak = self.sent = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        with self.lock:
-            self.now += 1
-            self.sent += 1
-            self.peak = max(self.peak, self.now)
-        try:
-            return super().handle_request(request)
-        finally:
-            with self.lock:
-                self.now -= 1
 
 
 def test_a_sync_keeps_within_its_requests_in_flight(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def add_sync_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lookback-hours",
-        type=float,
+        type=hours,
         default=DEFAULT_LOOKBACK.total_seconds() / 3600,
         help="hours before the watermark fetched again (default: %(default)g)",
     )

@@ -427,15 +427,17 @@ class Known:
         self.second = pc.cast(times, pa.timestamp("s", "UTC"), safe=False).cast(pa.int64())
         """Each row's block time in whole seconds (epoch)."""
 
+    def inside(self, start: int, end: int) -> Any:
+        """Which rows are from ``start`` to ``end`` (inclusive, epoch seconds): a mask."""
+        return pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
+
     def between(self, start: int, end: int) -> int:
         """The rows from ``start`` to ``end`` (inclusive, epoch seconds)."""
-        inside = pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
-        return int(pc.sum(inside).as_py() or 0)
+        return int(pc.sum(self.inside(start, end)).as_py() or 0)
 
     def seconds(self, start: int, end: int) -> np.ndarray:
         """The rows' seconds from ``start`` to ``end`` (inclusive), sorted."""
-        inside = pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
-        return np.sort(self.second.filter(inside).to_numpy())
+        return np.sort(self.second.filter(self.inside(start, end)).to_numpy())
 
     def pending(self, before: int) -> pd.DataFrame:
         """The rows stored as pending before ``before`` (epoch seconds): ``cid``, ``second``."""
