@@ -1,8 +1,10 @@
 """Delta Lake I/O through ``deltalake``: each write is one atomic commit of the library's own.
 
 Nothing here writes a transaction log by hand: new tables and snapshots are appended with
-``write_deltalake``, keyed rows are upserted with ``DeltaTable.merge``, a project's coin list is
-replaced with an ``overwrite`` limited to its ``pid`` (a team's lists, to its key). Each commit
+``write_deltalake`` (a first sync's long stream of rows is written as Parquet files of the
+table's own and committed through the library's transaction API, see :mod:`.parts`), keyed
+rows are upserted with ``DeltaTable.merge``, a project's coin list is replaced with an
+``overwrite`` limited to its ``pid`` (a team's lists, to its key). Each commit
 carries what the sync did in its ``custom_metadata`` (``cregis_notebook.sync``), which
 :func:`last_commit` reads back.
 """
@@ -18,12 +20,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import Schema as DeltaSchema
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
+from .parts import PartFiles
 from .schema import MONTH, TableSpec
+from .stream import conform
 
 __all__ = [
     "COMMIT_KEY",
     "append",
+    "append_files",
     "exists",
     "last_commit",
     "newest",
@@ -37,14 +44,12 @@ __all__ = [
 COMMIT_KEY = "cregis_notebook.sync"
 
 ROW_GROUP = 8_192
-"""Rows a Parquet writer holds before it writes them out: a streamed sync keeps about this many
-rows per open partition in memory, whatever the history's size."""
+"""Rows of a Parquet row group: a streamed sync holds about this many rows per open partition
+in memory before it writes them out, whatever the history's size."""
 
 FILE_BYTES = 4 * 2**20
 """Files of about this size: a merge rewrites only the files holding rows it changes (a
-stream writes newest first, so recent rows share a few files). ``deltalake``'s writer keeps
-each open partition's unfinished file in memory until the commit, so this bounds a streamed
-sync's memory too (16 MB files took 48 MB more at 1,000,000 rows over seven months)."""
+stream writes newest first, so recent rows share a few files)."""
 
 _WRITER = WriterProperties(max_row_group_size=ROW_GROUP)
 
@@ -59,41 +64,58 @@ def exists(path: Path) -> bool:
 
 def append(
     path: Path,
-    rows: pa.Table | pa.RecordBatchReader,
+    rows: pa.Table,
     spec: TableSpec,
     meta: Mapping[str, Any],
     *,
     partitioned: bool = True,
     merge_schema: bool = False,
 ) -> int:
-    """Add ``rows`` in one commit (a reader is written while it is read: its files are written
-    as batches arrive and committed once at its end, or not at all if it fails); the rows.
-
-    ``merge_schema``: new columns widen the table."""
-    counted = _Counted(rows) if isinstance(rows, pa.RecordBatchReader) else None
+    """Add ``rows`` in one commit; the rows. ``merge_schema``: new columns widen the table.
+    (A long stream of rows goes through :func:`append_files`.)"""
     write_deltalake(
-        str(path), counted.reader() if counted else rows, mode="append",
-        partition_by=spec.partitions if partitioned else None, commit_properties=_props(meta),
-        schema_mode="merge" if merge_schema else None, writer_properties=_WRITER,
-        target_file_size=FILE_BYTES,
+        str(path), rows, mode="append", partition_by=spec.partitions if partitioned else None,
+        commit_properties=_props(meta), schema_mode="merge" if merge_schema else None,
+        writer_properties=_WRITER, target_file_size=FILE_BYTES,
     )  # fmt: skip
-    return counted.rows if counted else rows.num_rows
+    return rows.num_rows
 
 
-class _Counted:
-    """A reader passed on batch by batch, counting its rows."""
+def append_files(
+    path: Path, rows: pa.RecordBatchReader, spec: TableSpec, meta: Mapping[str, Any]
+) -> int:
+    """Add the rows of a long stream in one commit, holding at most a row group of each
+    partition in memory: each partition's rows go to Parquet files of the table as they are
+    read (see :class:`.parts.PartFiles`), and the files are committed at the stream's end
+    through ``deltalake``'s transaction API, or removed if it fails; the rows (none: no
+    commit). The table's partition columns must be integers or text."""
+    table = DeltaTable(str(path)) if exists(path) else None
+    schema = pa.schema(table.schema().to_arrow()) if table else _delta_schema(rows.schema)
+    partitions = spec.partitions
+    files = PartFiles(path, schema, partitions, row_group=ROW_GROUP, file_bytes=FILE_BYTES)
+    try:
+        for batch in rows:
+            files.write(conform(pa.Table.from_batches([batch]), schema))
+        actions = files.finish()
+        if actions and table is None:
+            create_table_with_add_actions(
+                str(path), DeltaSchema.from_arrow(schema), actions, mode="error",
+                partition_by=partitions, commit_properties=_props(meta),
+            )  # fmt: skip
+        elif actions and table is not None:
+            table.create_write_transaction(
+                list[AddAction | RemoveAction](actions), "append", schema, partition_by=partitions,
+                commit_properties=_props(meta),
+            )  # fmt: skip
+    except BaseException:
+        files.discard()
+        raise
+    return files.rows
 
-    def __init__(self, source: pa.RecordBatchReader) -> None:
-        self.source = source
-        self.rows = 0
 
-    def reader(self) -> pa.RecordBatchReader:
-        def batches() -> Any:
-            for batch in self.source:
-                self.rows += batch.num_rows
-                yield batch
-
-        return pa.RecordBatchReader.from_batches(self.source.schema, batches())
+def _delta_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as a Delta table stores it (``deltalake``'s own types for its columns)."""
+    return pa.schema(DeltaSchema.from_arrow(schema).to_arrow())
 
 
 def upsert(

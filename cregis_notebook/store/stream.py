@@ -1,6 +1,6 @@
 """A full fetch streamed into one Delta commit: the fetch's runs (``fetch_frame(sink=...)``)
-become Arrow batches that a writer thread hands to ``deltalake`` as a
-:class:`pyarrow.RecordBatchReader`, so the table's files are written while pages arrive, and
+become Arrow batches that a writer thread reads as a :class:`pyarrow.RecordBatchReader`
+(:func:`.delta.append_files`), so the table's files are written while pages arrive, and
 committed once at the end. A small queue between the two bounds the rows held in memory; a
 failed fetch or writer commits nothing.
 """

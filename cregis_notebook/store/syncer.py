@@ -293,7 +293,7 @@ class Sync:
 
         def write(reader: pa.RecordBatchReader) -> int:
             meta = {"pid": self.pid, "requests": self.summary.requests, "full": True}
-            return delta.append(path, reader, spec, meta)
+            return delta.append_files(path, reader, spec, meta)
 
         stream = RunStream(convert, write)
         try:
