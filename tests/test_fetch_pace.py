@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -101,6 +102,48 @@ def test_a_slot_hears_the_clients_429s_and_waits_for_room() -> None:
     with pace.slot() as admitted:
         assert admitted
     assert pace.window == 1.0  # answered during the hold (Retry-After 2 s): no growth
+
+
+def until(condition: Callable[[], bool]) -> None:
+    """Wait (at most 10 s) until ``condition`` holds."""
+    gate = threading.Event()
+    for _ in range(10_000):
+        if condition():
+            return
+        gate.wait(0.001)
+    raise AssertionError("the condition never held")
+
+
+def test_a_request_sent_ahead_takes_the_next_room_before_those_waiting() -> None:
+    pace = Pace(1)
+    order: list[str] = []
+    leave = {name: threading.Event() for name in ("b", "c", "d")}
+
+    def send(name: str, ahead: bool) -> None:
+        with pace.slot(ahead=ahead):
+            order.append(name)
+            leave[name].wait(10)
+
+    with pace.slot():  # the only room, taken
+        plain = threading.Thread(target=send, args=("b", False))
+        plain.start()
+        until(lambda: pace.waiting == 1)
+        first = threading.Thread(target=send, args=("c", True))
+        first.start()
+        until(lambda: pace.waiting == 2)
+        later = threading.Thread(target=send, args=("d", False))
+        later.start()
+        until(lambda: pace.waiting == 3)
+    until(lambda: order == ["c"])  # ahead of b, who waited longer
+    assert pace.in_flight == 1 and pace.waiting == 2
+    leave["c"].set()
+    until(lambda: len(order) == 2)
+    leave["b"].set()
+    leave["d"].set()
+    for thread in (plain, first, later):
+        thread.join(10)
+    assert order[0] == "c" and sorted(order[1:]) == ["b", "d"]
+    assert pace.in_flight == 0 and pace.waiting == 0
 
 
 def test_a_task_waits_in_its_slot_until_a_request_leaves() -> None:

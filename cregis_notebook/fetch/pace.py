@@ -52,7 +52,8 @@ class Pace:
         hold: seconds after a decrease before the window grows (at least ``Retry-After``).
         clock: seconds (``time.monotonic``; a fake clock in tests).
 
-    ``allowed``, ``in_flight``, ``lowest``, ``limited`` and ``steps`` show what happened, and
+    ``allowed``, ``in_flight``, ``waiting``, ``lowest``, ``limited`` and ``steps`` show what
+    happened, and
     :meth:`summary` sums it up (a fetch that met 429s puts it in ``df.attrs["pace"]``).
     """
 
@@ -89,6 +90,9 @@ class Pace:
         self._grown_at = clock()
         self._lock = threading.Condition()
         self._waiters: list[asyncio.Future[None]] = []
+        self._ahead = 0  # threads waiting with ahead=True
+        self.waiting = 0
+        """Threads waiting for room in :meth:`slot` now."""
 
     @property
     def allowed(self) -> int:
@@ -125,15 +129,27 @@ class Pace:
     # -- the gate ------------------------------------------------------------------------------
 
     @contextmanager
-    def slot(self, stop: threading.Event | None = None) -> Iterator[bool]:
+    def slot(self, stop: threading.Event | None = None, *, ahead: bool = False) -> Iterator[bool]:
         """Wait for room, then run one request (``with pace.slot(stop) as admitted``).
 
         Yields False, without waiting further, once ``stop`` is set. The request's 429s are
         heard as they happen; an answer that comes back (no exception) counts as one.
+        ``ahead``: the next room goes to this request before any other thread waiting without
+        it (for a request others wait on).
         """
         with self._lock:
-            while self.in_flight >= self.allowed and not _stopped(stop):
-                self._lock.wait(0.25)
+            self._ahead += ahead
+            self.waiting += 1
+            try:
+                while not _stopped(stop) and (
+                    self.in_flight >= self.allowed or (self._ahead and not ahead)
+                ):
+                    self._lock.wait(0.25)
+            finally:
+                self.waiting -= 1
+                self._ahead -= ahead
+                if ahead and not self._ahead:
+                    self._lock.notify_all()  # the others' turn
             if _stopped(stop):
                 ticket = None
             else:

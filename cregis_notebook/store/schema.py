@@ -34,6 +34,7 @@ __all__ = [
     "fit_slots",
     "from_delta",
     "merge_kinds",
+    "month_of",
     "read_kinds",
     "to_delta",
 ]
@@ -161,10 +162,15 @@ def to_delta(df: pd.DataFrame, spec: TableSpec, kinds: Mapping[str, Any]) -> pa.
             ) from exc
         names.append(name)
     if spec.time is not None:
-        times = table.column(spec.time).cast(pa.timestamp("ms", tz="UTC"))
-        arrays.append(pc.strftime(times, format="%Y-%m", locale="C"))
+        arrays.append(month_of(table.column(spec.time)))
         names.append(MONTH)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def month_of(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The ``month`` partition of each time: ``YYYY-MM`` in UTC."""
+    times = times.cast(pa.timestamp("ms", tz="UTC"))
+    return pc.strftime(times, format="%Y-%m", locale="C")
 
 
 def _kind_type(kind: str) -> pa.DataType:

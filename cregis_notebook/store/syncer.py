@@ -3,7 +3,9 @@ commit, under the store's lock.
 
 The parts run at once, every request through one :class:`~.paced.PacedClient` (at most
 ``concurrency`` requests in flight for the whole sync, one rate control): the trades on one
-side; the coins, the balance snapshot and the tracked ids on the other.
+side; the coins, the balance snapshot and the tracked ids on the other. The requests that
+other requests wait on (the lookback's count, the rows still pending, the windows of settled
+rows) take the next free slot before the others (:meth:`.PacedClient.ahead`).
 
 ``trades``: the first sync fetches every row; later ones fetch the rows from the watermark
 (the newest ``block_time`` stored for the project) on. The ``lookback`` before it is checked
@@ -46,7 +48,7 @@ from . import delta, orders
 from .layout import Layout
 from .lock import SyncLock
 from .paced import PacedClient
-from .schema import MONTH, TABLES, TableSpec, merge_kinds, to_delta
+from .schema import MONTH, TABLES, TableSpec, merge_kinds, month_of, to_delta
 from .stream import RunStream, SeenKeys
 from .tracked import TRACKED, open_ids
 from .windows import fetch_windows, settled_windows
@@ -141,6 +143,8 @@ class Sync:
         self.counting = threading.Lock()  # requests are sent from several threads
         pace = Pace(options.concurrency)  # every request of the sync passes it
         self.client: Any = PacedClient(client, self.count, pace)  # every request counted
+        self.first: Any = self.client.ahead()
+        """The same, for the requests other work waits on: they take the next free slot."""
 
     def begin(self, client: Any) -> SyncSummary:
         """Whose sync this is (the client's project), as an empty summary."""
@@ -158,13 +162,16 @@ class Sync:
         sink: Sink | None = None,
         concurrency: int | None = None,
         progress: bool = True,
+        *,
+        first: bool = False,
         **filters: Any,
     ) -> pd.DataFrame:
+        """``fetch_frame`` through the sync's client (``first``: :attr:`first`)."""
         opts = self.options
         bar = progress and opts.progress and endpoint == TABLES["trades"].endpoint  # the long one
         return fetch_frame(
-            self.client, endpoint, concurrency=concurrency or opts.concurrency, progress=bar,
-            sink=sink, **filters,
+            self.first if first else self.client, endpoint,
+            concurrency=concurrency or opts.concurrency, progress=bar, sink=sink, **filters,
         )  # fmt: skip
 
     def run(self) -> SyncSummary:
@@ -245,10 +252,9 @@ class Sync:
             self.summary.watermarks[spec.name] = mark
 
     def known(self, spec: TableSpec) -> Known:
-        """What the store holds of this project's trades (it holds some)."""
-        columns = ["pid", MONTH, "cid", "block_time", "status"]
-        path = self.layout.table(spec.name)  # read while pages arrive: on this thread alone
-        return Known(delta.read(path, {"pid": self.pid}, columns=columns, threads=False))
+        """What the store holds of this project's trades (it holds some), read on this thread
+        alone while pages arrive."""
+        return Known.read(self.layout.table(spec.name), self.pid)
 
     def older(self, spec: TableSpec, start: int, end: int) -> tuple[Known, list[pd.DataFrame]]:
         """What the store holds (read here, while the new rows arrive), and the rows before the
@@ -267,8 +273,8 @@ class Sync:
                 wait([late] if late else [])
             frames = [still]
             if late is not None and late.result():
-                frames.append(self.fetch(spec.endpoint, progress=False, blocktime_start=start,
-                                         blocktime_end=end - 1))  # fmt: skip
+                frames.append(self.fetch(spec.endpoint, progress=False, first=True,
+                                         blocktime_start=start, blocktime_end=end - 1))  # fmt: skip
                 old = old.loc[old["second"] < start]  # the lookback's rows are all fetched
         return known, [*frames, self.settled(spec, known, old, still)]
 
@@ -307,7 +313,7 @@ class Sync:
         """Whether the API holds other rows from ``start`` to ``end`` (inclusive, epoch
         seconds) than the store: one request of one row, its ``total`` against the rows
         stored there (rows are never removed, so equal counts mean the same rows)."""
-        env = self.client.request(
+        env = self.first.request(
             spec.endpoint, blocktime_start=start, blocktime_end=end, page_num=1, page_size=1
         ).raise_for_code()
         return int(env.data["total"]) != known.between(start, end)
@@ -318,8 +324,8 @@ class Sync:
         if not len(old):
             return FrameBuilder(spec.endpoint).finish()
         return self.fetch(
-            spec.endpoint, progress=False, status=PENDING, blocktime_start=int(old["second"].min()),
-            blocktime_end=end,
+            spec.endpoint, progress=False, first=True, status=PENDING,
+            blocktime_start=int(old["second"].min()), blocktime_end=end,
         )  # fmt: skip
 
     def settled(
@@ -334,9 +340,9 @@ class Sync:
         windows = settled_windows(times.tolist(), stored, rows)
 
         def again(endpoint: str, **window: Any) -> pd.DataFrame:
-            return self.fetch(endpoint, concurrency=1, progress=False, **window)
+            return self.fetch(endpoint, concurrency=1, progress=False, first=True, **window)
 
-        return fetch_windows(self.client, spec.endpoint, windows, self.options.concurrency, again)
+        return fetch_windows(self.first, spec.endpoint, windows, self.options.concurrency, again)
 
     def watermark(self, spec: TableSpec) -> pd.Timestamp | None:
         """The newest time stored for this sync's owner (project or team) in ``spec``'s
@@ -416,16 +422,24 @@ class Sync:
 
 
 class Known:
-    """What the store holds of a project's trades, read once per sync: each row's ``pid``,
-    ``month``, ``cid``, ``block_time`` and ``status`` (Arrow columns, worked on by Arrow's
-    compute functions, which let the fetch's threads run meanwhile)."""
+    """What the store holds of a project's trades, read once per sync: each row's ``cid``,
+    ``block_time`` and ``status`` (Arrow columns, worked on by Arrow's compute functions,
+    which let the fetch's threads run meanwhile)."""
 
-    def __init__(self, rows: pa.Table) -> None:
+    COLUMNS = ("cid", "block_time", "status")
+
+    def __init__(self, rows: pa.Table, pid: int) -> None:
         self.table = rows
+        self.pid = pid
         times = rows.column("block_time")
         self.newest = pd.Timestamp(pc.max(times).as_py()).tz_convert("UTC")
         self.second = pc.cast(times, pa.timestamp("s", "UTC"), safe=False).cast(pa.int64())
         """Each row's block time in whole seconds (epoch)."""
+
+    @classmethod
+    def read(cls, path: Any, pid: int) -> Known:
+        """Project ``pid``'s rows of the trades table at ``path`` (on the calling thread)."""
+        return cls(delta.read(path, {"pid": pid}, columns=list(cls.COLUMNS), threads=False), pid)
 
     def inside(self, start: int, end: int) -> Any:
         """Which rows are from ``start`` to ``end`` (inclusive, epoch seconds): a mask."""
@@ -448,10 +462,17 @@ class Known:
 
     def where(self, keys: pd.Series) -> pa.Table:
         """The stored rows of ``keys`` (cids): ``pid``, ``month`` and ``block_time``, where a
-        merge of rows with those keys finds its matches (see :func:`.delta.upsert`)."""
+        merge of rows with those keys finds its matches (see :func:`.delta.upsert`). The month
+        is that of the stored time, as :func:`.schema.to_delta` wrote it."""
         wanted = pa.array(keys.dropna().to_numpy(np.int64), self.table.schema.field("cid").type)
-        mask = pc.is_in(self.table.column("cid"), value_set=wanted)
-        return self.table.filter(mask).select(["pid", MONTH, "block_time"])
+        times = self.table.column("block_time").filter(
+            pc.is_in(self.table.column("cid"), value_set=wanted)
+        )
+        return pa.table({
+            "pid": pa.array(np.full(len(times), self.pid, np.int64)),
+            MONTH: month_of(times),
+            "block_time": times,
+        })  # fmt: skip
 
 
 def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
