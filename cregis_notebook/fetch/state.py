@@ -9,6 +9,7 @@ opens (or continues) its checkpoint.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -34,10 +35,18 @@ LISTED_AHEAD = 1_000
 
 
 def _counted(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A page handed to a sink, as the fetch still needs it: its total and how many rows."""
+    """A page handed to a sink, as the fetch still needs it: its total and how many rows (a
+    list of that many ``None``, one list shared by every page of that length, so that a
+    streamed fetch holds no memory per row of its pages)."""
     data = entry.get("data")
     kept = {"total": data.get("total")} if isinstance(data, Mapping) else {}
-    return {**entry, "data": {**kept, "rows": [None] * len(page_rows(entry) or ())}}
+    return {**entry, "data": {**kept, "rows": _placeholder(len(page_rows(entry) or ()))}}
+
+
+@functools.cache
+def _placeholder(count: int) -> list[None]:
+    """``count`` times ``None``: the rows of a page already handed over (never changed)."""
+    return [None] * count
 
 
 def page_entry(env: Envelope | Mapping[str, Any]) -> dict[str, Any]:
