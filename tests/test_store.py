@@ -4,7 +4,9 @@ table equal to a fresh full fetch, a second sync waits or refuses, the key is ne
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -285,6 +287,25 @@ def test_compact_and_vacuum_keep_the_rows(tmp_path: Path, live) -> None:
     before = store.frame("trades")
     store.compact()
     store.vacuum(retention_hours=0)
+    pd.testing.assert_frame_equal(store.frame("trades"), before)
+
+
+def test_vacuum_removes_the_files_a_killed_sync_left(tmp_path: Path) -> None:
+    client = cn.Client.sandbox(seed=2, transactions=500)
+    store = cn.Store(tmp_path / "data")
+    store.sync(client)
+    before = store.frame("trades")
+    committed = next((tmp_path / "data" / "trades").rglob("*.parquet"))
+    fresh = committed.parent / "part-00000-left-by-a-killed-sync.parquet"
+    old = committed.parent / "part-00001-left-by-a-killed-sync.parquet"
+    for orphan in (fresh, old):
+        orphan.write_bytes(committed.read_bytes())
+    week_ago = time.time() - 8 * 24 * 3600
+    os.utime(old, (week_ago, week_ago))
+    removed = store.vacuum()  # a week of retention: only the old one goes
+    assert [Path(r).name for r in removed] == [old.name]
+    assert fresh.exists() and not old.exists() and committed.exists()
+    assert store.vacuum(retention_hours=0) == [str(fresh.relative_to(tmp_path / "data" / "trades"))]
     pd.testing.assert_frame_equal(store.frame("trades"), before)
 
 

@@ -139,15 +139,19 @@ class Store:
             }
 
     def vacuum(self, *, retention_hours: int = 168, lock_timeout: float = 60.0) -> list[str]:
-        """Delete files no version newer than ``retention_hours`` needs; the files removed."""
+        """Delete the files no version newer than ``retention_hours`` needs, and those no
+        version names (left by a killed sync) once older than that; the files removed. Syncs
+        and callbacks wait meanwhile (their files are not committed yet while they write)."""
         removed: list[str] = []
-        with SyncLock(self.layout.lock, lock_timeout):
+        inbox_lock = SyncLock(self.layout.inbox_lock, lock_timeout)
+        with SyncLock(self.layout.lock, lock_timeout), inbox_lock:
             for name in self.tables:
                 table = DeltaTable(str(self.layout.table(name)))
                 removed += table.vacuum(
                     retention_hours=retention_hours,
                     dry_run=False,
                     enforce_retention_duration=retention_hours >= 168,
+                    full=True,  # also the files no version names: a killed sync's
                 )
         return removed
 

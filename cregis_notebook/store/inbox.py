@@ -50,7 +50,7 @@ def add_callbacks(
     )
     spec = TABLES["callbacks"]
     layout.create()
-    with SyncLock(layout.meta / "callbacks.lock", lock_timeout):
+    with SyncLock(layout.inbox_lock, lock_timeout):
         kinds = merge_kinds(layout.schema(spec.name), frame)
         rows = to_delta(frame, spec, kinds)
         added = delta.append(layout.table(spec.name), rows, spec, {"callbacks": len(frame)},

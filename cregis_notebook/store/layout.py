@@ -33,6 +33,11 @@ class Layout:
     def lock(self) -> Path:
         return self.meta / "sync.lock"
 
+    @property
+    def inbox_lock(self) -> Path:
+        """Held while callbacks are written (a sync holds :attr:`lock`)."""
+        return self.meta / "callbacks.lock"
+
     def size(self, name: str) -> int:
         """Bytes of every file under the table's directory."""
         return sum(p.stat().st_size for p in self.table(name).rglob("*") if p.is_file())
