@@ -1,8 +1,8 @@
 """A streamed write's Parquet files, one partition at a time, for one Delta commit.
 
 ``deltalake``'s own writer keeps every open partition's unfinished file in memory until its
-commit, and what it holds grows with the rows of the write (about 65 bytes a row in a first
-sync). :class:`PartFiles` writes the rows of each partition to a Parquet file of the table's
+commit, and what it holds grows with the rows of the write (docs/store.md, "Memory", has the
+figures). :class:`PartFiles` writes the rows of each partition to a Parquet file of the table's
 directory a row group at a time instead, so that a write holds at most one row group per open
 partition, whatever its size; :func:`.delta.append_files` then commits the files through the
 library's transaction API, which writes the log. Until that commit no reader sees them, and a
