@@ -3,11 +3,14 @@ kept; the runs together are exactly the frame the fetch would return."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
 import cregis_notebook as cn
 from cregis_notebook.fetch import FetchTiming
+from cregis_notebook.fetch.state import FetchState
 from cregis_notebook.sandbox import FakeClock, Sandbox
 
 
@@ -48,3 +51,25 @@ def test_the_async_fetch_streams_too() -> None:
     full = cn.fetch_frame(box.client(), "trade_page", progress=False)
     pd.testing.assert_frame_equal(pd.concat(runs, ignore_index=True), full)
     assert empty.attrs["streamed"] == len(full)
+
+
+def test_pages_handed_over_keep_one_shared_entry_each_kind(
+    client: cn.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a streamed fetch keeps of the pages it handed over does not grow with their rows:
+    pages alike (same answer, total and row count) share one entry."""
+    states: list[FetchState] = []
+    hand_over = FetchState._hand_over
+
+    def watched(self: FetchState, pages: Any, run: Any) -> None:
+        states.append(self)
+        hand_over(self, pages, run)
+
+    monkeypatch.setattr(FetchState, "_hand_over", watched)
+    cn.fetch_frame(client, "trade_page", progress=False, sink=lambda run: None)
+    (state,) = set(states)
+    entries = list(state.pages.values())
+    assert len(entries) == 24  # 23 full pages and a short one
+    assert len({id(e) for e in entries}) == 2
+    assert [len(e["data"]["rows"]) for e in entries] == [100] * 23 + [45]
+    assert {e["data"]["total"] for e in entries} == {2_345}

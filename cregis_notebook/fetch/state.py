@@ -9,7 +9,6 @@ opens (or continues) its checkpoint.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -34,19 +33,17 @@ LISTED_AHEAD = 1_000
 ``total`` is not trusted to size anything; ``resume()`` fetches every missing page anyway)."""
 
 
-def _counted(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A page handed to a sink, as the fetch still needs it: its total and how many rows (a
-    list of that many ``None``, one list shared by every page of that length, so that a
-    streamed fetch holds no memory per row of its pages)."""
+def _counted(entry: Mapping[str, Any], shared: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """A page handed to a sink, as the fetch still needs it: its answer's code, message and
+    total and how many rows (a list of that many ``None``). Pages alike share one such entry
+    in ``shared`` (never changed), so that a streamed fetch holds next to nothing per page."""
     data = entry.get("data")
     kept = {"total": data.get("total")} if isinstance(data, Mapping) else {}
-    return {**entry, "data": {**kept, "rows": _placeholder(len(page_rows(entry) or ()))}}
-
-
-@functools.cache
-def _placeholder(count: int) -> list[None]:
-    """``count`` times ``None``: the rows of a page already handed over (never changed)."""
-    return [None] * count
+    count = len(page_rows(entry) or ())
+    key = (tuple(sorted((k, repr(v)) for k, v in entry.items() if k != "data")), repr(kept), count)
+    if key not in shared:
+        shared[key] = {**entry, "data": {**kept, "rows": [None] * count}}
+    return shared[key]
 
 
 def page_entry(env: Envelope | Mapping[str, Any]) -> dict[str, Any]:
@@ -75,6 +72,7 @@ class FetchState:
         self.plan = plan
         self.sink = sink  # runs go there instead of into the frame
         self.streamed = 0  # rows handed to the sink
+        self.handed: dict[Any, dict[str, Any]] = {}  # the entries of pages handed over, shared
         self.checkpoint = checkpoint
         self.started_at = started_at
         self.lock = threading.Lock()
@@ -322,7 +320,7 @@ class FetchState:
         self.streamed += len(frame)
         with self.lock:
             for page in pages:
-                self.pages[page] = _counted(self.pages[page])
+                self.pages[page] = _counted(self.pages[page], self.handed)
 
     def frame(self, *, final: bool, snapshot: Mapping[int, Any] | None = None) -> pd.DataFrame:
         """The typed, deduplicated frame of the pages so far, with the fetch's attrs."""
