@@ -187,3 +187,21 @@ def test_times_are_rounded_outwards_to_the_millisecond(tmp_path: Path) -> None:
     dataset = DeltaTable(str(path)).to_pyarrow_dataset()
     late = dataset.to_table(filter=pc.field("block_time") >= pa.scalar(times[2], TIME))
     assert late.column("block_time").to_pylist() == [times[2]]
+
+
+def test_filters_on_partitions_open_only_their_files_and_keep_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "trades"
+    delta.append_files(path, reader(rows(300), 64), SPEC, {"pid": 77})
+    delta.append_files(path, reader(rows(200, first=300, pid=78), 64), SPEC, {"pid": 78})
+    everything = delta.dataset(path)
+    mine = delta.dataset(path, {"pid": 78, "month": ["2026-06", "2026-07"], "status": 1})
+    assert 0 < len(list(mine.get_fragments())) < len(list(everything.get_fragments()))
+    for filters in (
+        {"pid": 78},
+        {"pid": 78, "month": ["2026-06", "2026-07"]},
+        {"pid": [77, 78], "month": "2026-05", "status": 1},
+        {"month": None},  # not pruned by: no partition's text
+    ):
+        pruned = delta.read(path, filters, columns=["cid"]).column("cid").to_pylist()
+        whole = everything.to_table(columns=["cid"], filter=delta.where(filters))
+        assert sorted(pruned) == sorted(whole.column("cid").to_pylist()), filters

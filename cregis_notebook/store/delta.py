@@ -237,8 +237,34 @@ def where(filters: Mapping[str, Any]) -> ds.Expression | None:
     return expr
 
 
-def dataset(path: Path) -> ds.Dataset:
-    return DeltaTable(str(path)).to_pyarrow_dataset()
+def dataset(path: Path, filters: Mapping[str, Any] | None = None) -> ds.Dataset:
+    """The table at its last commit as an Arrow dataset; with ``filters``, only the files of
+    the partitions they allow (the rows are not filtered: see :func:`read`)."""
+    table = DeltaTable(str(path))
+    prune = _partition_terms(table, filters or {})
+    return table.to_pyarrow_dataset(file_pruning_predicate=prune or None)
+
+
+def _partition_terms(table: DeltaTable, filters: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """The terms of ``filters`` on the table's partition columns, as ``deltalake`` prunes
+    files by them (each value as the partition's text)."""
+    terms: list[tuple[str, str, Any]] = []
+    for name in table.metadata().partition_columns:
+        value: Any = filters.get(name)
+        many = isinstance(value, (list, tuple, set, frozenset))
+        values = list(value) if many else [value]
+        if not values or not all(_text_of(v) for v in values):
+            continue  # a value whose partition text is not plain (missing, say): not pruned
+        if many:
+            terms.append((name, "in", [str(v) for v in values]))
+        else:
+            terms.append((name, "=", str(value)))
+    return terms
+
+
+def _text_of(value: Any) -> bool:
+    """Whether ``value``'s partition text is ``str(value)``: text, or an integer."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def read(
@@ -249,9 +275,13 @@ def read(
     threads: bool = True,
 ) -> pa.Table:
     """The table's rows at its last commit, filtered (see :func:`where`); ``threads=False``
-    reads on the calling thread alone (leaving the other cores to work going on meanwhile)."""
-    expr = filters if isinstance(filters, ds.Expression) or filters is None else where(filters)
-    return dataset(path).to_table(columns=columns, filter=expr, use_threads=threads)
+    reads on the calling thread alone (leaving the other cores to work going on meanwhile).
+    Filters on partition columns also keep the other partitions' files unopened."""
+    if isinstance(filters, ds.Expression) or filters is None:
+        source, expr = dataset(path), filters
+    else:
+        source, expr = dataset(path, filters), where(filters)
+    return source.to_table(columns=columns, filter=expr, use_threads=threads)
 
 
 def newest(path: Path, spec: TableSpec, owner: int | str) -> Any:
