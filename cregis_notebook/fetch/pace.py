@@ -53,8 +53,8 @@ class Pace:
         clock: seconds (``time.monotonic``; a fake clock in tests).
 
     ``allowed``, ``in_flight``, ``waiting``, ``lowest``, ``limited`` and ``steps`` show what
-    happened, and
-    :meth:`summary` sums it up (a fetch that met 429s puts it in ``df.attrs["pace"]``).
+    happened, and :meth:`summary` sums it up (a fetch that met 429s puts it in
+    ``df.attrs["pace"]``).
     """
 
     def __init__(

@@ -35,7 +35,7 @@ class PacedClient(ObservedClient):
     ) -> None:
         super().__init__(client, observe)
         self._pace = pace
-        self._first = ahead
+        self._ahead = ahead
 
     def ahead(self) -> PacedClient:
         """The same client, pace and observer, whose requests take the next room before
@@ -44,5 +44,5 @@ class PacedClient(ObservedClient):
 
     def request(self, endpoint: Any, /, **params: Any) -> Envelope:
         """The wrapped client's ``request``, sent once ``pace`` has room, its answer observed."""
-        with self._pace.slot(ahead=self._first):  # no stop event: always admitted, in time
+        with self._pace.slot(ahead=self._ahead):  # no stop event: always admitted, in time
             return super().request(endpoint, **params)
