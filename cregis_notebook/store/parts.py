@@ -142,7 +142,6 @@ class PartFiles:
     ) -> None:
         self.root = root
         self.partitions = list(partitions)
-        self.schema = schema
         self.data = pa.schema([f for f in schema if f.name not in self.partitions])
         self.row_group = row_group
         self.file_bytes = file_bytes

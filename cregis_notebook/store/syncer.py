@@ -251,17 +251,12 @@ class Sync:
         else:
             self.summary.watermarks[spec.name] = mark
 
-    def known(self, spec: TableSpec) -> Known:
-        """What the store holds of this project's trades (it holds some), read on this thread
-        alone while pages arrive."""
-        return Known.read(self.layout.table(spec.name), self.pid)
-
     def older(self, spec: TableSpec, start: int, end: int) -> tuple[Known, list[pd.DataFrame]]:
         """What the store holds (read here, while the new rows arrive), and the rows before the
         watermark's second ``end`` that may have changed: the lookback from ``start`` when rows
         arrived late there (fetched whole), and those stored as pending. The lookback's count
         and the query for the rows still pending go out at once."""
-        known = self.known(spec)
+        known = Known.read(self.layout.table(spec.name), self.pid)  # on this thread alone
         old = known.pending(end)
         with ThreadPoolExecutor(1, "cregis-store-count") as pool:
             late = (
