@@ -68,7 +68,7 @@ def test_pages_handed_over_keep_one_shared_entry_each_kind(
     monkeypatch.setattr(FetchState, "_hand_over", watched)
     cn.fetch_frame(client, "trade_page", progress=False, sink=lambda run: None)
     (state,) = set(states)
-    entries = list(state.pages.values())
+    entries = [state.pages[page] for page in sorted(state.pages)]  # in page order
     assert len(entries) == 24  # 23 full pages and a short one
     assert len({id(e) for e in entries}) == 2
     assert [len(e["data"]["rows"]) for e in entries] == [100] * 23 + [45]
