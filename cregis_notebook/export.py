@@ -471,6 +471,8 @@ def _arrow_column(
     if kind == "int":
         return pa.array(series.astype(INT).array, type=pa.int64())
     if kind == "string":
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage != "python":
+            return pa.array(series.array).cast(pa.string())  # already Arrow text: no copy out
         return pa.array(
             series.astype(object).where(series.notna(), None).tolist(), type=pa.string()
         )

@@ -22,9 +22,9 @@ from cregis_notebook.envelope import Envelope
 from cregis_notebook.errors import CregisTransportError, CregisValidationError
 from cregis_notebook.sandbox import FakeClock, Sandbox, SandboxServer
 from cregis_notebook.store import delta
+from cregis_notebook.store.known import Known
 from cregis_notebook.store.recording import ObservedClient
 from cregis_notebook.store.schema import TABLES, merge_kinds, to_delta
-from cregis_notebook.store.syncer import Known
 from cregis_notebook.store.windows import fetch_windows, settled_windows
 
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z

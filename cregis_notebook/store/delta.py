@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -32,6 +33,7 @@ __all__ = [
     "append",
     "append_files",
     "exists",
+    "holding",
     "last_commit",
     "newest",
     "read",
@@ -237,12 +239,36 @@ def where(filters: Mapping[str, Any]) -> ds.Expression | None:
     return expr
 
 
-def dataset(path: Path, filters: Mapping[str, Any] | None = None) -> ds.Dataset:
-    """The table at its last commit as an Arrow dataset; with ``filters``, only the files of
-    the partitions they allow (the rows are not filtered: see :func:`read`)."""
-    table = DeltaTable(str(path))
+def dataset(
+    path: Path, filters: Mapping[str, Any] | None = None, *, table: DeltaTable | None = None
+) -> ds.Dataset:
+    """The table at its last commit (or at ``table``'s version, already loaded) as an Arrow
+    dataset; with ``filters``, only the files of the partitions they allow (the rows are not
+    filtered: see :func:`read`)."""
+    table = DeltaTable(str(path)) if table is None else table
     prune = _partition_terms(table, filters or {})
     return table.to_pyarrow_dataset(file_pruning_predicate=prune or None)
+
+
+def holding(source: ds.Dataset, table: DeltaTable, column: str, values: np.ndarray) -> ds.Dataset:
+    """The files of ``source`` (a dataset of ``table``) that may hold one of ``values`` (sorted
+    integers) in ``column``, by each file's least and greatest value in the table's statistics
+    (a file without them is kept). Arrow prunes files by a range, but not by a long list of
+    values."""
+    stats = pa.table(table.get_add_actions(flatten=True))
+    least, most = f"min.{column}", f"max.{column}"
+    if least not in stats.column_names or most not in stats.column_names:
+        return source
+    bounds = np.iinfo(np.int64)
+    low = pc.fill_null(stats.column(least).cast(pa.int64()), bounds.min).to_numpy()
+    high = pc.fill_null(stats.column(most).cast(pa.int64()), bounds.max).to_numpy()
+    values = np.asarray(values, dtype=np.int64)
+    first = np.searchsorted(values, low, "left")  # the first value at or above each file's least
+    inside = first < len(values)
+    inside[inside] = values[first[inside]] <= high[inside]
+    without = set(pc.filter(stats.column("path"), pa.array(~inside)).to_pylist())
+    kept = [f for f in source.get_fragments() if f.path not in without]
+    return ds.FileSystemDataset(kept, source.schema, source.format, source.filesystem)
 
 
 def _partition_terms(table: DeltaTable, filters: Mapping[str, Any]) -> list[tuple[str, str, Any]]:

