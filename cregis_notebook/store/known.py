@@ -1,13 +1,13 @@
 """What the store holds of a project's trades, asked as an incremental sync needs it.
 
-A sync asks four things of the rows it holds: which are still pending, how many fall in the
+A sync asks four things of the rows it holds: which are stored as pending, how many fall in the
 lookback, the block times around the rows that settled, and where the stored copies of the
 fetched rows are. Each is one filtered read of the table at one version. The filters fall on
 ``status``, ``block_time`` and ``cid``, whose least and greatest values every file of the table
 records (Delta statistics, and those of each Parquet row group), so a read opens only the
 files that may hold an answer. A later sync therefore reads about as much as it fetches, not
 the whole history: on 1,000,000 stored rows, reading the three columns whole took 0.1 s of
-CPU; the four filtered reads take a few milliseconds each.
+CPU; opening the table takes about 20 ms, and each filtered read 4-11 ms.
 """
 
 from __future__ import annotations
