@@ -249,11 +249,11 @@ class Sync:
             self.summary.watermarks[spec.name] = mark
 
     def older(self, spec: TableSpec, start: int, end: int) -> tuple[Known, list[pd.DataFrame]]:
-        """What the store holds (read here, while the new rows arrive), and the rows before the
+        """What the store holds (asked here, while the new rows arrive), and the rows before the
         watermark's second ``end`` that may have changed: the lookback from ``start`` when rows
         arrived late there (fetched whole), and those stored as pending. The lookback's count
         and the query for the rows still pending go out at once."""
-        known = Known.read(self.layout.table(spec.name), self.pid)  # on this thread alone
+        known = Known.read(self.layout.table(spec.name), self.pid)  # the version asked below
         old = known.pending(end)
         with ThreadPoolExecutor(1, "cregis-store-count") as pool:
             late = (
