@@ -239,7 +239,7 @@ def test_a_row_moved_to_another_month_is_replaced_not_added(tmp_path: Path) -> N
     store.sync(box.client())
     spec = TABLES["trades"]
     path = tmp_path / "data" / "trades"
-    known = Known.read(path, box.pid)
+    known = Known(path, box.pid)
     stored = store.frame("trades")
     oldest = stored.loc[[stored["block_time"].idxmin()]].reset_index(drop=True)
     moved = oldest.copy()

@@ -27,7 +27,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Known, pd.DataFram
     store.sync(box.client())
     frame = store.frame("trades")
     assert (frame["status"] == PENDING).sum() > 0  # there is something to find
-    return Known.read(path / "trades", box.pid), frame, path
+    return Known(path / "trades", box.pid), frame, path
 
 
 def seconds_of(frame: pd.DataFrame) -> pd.Series:
@@ -135,7 +135,7 @@ def test_files_without_statistics_are_all_read(tmp_path: Path) -> None:
     })  # fmt: skip
     config = {"delta.dataSkippingNumIndexedCols": "0"}
     write_deltalake(tmp_path, rows, partition_by=["pid", "month"], configuration=config)
-    known = Known.read(tmp_path, 1)
+    known = Known(tmp_path, 1)
     assert len(list(known.holding(pd.Series([100])).get_fragments())) == 1  # not pruned
     assert known.where(pd.Series([9, 100])).column("block_time").to_pylist() == [times[2].as_py()]
     assert known.pending(50).to_dict("list") == {"cid": [5, 9], "second": [10, 30]}

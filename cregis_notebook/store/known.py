@@ -38,15 +38,11 @@ class Known:
     docstring); the reads may run on several threads at once."""
 
     def __init__(self, path: Any, pid: int) -> None:
+        """Project ``pid``'s rows of the trades table at ``path``, at its last commit."""
         self.table = DeltaTable(str(path))  # its version: that of every read below
         self.source = delta.dataset(path, {"pid": pid}, table=self.table)
         self.pid = pid
         self.mine = pc.field("pid") == pid
-
-    @classmethod
-    def read(cls, path: Any, pid: int) -> Known:
-        """Project ``pid``'s rows of the trades table at ``path``, at its last commit."""
-        return cls(path, pid)
 
     def scan(self, columns: list[str], expr: ds.Expression) -> pa.Table:
         """``columns`` of this project's rows that ``expr`` keeps, read on the calling thread
@@ -80,16 +76,15 @@ class Known:
     def holding(self, keys: pd.Series) -> ds.Dataset:
         """The files of this project that may hold a row of ``keys`` (cids), by the least and
         greatest ``cid`` of each (:func:`.delta.holding`)."""
-        wanted = np.unique(keys.dropna().to_numpy(np.int64))
-        return delta.holding(self.source, self.table, "cid", wanted)
+        return delta.holding(self.source, self.table, "cid", _sorted(keys))
 
     def where(self, keys: pd.Series) -> pa.Table:
         """The stored rows of ``keys`` (cids): ``pid``, ``month`` and ``block_time``, where a
         merge of rows with those keys finds its matches (see :func:`.delta.upsert`). The month
         is that of the stored time, as :func:`.schema.to_delta` wrote it."""
-        wanted = pa.array(np.unique(keys.dropna().to_numpy(np.int64)), pa.int64())
-        rows = self.holding(keys).to_table(
-            columns=["block_time"], filter=self.mine & pc.field("cid").isin(wanted),
+        wanted = _sorted(keys)
+        rows = delta.holding(self.source, self.table, "cid", wanted).to_table(
+            columns=["block_time"], filter=self.mine & pc.field("cid").isin(pa.array(wanted)),
             use_threads=False,
         )  # fmt: skip
         times = rows.column(0)
@@ -98,6 +93,11 @@ class Known:
             MONTH: month_of(times),
             "block_time": times,
         })  # fmt: skip
+
+
+def _sorted(keys: pd.Series) -> np.ndarray:
+    """The keys given, without the missing ones, sorted and each once."""
+    return np.unique(keys.dropna().to_numpy(np.int64))
 
 
 def _seconds(times: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -253,7 +253,7 @@ class Sync:
         watermark's second ``end`` that may have changed: the lookback from ``start`` when rows
         arrived late there (fetched whole), and those stored as pending. The lookback's count
         and the query for the rows still pending go out at once."""
-        known = Known.read(self.layout.table(spec.name), self.pid)  # the version asked below
+        known = Known(self.layout.table(spec.name), self.pid)  # the version asked below
         old = known.pending(end)
         with ThreadPoolExecutor(1, "cregis-store-count") as pool:
             late = (
