@@ -22,15 +22,12 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
 from . import delta
-from .schema import MONTH, month_of
+from .schema import MONTH, TIME, month_of
 
 __all__ = ["PENDING", "Known"]
 
 PENDING = 0
 """``trade_page``'s ``status`` of a transaction waiting for confirmation."""
-
-_TIME = pa.timestamp("us", tz="UTC")
-"""The type a bound on ``block_time`` is given in (a read casts it to the stored one)."""
 
 
 class Known:
@@ -52,8 +49,8 @@ class Known:
     def inside(self, start: int, end: int) -> ds.Expression:
         """Rows whose block time's second is from ``start`` to ``end`` (inclusive, epoch
         seconds)."""
-        low = pa.scalar(start * 1_000_000, _TIME)
-        high = pa.scalar((end + 1) * 1_000_000, _TIME)
+        low = pa.scalar(start * 1_000_000, TIME)
+        high = pa.scalar((end + 1) * 1_000_000, TIME)
         return (pc.field("block_time") >= low) & (pc.field("block_time") < high)
 
     def between(self, start: int, end: int) -> int:
@@ -67,7 +64,7 @@ class Known:
 
     def pending(self, before: int) -> pd.DataFrame:
         """The rows stored as pending before ``before`` (epoch seconds): ``cid``, ``second``."""
-        early = pc.field("block_time") < pa.scalar(before * 1_000_000, _TIME)
+        early = pc.field("block_time") < pa.scalar(before * 1_000_000, TIME)
         rows = self.scan(["cid", "block_time"], (pc.field("status") == PENDING) & early)
         return pa.table(
             {"cid": rows.column("cid"), "second": _seconds(rows["block_time"])}

@@ -30,6 +30,7 @@ __all__ = [
     "TABLES",
     "TEAM",
     "TEAM_TABLES",
+    "TIME",
     "TableSpec",
     "fit_slots",
     "from_delta",
@@ -41,6 +42,9 @@ __all__ = [
 
 AMOUNT = pa.decimal128(38, 18)
 """How a store keeps amounts: 20 digits before the point and 18 after (a wei is 1e-18)."""
+
+TIME = pa.timestamp("us", tz="UTC")
+"""How a store keeps times (Delta's timestamp type)."""
 
 MONTH = "month"
 """The partition column holding ``YYYY-MM`` of the table's time (not part of the frames)."""
@@ -127,7 +131,7 @@ def _delta_type(typ: pa.DataType) -> pa.DataType:
     if pa.types.is_decimal(typ):
         return AMOUNT
     if pa.types.is_timestamp(typ):
-        return pa.timestamp("us", tz="UTC")
+        return TIME
     if pa.types.is_dictionary(typ):
         return pa.string()
     if pa.types.is_null(typ):
@@ -184,7 +188,7 @@ def _kind_type(kind: str) -> pa.DataType:
     return {
         "decimal": AMOUNT,
         "int": pa.int64(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
+        "timestamp": TIME,
         "bool": pa.bool_(),
         "float": pa.float64(),
     }.get(kind, pa.string())
